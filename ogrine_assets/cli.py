@@ -1,0 +1,194 @@
+"""The ``ogrine`` command: materialize the graph once, or run the local stack.
+
+``ogrine materialize`` runs ``training_job`` then ``promotion_job`` in this process against
+the Dagster instance in DAGSTER_HOME, the one the UI reads, so its runs show there.
+``ogrine up`` starts ``dagster dev`` (webserver and daemon: schedule and sensor running)
+and the MLflow UI on 127.0.0.1, and stops both on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from ogrine_assets.settings import Settings, ensure_local_state
+
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _print_progress(instance, run_id: str, done: threading.Event) -> None:  # type: ignore[no-untyped-def]
+    """Print each asset as its materialization lands in the event log."""
+    from dagster import DagsterEventType
+
+    cursor = None
+    while True:
+        finished = done.is_set()
+        connection = instance.get_records_for_run(
+            run_id, cursor=cursor, of_type={DagsterEventType.ASSET_MATERIALIZATION}
+        )
+        cursor = connection.cursor
+        for record in connection.records:
+            materialization = record.event_log_entry.asset_materialization
+            if materialization is not None:
+                stamp = time.strftime("%H:%M:%S", time.localtime(record.event_log_entry.timestamp))
+                print(
+                    f"  {stamp}  materialized {materialization.asset_key.to_user_string()}",
+                    flush=True,
+                )
+        if finished:
+            return
+        done.wait(0.2)
+
+
+def _run_job(defs, instance, job_name: str) -> bool:  # type: ignore[no-untyped-def]
+    import uuid
+
+    job = defs.resolve_job_def(job_name)
+    run_id = str(uuid.uuid4())
+    print(f"{job_name}: run {run_id}", flush=True)
+    done = threading.Event()
+    printer = threading.Thread(target=_print_progress, args=(instance, run_id, done), daemon=True)
+    printer.start()
+    try:
+        result = job.execute_in_process(
+            instance=instance, run_id=run_id, raise_on_error=False, run_config=QUIET_LOGS
+        )
+    finally:
+        done.set()
+        printer.join()
+    if result.success:
+        return True
+    print(f"{job_name} FAILED (run {run_id}):", file=sys.stderr)
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            message = error.message.strip() if error else "unknown error"
+            print(f"  step {event.step_key}: {message}", file=sys.stderr)
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            print(f"  check {evaluation.check_name} failed", file=sys.stderr)
+    return False
+
+
+def materialize(settings: Settings) -> int:
+    ensure_local_state(settings)
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    import dagster as dg
+
+    from ogrine_assets.definitions import build_definitions
+
+    defs = build_definitions(settings)
+    with dg.DagsterInstance.get() as instance:
+        for job_name in ("training_job", "promotion_job"):
+            if not _run_job(defs, instance, job_name):
+                print(
+                    "The last published forecast, models and data are unchanged.", file=sys.stderr
+                )
+                return 1
+    print(f"Forecast published to {settings.forecast_path}")
+    return 0
+
+
+def _stack_commands(settings: Settings, dagster_port: int, mlflow_port: int) -> list[list[str]]:
+    workspace = Path.cwd() / "workspace.yaml"
+    target = ["-w", str(workspace)] if workspace.exists() else ["-m", "ogrine_assets.definitions"]
+    dagster = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        *target,
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(dagster_port),
+    ]
+    mlflow = [
+        sys.executable, "-m", "mlflow", "server",
+        "--backend-store-uri", settings.mlflow_tracking_uri,
+        "--default-artifact-root", settings.mlflow_artifact_root,
+        "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", "1",
+    ]  # fmt: skip
+    return [dagster, mlflow]
+
+
+def up(settings: Settings, dagster_port: int, mlflow_port: int) -> int:
+    ensure_local_state(settings)
+    env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)}
+    processes = [
+        subprocess.Popen(command, env=env, start_new_session=True)
+        for command in _stack_commands(settings, dagster_port, mlflow_port)
+    ]
+    print(f"Dagster UI  http://127.0.0.1:{dagster_port}")
+    print(f"MLflow UI   http://127.0.0.1:{mlflow_port}")
+    print(f"Forecast    {settings.forecast_path}")
+    print("Ctrl-C stops everything.", flush=True)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        while not stopping.is_set() and all(p.poll() is None for p in processes):
+            stopping.wait(0.5)
+    except KeyboardInterrupt:
+        pass
+    return _stop(processes)
+
+
+def _stop(processes: Sequence[subprocess.Popen[bytes]]) -> int:
+    for process in processes:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGINT)
+    deadline = time.monotonic() + 20
+    for process in processes:
+        try:
+            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    crashed = [p for p in processes if p.returncode not in (0, -signal.SIGINT, -signal.SIGTERM, 1)]
+    return 1 if crashed else 0
+
+
+def show_paths(settings: Settings) -> int:
+    for name in (
+        "home",
+        "dagster_home",
+        "mlflow_tracking_uri",
+        "mlflow_artifact_root",
+        "storage_dir",
+        "forecast_path",
+    ):
+        print(f"{name}={getattr(settings, name)}")
+    print(f"api_url={settings.api_url or '(unset: embedded synthetic source)'}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ogrine", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("materialize", help="train, promote and publish the forecast once")
+    stack = commands.add_parser("up", help="Dagster (3000) and MLflow (5000) on 127.0.0.1")
+    stack.add_argument("--dagster-port", type=int, default=3000)
+    stack.add_argument("--mlflow-port", type=int, default=5000)
+    paths = commands.add_parser("paths", help="print where everything lives")
+    paths.add_argument("--forecast", action="store_true", help="only the forecast document path")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "materialize":
+        return materialize(settings)
+    if args.command == "up":
+        return up(settings, args.dagster_port, args.mlflow_port)
+    if args.forecast:
+        print(settings.forecast_path)
+        return 0
+    return show_paths(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,40 @@
+"""Small helpers that turn frames and mappings into Dagster metadata values."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dagster as dg
+import polars as pl
+
+
+def markdown_table(frame: pl.DataFrame, limit: int = 20) -> dg.MetadataValue:
+    """A Markdown table of the first ``limit`` rows, noting how many were left out."""
+    if frame.is_empty():
+        return dg.MetadataValue.md("_none_")
+    shown = frame.head(limit)
+    header = "| " + " | ".join(shown.columns) + " |"
+    rule = "|" + "---|" * len(shown.columns)
+    rows = [
+        "| " + " | ".join("" if v is None else str(v) for v in row) + " |"
+        for row in shown.iter_rows()
+    ]
+    more = [f"\n_… and {frame.height - limit} more rows_"] if frame.height > limit else []
+    return dg.MetadataValue.md("\n".join([header, rule, *rows, *more]))
+
+
+def key_value_table(
+    pairs: Mapping[str, Any], headers: Sequence[str] = ("name", "value")
+) -> dg.MetadataValue:
+    lines = [f"| {headers[0]} | {headers[1]} |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in pairs.items()]
+    return dg.MetadataValue.md("\n".join(lines))
+
+
+def date_range_metadata(frame: pl.DataFrame) -> dict[str, Any]:
+    if frame.is_empty():
+        return {"dagster/row_count": 0}
+    return {
+        "dagster/row_count": frame.height,
+        "first_date": str(frame["date"].min()),
+        "last_date": str(frame["date"].max()),
+    }

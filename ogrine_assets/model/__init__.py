@@ -1,0 +1,1 @@
+"""Pure modelling functions shared by training, promotion and forecasting."""

@@ -1,0 +1,104 @@
+"""Features for the rate regression, computed the same way in training and forecasting.
+
+The old project regressed the rate on year, month and day: a calendar cannot know where
+the price *is*, so it loses to repeating yesterday's rate. These features describe the
+recent path of the price and the weekday of the target, which is what moves it:
+
+- ``lag_1``, ``lag_7``: the rate one day and one week before the target day;
+- ``mean_7``, ``mean_28``: the mean rate over the last week and the last four weeks;
+- ``dow_tue`` … ``dow_sun``: the target's weekday (Monday is the baseline).
+
+Every feature of a target day needs only the ``WINDOW`` days before it, so a 7-day
+forecast is built step by step, each prediction becoming history for the next.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+WINDOW = 28
+WEEKDAY_FEATURES = ("dow_tue", "dow_wed", "dow_thu", "dow_fri", "dow_sat", "dow_sun")
+FEATURE_NAMES: tuple[str, ...] = ("lag_1", "lag_7", "mean_7", "mean_28", *WEEKDAY_FEATURES)
+
+
+@dataclass(frozen=True)
+class DailySeries:
+    """A rate per calendar day with no holes: ``values[i]`` is the rate on ``start + i`` days."""
+
+    start: dt.date
+    values: np.ndarray
+    filled_days: int = 0
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @property
+    def dates(self) -> np.ndarray:
+        return np.datetime64(self.start, "D") + np.arange(len(self.values))
+
+    @property
+    def last_date(self) -> dt.date:
+        return self.start + dt.timedelta(days=len(self.values) - 1)
+
+    def index_of(self, day: dt.date) -> int:
+        return (day - self.start).days
+
+
+def daily_series(dates: Sequence[dt.date], rates: Sequence[float]) -> DailySeries:
+    """Lay ascending, unique daily observations on a calendar, carrying the last rate over gaps.
+
+    A missing day means nobody observed the market, not that the price vanished; carrying
+    the last value forward is the assumption a trader would make.
+    """
+    if len(dates) == 0:
+        raise ValueError("cannot build a daily series from no observations")
+    start = dates[0]
+    offsets = np.array([(day - start).days for day in dates])
+    if np.any(np.diff(offsets) <= 0):
+        raise ValueError("dates must be unique and ascending")
+    positions = np.full(offsets[-1] + 1, -1)
+    positions[offsets] = np.arange(len(offsets))
+    carried = np.maximum.accumulate(positions)
+    values = np.asarray(rates, dtype=float)[carried]
+    return DailySeries(start=start, values=values, filled_days=len(values) - len(offsets))
+
+
+def series_from_frame(frame: pl.DataFrame) -> DailySeries:
+    """The daily series of a validated-rates frame (columns ``date`` and ``rate``)."""
+    return daily_series(frame["date"].to_list(), frame["rate"].to_list())
+
+
+def feature_frame(windows: np.ndarray, target_dates: np.ndarray) -> pd.DataFrame:
+    """Features for each target day from the ``WINDOW`` rates just before it (one row each)."""
+    windows = np.atleast_2d(np.asarray(windows, dtype=float))
+    if windows.shape[1] != WINDOW:
+        raise ValueError(f"each window needs the {WINDOW} days before its target")
+    # numpy counts weekdays from Thursday 1970-01-01; shift so that Monday is 0.
+    weekday = (np.asarray(target_dates, dtype="datetime64[D]").astype(np.int64) + 3) % 7
+    columns = {
+        "lag_1": windows[:, -1],
+        "lag_7": windows[:, -7],
+        "mean_7": windows[:, -7:].mean(axis=1),
+        "mean_28": windows.mean(axis=1),
+    }
+    for number, name in enumerate(WEEKDAY_FEATURES, start=1):
+        columns[name] = (weekday == number).astype(float)
+    return pd.DataFrame(columns, columns=list(FEATURE_NAMES))
+
+
+def training_examples(
+    series: DailySeries, end: int | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every (features, rate) pair whose target index is in ``[WINDOW, end)``."""
+    end = len(series) if end is None else end
+    targets = np.arange(WINDOW, end)
+    if targets.size == 0:
+        raise ValueError(f"need more than {WINDOW} days of history to train, got {end}")
+    windows = np.lib.stride_tricks.sliding_window_view(series.values[: end - 1], WINDOW)
+    return feature_frame(windows, series.dates[targets]), series.values[targets]

@@ -1,0 +1,1 @@
+"""Rates: the upstream contract, the embedded synthetic source, cleaning and the schema."""

@@ -1,0 +1,80 @@
+"""Where everything lives, resolved once from the environment.
+
+One variable, ``OGRINE_HOME``, roots all local state so that a laptop needs no server;
+each part can be pointed elsewhere on its own. Nothing here touches the disk: callers
+that need the folders call :func:`ensure_local_state`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_HOME = Path.home() / ".ogrine"
+REGISTERED_MODEL_NAME = "ogrine-rate-forecaster"
+EXPERIMENT_NAME = "ogrine-rate-forecaster"
+CHAMPION_ALIAS = "champion"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration; see the README's Configuration table for each variable."""
+
+    home: Path
+    dagster_home: Path
+    mlflow_tracking_uri: str
+    mlflow_artifact_root: str
+    mlflow_ui_url: str
+    api_url: str | None
+    forecast_path: Path
+    storage_dir: Path
+    freshness_max_age_days: int
+
+    @classmethod
+    def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        home = Path(env.get("OGRINE_HOME") or DEFAULT_HOME).expanduser().resolve()
+        mlflow_dir = home / "mlflow"
+        return cls(
+            home=home,
+            dagster_home=Path(env.get("DAGSTER_HOME") or home / "dagster").expanduser(),
+            mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI")
+            or f"sqlite:///{mlflow_dir}/mlflow.db",
+            mlflow_artifact_root=env.get("OGRINE_MLFLOW_ARTIFACT_ROOT")
+            or (mlflow_dir / "artifacts").as_uri(),
+            mlflow_ui_url=(env.get("OGRINE_MLFLOW_UI_URL") or "http://127.0.0.1:5000").rstrip("/"),
+            api_url=env.get("OGRINE_API_URL") or None,
+            forecast_path=Path(
+                env.get("OGRINE_FORECAST_PATH") or home / "forecast" / "forecast.json"
+            ).expanduser(),
+            storage_dir=Path(env.get("OGRINE_STORAGE_DIR") or home / "storage").expanduser(),
+            freshness_max_age_days=int(env.get("OGRINE_FRESHNESS_MAX_AGE_DAYS") or 3),
+        )
+
+    @property
+    def uses_local_mlflow_store(self) -> bool:
+        return self.mlflow_tracking_uri.startswith("sqlite:")
+
+
+DAGSTER_YAML = """\
+# Written by ogrine_assets on first use; edit freely, it is not overwritten.
+# Local instance: SQLite storage in this folder. See docker/dagster.yaml for Postgres.
+telemetry:
+  enabled: false
+"""
+
+
+def ensure_local_state(settings: Settings) -> None:
+    """Create the folders of the embedded default and a minimal dagster.yaml."""
+    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    settings.storage_dir.mkdir(parents=True, exist_ok=True)
+    settings.forecast_path.parent.mkdir(parents=True, exist_ok=True)
+    if settings.uses_local_mlflow_store:
+        Path(settings.mlflow_tracking_uri.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    dagster_yaml = settings.dagster_home / "dagster.yaml"
+    if not dagster_yaml.exists():
+        dagster_yaml.write_text(DAGSTER_YAML)
