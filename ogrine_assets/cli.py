@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -81,6 +82,9 @@ def materialize(settings: Settings) -> int:
     ensure_local_state(settings)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     import dagster as dg
+
+    # dagster-mlflow is marked beta; its warnings would drown the progress lines.
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
     from ogrine_assets.definitions import build_definitions
 

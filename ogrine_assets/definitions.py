@@ -52,7 +52,7 @@ def rates_source_for(settings: Settings, clock: Clock) -> RatesSource:
 def build_definitions(
     settings: Settings, *, clock: Clock | None = None, rates_source: RatesSource | None = None
 ) -> dg.Definitions:
-    clock = clock or Clock()
+    clock = clock or Clock(fixed_now=settings.fixed_now)
     rates_source = rates_source or rates_source_for(settings, clock)
     model_registry = ModelRegistry(
         tracking_uri=settings.mlflow_tracking_uri,

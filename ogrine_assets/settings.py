@@ -30,6 +30,7 @@ class Settings:
     forecast_path: Path
     storage_dir: Path
     freshness_max_age_days: int
+    fixed_now: str | None = None
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -50,6 +51,7 @@ class Settings:
             ).expanduser(),
             storage_dir=Path(env.get("OGRINE_STORAGE_DIR") or home / "storage").expanduser(),
             freshness_max_age_days=int(env.get("OGRINE_FRESHNESS_MAX_AGE_DAYS") or 3),
+            fixed_now=env.get("OGRINE_NOW") or None,
         )
 
     @property

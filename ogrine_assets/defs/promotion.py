@@ -79,7 +79,7 @@ def champion_model(
         "promotion.candidate_rmse": f"{candidate_scores.model['rmse']:.4f}",
         "promotion.previous_champion": incumbent.version if incumbent else "",
         "promotion.decided_at": clock.now().isoformat(timespec="seconds"),
-        "promotion.dagster_run_id": context.run_id,
+        "promotion.dagster_run_id": context.run.run_id,
     }
     if incumbent_scores is not None:
         tags["promotion.champion_rmse"] = f"{incumbent_scores.model['rmse']:.4f}"

@@ -4,6 +4,7 @@ import datetime as dt
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,6 +82,19 @@ class SyntheticRatesSource(RatesSource):
         return "SYNTHETIC embedded default (OGRINE_API_URL is unset): not real market data"
 
 
+@dataclass(frozen=True)
+class RegisteredVersion:
+    """A model version as this project uses it (MLflow gives the number as int or str)."""
+
+    version: str
+    run_id: str
+    tags: dict[str, str]
+
+    @classmethod
+    def of(cls, found: ModelVersion) -> "RegisteredVersion":
+        return cls(version=str(found.version), run_id=found.run_id, tags=dict(found.tags or {}))
+
+
 class ModelRegistry(dg.ConfigurableResource):
     """Registry work on MlflowClient: versions, the champion alias, tags and loading.
 
@@ -105,16 +119,17 @@ class ModelRegistry(dg.ConfigurableResource):
             return experiment.experiment_id
         return client.create_experiment(self.experiment_name, artifact_location=self.artifact_root)
 
-    def champion(self) -> ModelVersion | None:
+    def champion(self) -> RegisteredVersion | None:
         try:
-            return self.client().get_model_version_by_alias(self.model_name, self.champion_alias)
+            found = self.client().get_model_version_by_alias(self.model_name, self.champion_alias)
         except MlflowException as exc:
             if exc.error_code in {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"}:
                 return None
             raise
+        return RegisteredVersion.of(found)
 
-    def version(self, version: str) -> ModelVersion:
-        return self.client().get_model_version(self.model_name, version)
+    def version(self, version: str) -> RegisteredVersion:
+        return RegisteredVersion.of(self.client().get_model_version(self.model_name, version))
 
     def set_champion(self, version: str) -> None:
         self.client().set_registered_model_alias(self.model_name, self.champion_alias, version)
@@ -124,10 +139,14 @@ class ModelRegistry(dg.ConfigurableResource):
         for key, value in tags.items():
             client.set_model_version_tag(self.model_name, version, key, str(value))
 
-    def load_predictor(self, version: str) -> Predictor:
-        """A function from a feature frame to predictions, using the version's own columns."""
+    def activate(self) -> None:
+        """Point MLflow's process-global fluent API (log_model, load_model) at this store."""
         mlflow.set_tracking_uri(self.tracking_uri)
         mlflow.set_registry_uri(self.tracking_uri)
+
+    def load_predictor(self, version: str) -> Predictor:
+        """A function from a feature frame to predictions, using the version's own columns."""
+        self.activate()
         model = mlflow.pyfunc.load_model(f"models:/{self.model_name}/{version}")
         schema = model.metadata.get_input_schema()
         columns = schema.input_names() if schema is not None else None

@@ -52,7 +52,7 @@ def forecast(
             "alias": model_registry.champion_alias,
         },
         generated_at=clock.now(),
-        dagster_run_id=context.run_id,
+        dagster_run_id=context.run.run_id,
         data_source=rates_source.describe(),
         synthetic=rates_source.is_synthetic,
         history=list(

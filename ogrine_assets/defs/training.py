@@ -5,8 +5,10 @@ from typing import Any
 
 import dagster as dg
 import mlflow
+import pandas as pd
 import polars as pl
 from mlflow.models import infer_signature
+from sklearn.linear_model import LinearRegression
 
 from ogrine_assets.defs.metadata import date_range_metadata, key_value_table
 from ogrine_assets.defs.resources import ModelRegistry, RatesSource
@@ -22,6 +24,23 @@ MODEL_REQUIREMENTS = ("scikit-learn", "numpy", "scipy", "pandas", "skops")
 
 def model_pip_requirements() -> list[str]:
     return [f"{name}=={installed_version(name)}" for name in MODEL_REQUIREMENTS]
+
+
+def log_and_register(regressor: LinearRegression, sample: pd.DataFrame, model_name: str) -> str:
+    """Log the regressor to the active MLflow run and register it; returns the new version.
+
+    The signature and input example come from real feature rows, so a version carries
+    the exact feature columns it needs.
+    """
+    info = mlflow.sklearn.log_model(
+        regressor,
+        name="model",
+        signature=infer_signature(sample, regressor.predict(sample)),
+        input_example=sample,
+        pip_requirements=model_pip_requirements(),
+        registered_model_name=model_name,
+    )
+    return str(info.registered_model_version)
 
 
 @dg.multi_asset(
@@ -67,6 +86,7 @@ def ogrine_model(
     window_scores = score_on_window(regressor.predict, series, test_start)
     examples, _ = training_examples(series, end=series.index_of(test_start))
 
+    model_registry.activate()
     run = mlflow.active_run()
     if run is None:
         raise dg.Failure("dagster-mlflow did not start an MLflow run for this step")
@@ -94,20 +114,11 @@ def ogrine_model(
                 "synthetic_data": str(rates_source.is_synthetic).lower(),
             }
         )
-        sample = examples.head(5)
-        info = mlflow.sklearn.log_model(
-            regressor,
-            name="model",
-            signature=infer_signature(sample, regressor.predict(sample)),
-            input_example=sample,
-            pip_requirements=model_pip_requirements(),
-            registered_model_name=model_registry.model_name,
-        )
-        version = str(info.registered_model_version)
+        version = log_and_register(regressor, examples.head(5), model_registry.model_name)
         model_registry.tag_version(
             version,
             {
-                "dagster_run_id": context.run_id,
+                "dagster_run_id": context.run.run_id,
                 "test_first_date": str(test_start),
                 "test_rmse": f"{window_scores.model['rmse']:.4f}",
                 "synthetic_data": str(rates_source.is_synthetic).lower(),

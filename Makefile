@@ -1,0 +1,52 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-from-lock
+# pip 23 (Python 3.11's bundled one) rejects hashed requirements with extras; pin a newer one.
+PIP_VERSION := 26.0.1
+UV_VERSION := 0.13.8
+
+.PHONY: run test lint format lock materialize up clean-venv
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+## run: train and publish once if no forecast exists yet, then start Dagster and MLflow
+run: $(STAMP)
+	@test -f "$$($(BIN)/ogrine paths --forecast)" || $(BIN)/ogrine materialize
+	$(BIN)/ogrine up
+
+## test: the whole test suite
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+materialize: $(STAMP)
+	$(BIN)/ogrine materialize
+
+up: $(STAMP)
+	$(BIN)/ogrine up
+
+## lock: re-resolve requirements.lock from pyproject.toml (needs the package index)
+lock:
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet uv==$(UV_VERSION)
+	.lock-venv/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+		--generate-hashes -o requirements.lock
+	rm -rf .lock-venv
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,123 @@
+"""Promotion both ways, on crafted models registered in a real MLflow store."""
+
+import datetime as dt
+
+import dagster as dg
+import mlflow
+import numpy as np
+import polars as pl
+import pytest
+from sklearn.linear_model import LinearRegression
+
+from ogrine_assets.defs.promotion import champion_model
+from ogrine_assets.defs.resources import Clock, ModelRegistry
+from ogrine_assets.defs.training import log_and_register
+from ogrine_assets.model.features import daily_series, training_examples
+from ogrine_assets.model.splitting import split_by_time
+from ogrine_assets.settings import Settings
+
+START = dt.date(2024, 1, 1)
+
+
+@pytest.fixture
+def registry(settings: Settings) -> ModelRegistry:
+    return ModelRegistry(
+        tracking_uri=settings.mlflow_tracking_uri,
+        artifact_root=settings.mlflow_artifact_root,
+        model_name="crafted-forecaster",
+        experiment_name="crafted",
+    )
+
+
+@pytest.fixture
+def rates() -> pl.DataFrame:
+    """A trend with a weekly rhythm: a fitted regression forecasts it well."""
+    days = np.arange(200)
+    weekly = np.array([-6, -8, -4, 0, 4, 9, 5])[days % 7]
+    rng = np.random.default_rng(3)
+    tenths = np.round((600 + 0.5 * days + weekly + rng.normal(0, 0.5, days.size)) * 10).astype(int)
+    return pl.DataFrame(
+        {"date": [START + dt.timedelta(days=int(d)) for d in days], "rate": tenths / 10}
+    )
+
+
+def register(registry: ModelRegistry, rates: pl.DataFrame, intercept_shift: float) -> str:
+    """Fit on the training part, spoil it by ``intercept_shift`` kamas, register it."""
+    _, test = split_by_time(rates)
+    series = daily_series(rates["date"].to_list(), rates["rate"].to_list())
+    features, target = training_examples(series, end=series.index_of(test["date"].min()))
+    model = LinearRegression().fit(features, target)
+    model.intercept_ += intercept_shift
+    registry.activate()
+    with mlflow.start_run(experiment_id=registry.ensure_experiment()):
+        return log_and_register(model, features.head(3), registry.model_name)
+
+
+def promote(registry: ModelRegistry, rates: pl.DataFrame, version: str) -> dict:
+    """Materialize the real champion_model asset on top of stand-ins for its inputs."""
+    train, test = split_by_time(rates)
+
+    @dg.asset(name="ogrine_model")
+    def candidate() -> dict:
+        return {"version": version}
+
+    @dg.multi_asset(outs={"train_set": dg.AssetOut(), "test_set": dg.AssetOut()})
+    def sets():  # type: ignore[no-untyped-def]
+        yield dg.Output(train, output_name="train_set")
+        yield dg.Output(test, output_name="test_set")
+
+    result = dg.materialize(
+        [candidate, sets, champion_model],
+        resources={
+            "io_manager": dg.InMemoryIOManager(),
+            "model_registry": registry,
+            "clock": Clock(fixed_now="2026-11-26T09:30:00+00:00"),
+        },
+    )
+    assert result.success
+    (event,) = result.asset_materializations_for_node("champion_model")
+    return {key: value.value for key, value in event.metadata.items()}
+
+
+def test_first_version_becomes_champion(registry: ModelRegistry, rates: pl.DataFrame) -> None:
+    version = register(registry, rates, 0.0)
+    outcome = promote(registry, rates, version)
+    assert outcome["decision"] == "promoted" and outcome["reason"] == "no champion yet"
+    assert registry.champion().version == version
+
+
+def test_worse_model_is_rejected_and_better_one_promoted(
+    registry: ModelRegistry, rates: pl.DataFrame
+) -> None:
+    good = register(registry, rates, 0.0)
+    promote(registry, rates, good)
+
+    worse = register(registry, rates, 25.0)
+    outcome = promote(registry, rates, worse)
+    assert outcome["decision"] == "rejected"
+    assert outcome["candidate_test_rmse"] > outcome["champion_test_rmse"]
+    assert registry.champion().version == good
+    tags = registry.version(worse).tags
+    assert tags["promotion.decision"] == "rejected"
+    assert tags["promotion.previous_champion"] == good
+    assert f"> champion v{good}'s" in tags["promotion.reason"]
+
+    # A worse champion gives way to a better candidate.
+    registry.set_champion(worse)
+    better = register(registry, rates, 0.0)
+    outcome = promote(registry, rates, better)
+    assert outcome["decision"] == "promoted"
+    assert outcome["candidate_test_rmse"] < outcome["champion_test_rmse"]
+    assert registry.champion().version == better
+
+
+def test_a_version_is_judged_once(registry: ModelRegistry, rates: pl.DataFrame) -> None:
+    good = register(registry, rates, 0.0)
+    promote(registry, rates, good)
+    worse = register(registry, rates, 25.0)
+    first = promote(registry, rates, worse)
+    registry.set_champion(worse)  # someone moves the alias by hand
+    second = promote(registry, rates, worse)
+    assert first["already_decided"] is False and second["already_decided"] is True
+    assert second["decision"] == "rejected"
+    assert registry.champion().version == worse  # the re-run changed nothing

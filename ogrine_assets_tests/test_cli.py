@@ -1,0 +1,104 @@
+"""The `ogrine` command as a user runs it: a fresh OGRINE_HOME, real processes."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from mlflow.tracking import MlflowClient
+
+from ogrine_assets.settings import REGISTERED_MODEL_NAME
+from ogrine_assets_tests.net import free_port, wait_until_ok
+
+pytestmark = pytest.mark.integration
+
+OGRINE = str(Path(sys.executable).parent / "ogrine")
+
+
+def ogrine(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
+    }
+    environ.update(OGRINE_HOME=str(home), OGRINE_NOW="2026-11-26T09:30:00+00:00", **env)
+    return subprocess.run([OGRINE, *args], env=environ, capture_output=True, text=True, timeout=600)
+
+
+def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    first = ogrine(home, "materialize")
+    assert first.returncode == 0, first.stderr
+    for asset in (
+        "raw_rates",
+        "validated_rates",
+        "train_set",
+        "test_set",
+        "ogrine_model",
+        "champion_model",
+        "forecast",
+    ):
+        assert f"materialized {asset}" in first.stdout
+    forecast_path = home / "forecast" / "forecast.json"
+    assert f"Forecast published to {forecast_path}" in first.stdout
+    document = json.loads(forecast_path.read_text())
+    assert len(document["forecast"]) == 7 and document["model"]["version"] == "1"
+
+    second = ogrine(home, "materialize")
+    assert second.returncode == 0, second.stderr
+    assert json.loads(forecast_path.read_text())["model"]["version"] == "2"
+    uri = f"sqlite:///{home}/mlflow/mlflow.db"
+    version = MlflowClient(tracking_uri=uri, registry_uri=uri).get_model_version(
+        REGISTERED_MODEL_NAME, "2"
+    )
+    assert version.tags["promotion.decision"] in {"promoted", "rejected"}
+
+    # The runs live in the instance the UI reads.
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        runs = instance.get_runs()
+        assert sorted(run.job_name for run in runs) == [
+            "promotion_job",
+            "promotion_job",
+            "training_job",
+            "training_job",
+        ]
+        assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
+
+    published = forecast_path.read_bytes()
+    port = free_port()  # nothing listens there
+    failed = ogrine(home, "materialize", OGRINE_API_URL=f"http://127.0.0.1:{port}/ogrineRates")
+    assert failed.returncode == 1
+    assert "training_job FAILED" in failed.stderr
+    assert "could not reach" in failed.stderr
+    assert forecast_path.read_bytes() == published
+
+
+def test_up_serves_dagster_and_mlflow_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    dagster_port, mlflow_port = free_port(), free_port()
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
+    }
+    environ["OGRINE_HOME"] = str(tmp_path / "home")
+    process = subprocess.Popen(
+        [OGRINE, "up", "--dagster-port", str(dagster_port), "--mlflow-port", str(mlflow_port)],
+        env=environ,
+        cwd=Path(__file__).resolve().parent.parent,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        alive = lambda: process.poll() is None  # noqa: E731
+        info = wait_until_ok(f"http://127.0.0.1:{dagster_port}/server_info", alive=alive)
+        assert "dagster_webserver_version" in info.json()
+        wait_until_ok(f"http://127.0.0.1:{mlflow_port}/health", alive=alive)
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, output
+    assert f"Dagster UI  http://127.0.0.1:{dagster_port}" in output
