@@ -2,8 +2,9 @@
 
 ``ogrine materialize`` runs ``training_job`` then ``promotion_job`` in this process against
 the Dagster instance in DAGSTER_HOME, the one the UI reads, so its runs show there.
-``ogrine up`` starts ``dagster dev`` (webserver and daemon: schedule and sensor running)
-and the MLflow UI on 127.0.0.1, and stops both on Ctrl-C.
+``ogrine up`` starts ``dagster dev`` (webserver and daemon: schedule and sensor running),
+the MLflow UI and the forecast service on 127.0.0.1, and stops them all on Ctrl-C.
+``ogrine serve`` runs the forecast service alone.
 """
 
 from __future__ import annotations
@@ -100,7 +101,9 @@ def materialize(settings: Settings) -> int:
     return 0
 
 
-def _stack_commands(settings: Settings, dagster_port: int, mlflow_port: int) -> list[list[str]]:
+def _stack_commands(
+    settings: Settings, dagster_port: int, mlflow_port: int, service_port: int
+) -> list[list[str]]:
     workspace = Path.cwd() / "workspace.yaml"
     target = ["-w", str(workspace)] if workspace.exists() else ["-m", "ogrine_assets.definitions"]
     dagster = [
@@ -120,19 +123,21 @@ def _stack_commands(settings: Settings, dagster_port: int, mlflow_port: int) -> 
         "--default-artifact-root", settings.mlflow_artifact_root,
         "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", "1",
     ]  # fmt: skip
-    return [dagster, mlflow]
+    service = [sys.executable, "-m", "ogrine_assets.cli", "serve", "--port", str(service_port)]
+    return [dagster, mlflow, service]
 
 
-def up(settings: Settings, dagster_port: int, mlflow_port: int) -> int:
+def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: int) -> int:
     ensure_local_state(settings)
     env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)}
     processes = [
         subprocess.Popen(command, env=env, start_new_session=True)
-        for command in _stack_commands(settings, dagster_port, mlflow_port)
+        for command in _stack_commands(settings, dagster_port, mlflow_port, service_port)
     ]
     print(f"Dagster UI  http://127.0.0.1:{dagster_port}")
     print(f"MLflow UI   http://127.0.0.1:{mlflow_port}")
-    print(f"Forecast    {settings.forecast_path}")
+    print(f"Forecast    http://127.0.0.1:{service_port}  (JSON: /seven-days-forecast, /forecast)")
+    print(f"Document    {settings.forecast_path}")
     print("Ctrl-C stops everything.", flush=True)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
@@ -159,6 +164,21 @@ def _stop(processes: Sequence[subprocess.Popen[bytes]]) -> int:
     return 1 if crashed else 0
 
 
+def serve(host: str, port: int) -> int:
+    """The forecast service under uvicorn; it imports nothing of the pipeline's stack."""
+    import uvicorn
+
+    uvicorn.run(
+        "ogrine_assets.service.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+    )
+    return 0
+
+
 def show_paths(settings: Settings) -> int:
     for name in (
         "home",
@@ -177,9 +197,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="ogrine", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("materialize", help="train, promote and publish the forecast once")
-    stack = commands.add_parser("up", help="Dagster (3000) and MLflow (5000) on 127.0.0.1")
+    stack = commands.add_parser("up", help="Dagster, MLflow and the service on 127.0.0.1")
     stack.add_argument("--dagster-port", type=int, default=3000)
     stack.add_argument("--mlflow-port", type=int, default=5000)
+    stack.add_argument("--service-port", type=int, default=8080)
+    service = commands.add_parser("serve", help="the forecast service (JSON and the chart page)")
+    service.add_argument("--host", default="127.0.0.1")
+    service.add_argument("--port", type=int, default=8080)
     paths = commands.add_parser("paths", help="print where everything lives")
     paths.add_argument("--forecast", action="store_true", help="only the forecast document path")
     args = parser.parse_args(argv)
@@ -187,7 +211,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "materialize":
         return materialize(settings)
     if args.command == "up":
-        return up(settings, args.dagster_port, args.mlflow_port)
+        return up(settings, args.dagster_port, args.mlflow_port, args.service_port)
+    if args.command == "serve":
+        return serve(args.host, args.port)
     if args.forecast:
         print(settings.forecast_path)
         return 0

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import dagster as dg
+import httpx
 import pytest
 from mlflow.tracking import MlflowClient
 
@@ -75,14 +76,23 @@ def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -
     assert forecast_path.read_bytes() == published
 
 
-def test_up_serves_dagster_and_mlflow_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    dagster_port, mlflow_port = free_port(), free_port()
+def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    dagster_port, mlflow_port, service_port = free_port(), free_port(), free_port()
     environ = {
         k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
     }
     environ["OGRINE_HOME"] = str(tmp_path / "home")
     process = subprocess.Popen(
-        [OGRINE, "up", "--dagster-port", str(dagster_port), "--mlflow-port", str(mlflow_port)],
+        [
+            OGRINE,
+            "up",
+            "--dagster-port",
+            str(dagster_port),
+            "--mlflow-port",
+            str(mlflow_port),
+            "--service-port",
+            str(service_port),
+        ],
         env=environ,
         cwd=Path(__file__).resolve().parent.parent,
         stdout=subprocess.PIPE,
@@ -94,6 +104,9 @@ def test_up_serves_dagster_and_mlflow_and_stops_on_ctrl_c(tmp_path: Path) -> Non
         info = wait_until_ok(f"http://127.0.0.1:{dagster_port}/server_info", alive=alive)
         assert "dagster_webserver_version" in info.json()
         wait_until_ok(f"http://127.0.0.1:{mlflow_port}/health", alive=alive)
+        wait_until_ok(f"http://127.0.0.1:{service_port}/schema", alive=alive)
+        # Nothing materialized yet: the service says so instead of failing.
+        assert httpx.get(f"http://127.0.0.1:{service_port}/health").status_code == 503
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=60)
     finally:

@@ -1,0 +1,218 @@
+"""The Litestar app: JSON for programs, a page with a chart for people.
+
+Everything a response needs is derived once per document (pre-encoded JSON, the rendered
+page), so a request costs a ``stat`` and a write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import msgspec
+from jinja2 import Environment, PackageLoader, select_autoescape
+from litestar import Litestar, MediaType, Request, Response, get
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException, ServiceUnavailableException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.params import Parameter
+from markupsafe import Markup
+
+from ogrine_assets.service.chart import render_chart
+from ogrine_assets.service.config import ServiceConfig
+from ogrine_assets.service.document import (
+    DataInfo,
+    ForecastDocument,
+    ForecastPoint,
+    ForecastSource,
+    HistoryPoint,
+    LoadedForecast,
+    ModelInfo,
+)
+
+logger = logging.getLogger("ogrine_assets.service")
+
+HISTORY_LIMIT_MAX = 365
+CHART_HISTORY_DAYS = 60  # enough to see the trend, short enough to see the 7 days
+JSON_HEADERS = {"cache-control": "no-cache"}
+
+_templates = Environment(
+    loader=PackageLoader("ogrine_assets.service", "templates"),
+    autoescape=select_autoescape(["jinja"]),
+)
+
+
+class SeedPoint(
+    msgspec.Struct, frozen=True, rename={"prediction_rate_tenth": "prediction_rateTenth"}
+):
+    """One day of the old project's /seven-days-forecast answer, field for field."""
+
+    datetime: str
+    prediction_rate_tenth: int
+    prediction_rate: float
+
+
+class Staleness(msgspec.Struct, frozen=True):
+    data_age_days: int
+    stale: bool
+    stale_after_days: int
+
+
+class ForecastResponse(msgspec.Struct, frozen=True):
+    model: ModelInfo
+    generated_at: dt.datetime
+    dagster_run_id: str
+    data: DataInfo
+    staleness: Staleness
+    forecast: list[ForecastPoint]
+
+
+class HealthResponse(msgspec.Struct, frozen=True, omit_defaults=True):
+    status: str
+    reason: str | None = None
+    model_version: str | None = None
+    generated_at: dt.datetime | None = None
+    last_observed_date: dt.date | None = None
+
+
+def _derive(document: ForecastDocument) -> dict[str, Any]:
+    seed = [
+        SeedPoint(p.datetime, p.prediction_rate_tenth, p.prediction_rate) for p in document.forecast
+    ]
+    chart = render_chart(
+        [(h.date, h.rate) for h in document.history[-CHART_HISTORY_DAYS:]],
+        [(p.date, p.prediction_rate) for p in document.forecast],
+    )
+    page = _templates.get_template("page.html.jinja").render(document=document, chart=Markup(chart))
+    return {"seven_days": msgspec.json.encode(seed), "page": page.encode()}
+
+
+def _loaded(state: State) -> LoadedForecast:
+    source: ForecastSource = state.forecasts
+    loaded = source.current()
+    if loaded is None:
+        raise ServiceUnavailableException(detail=source.problem or "no forecast available")
+    return loaded
+
+
+@get(
+    "/seven-days-forecast",
+    sync_to_thread=False,
+    summary="The next 7 days (the old project's shape)",
+)
+def seven_days_forecast(state: State) -> Response[list[SeedPoint]]:
+    """`[{"datetime", "prediction_rateTenth", "prediction_rate"}]`, 7 consecutive days."""
+    return Response(
+        _loaded(state).derived["seven_days"], media_type=MediaType.JSON, headers=JSON_HEADERS
+    )
+
+
+@get("/forecast", sync_to_thread=False, summary="The forecast with model provenance and staleness")
+def forecast(state: State) -> ForecastResponse:
+    document = _loaded(state).document
+    today: dt.date = state.now().astimezone(dt.UTC).date()
+    age = (today - document.data.last_observed_date).days
+    return ForecastResponse(
+        model=document.model,
+        generated_at=document.generated_at,
+        dagster_run_id=document.dagster_run_id,
+        data=document.data,
+        staleness=Staleness(age, age > state.stale_after_days, state.stale_after_days),
+        forecast=document.forecast,
+    )
+
+
+@get("/history", sync_to_thread=False, summary="The recent observed rates, oldest first")
+def history(
+    state: State,
+    limit: Annotated[
+        int,
+        Parameter(ge=1, le=HISTORY_LIMIT_MAX, description="How many of the newest days to return."),
+    ] = 90,
+) -> list[HistoryPoint]:
+    return _loaded(state).document.history[-limit:]
+
+
+@get("/health", sync_to_thread=False, summary="Ready only when a valid forecast is loaded")
+def health(state: State) -> Response[HealthResponse]:
+    source: ForecastSource = state.forecasts
+    loaded = source.current()
+    if loaded is None:
+        return Response(
+            HealthResponse(status="unavailable", reason=source.problem), status_code=503
+        )
+    document = loaded.document
+    return Response(
+        HealthResponse(
+            status="ready",
+            reason=source.problem,  # set when a newer file was refused and the last good one kept
+            model_version=document.model.version,
+            generated_at=document.generated_at,
+            last_observed_date=document.data.last_observed_date,
+        )
+    )
+
+
+@get("/", sync_to_thread=False, media_type=MediaType.HTML, include_in_schema=False)
+def page(state: State) -> Response[bytes]:
+    source: ForecastSource = state.forecasts
+    loaded = source.current()
+    if loaded is None:
+        html = _templates.get_template("page.html.jinja").render(
+            document=None, reason=source.problem
+        )
+        return Response(html.encode(), media_type=MediaType.HTML, status_code=503)
+    return Response(loaded.derived["page"], media_type=MediaType.HTML)
+
+
+def _unexpected(request: Request, exc: Exception) -> Response[dict[str, Any]]:
+    if isinstance(exc, HTTPException):
+        return Response(
+            {
+                "status_code": exc.status_code,
+                "detail": exc.detail,
+                **({"extra": exc.extra} if exc.extra else {}),
+            },
+            status_code=exc.status_code,
+        )
+    logger.exception("unexpected error on %s %s", request.method, request.url.path)
+    return Response(
+        {"status_code": 500, "detail": "internal error; the service log has the details"},
+        status_code=500,
+    )
+
+
+def create_app(
+    config: ServiceConfig | None = None, now: Callable[[], dt.datetime] | None = None
+) -> Litestar:
+    """The app for ``config`` (default: from the environment); ``now`` is injectable for tests."""
+    config = config or ServiceConfig.from_env()
+    cors = None
+    if config.cors_origins:
+        # Credentials are never allowed, so a "*" origin cannot leak them.
+        cors = CORSConfig(
+            allow_origins=list(config.cors_origins), allow_methods=["GET"], allow_credentials=False
+        )
+    return Litestar(
+        route_handlers=[seven_days_forecast, forecast, history, health, page],
+        state=State(
+            {
+                "forecasts": ForecastSource(config.forecast_path, _derive),
+                "now": now or (lambda: dt.datetime.now(dt.UTC)),
+                "stale_after_days": config.stale_after_days,
+            }
+        ),
+        cors_config=cors,
+        exception_handlers={Exception: _unexpected},
+        openapi_config=OpenAPIConfig(
+            title="ogrine_assets forecast service",
+            version="1",
+            path="/schema",
+            # The bundled OpenAPI UIs load JavaScript from CDNs; the JSON spec works offline.
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"])],
+        ),
+    )

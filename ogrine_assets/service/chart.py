@@ -1,0 +1,73 @@
+"""The chart, drawn on the server as SVG: no script, no font, nothing fetched from elsewhere.
+
+History is a solid line, the forecast a dotted line from the last observation (the old
+app's convention), with a marker per forecast day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from html import escape
+
+WIDTH, HEIGHT = 720, 320
+LEFT, RIGHT, TOP, BOTTOM = 56, 56, 16, 36
+
+
+def _ticks(low: float, high: float, count: int = 5) -> list[float]:
+    raw = (high - low) / max(count - 1, 1)
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.ceil(low / step) * step
+    return [first + i * step for i in range(int((high - first) // step) + 1)]
+
+
+def render_chart(
+    history: Sequence[tuple[dt.date, float]], forecast: Sequence[tuple[dt.date, float]]
+) -> str:
+    """An SVG string; ``history`` and ``forecast`` are (date, rate in kamas), ascending."""
+    points = [*history, *forecast]
+    first_day, last_day = points[0][0], points[-1][0]
+    span_days = max((last_day - first_day).days, 1)
+    rates = [rate for _, rate in points]
+    pad = max((max(rates) - min(rates)) * 0.08, 1.0)
+    low, high = min(rates) - pad, max(rates) + pad
+
+    def x(day: dt.date) -> float:
+        return LEFT + (day - first_day).days / span_days * (WIDTH - LEFT - RIGHT)
+
+    def y(rate: float) -> float:
+        return TOP + (high - rate) / (high - low) * (HEIGHT - TOP - BOTTOM)
+
+    def polyline(series: Sequence[tuple[dt.date, float]]) -> str:
+        return " ".join(f"{x(day):.1f},{y(rate):.1f}" for day, rate in series)
+
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        'aria-label="Ogrine rate: history and 7-day forecast" xmlns="http://www.w3.org/2000/svg">'
+    ]
+    for tick in _ticks(low, high):
+        level = f"{y(tick):.1f}"
+        parts.append(
+            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{level}" y2="{level}"/>'
+            f'<text class="axis" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">'
+            f"{tick:g}</text>"
+        )
+    cutoff = history[-1][0]
+    at = f"{x(cutoff):.1f}"
+    parts.append(f'<line class="cutoff" x1="{at}" x2="{at}" y1="{TOP}" y2="{HEIGHT - BOTTOM}"/>')
+    for day, anchor in ((first_day, "start"), (cutoff, "end"), (last_day, "start")):
+        parts.append(
+            f'<text class="axis" x="{x(day):.1f}" y="{HEIGHT - 12}" text-anchor="{anchor}">'
+            f"{escape(day.strftime('%d %b'))}</text>"
+        )
+    parts.append(f'<polyline class="history" points="{polyline(history)}"/>')
+    parts.append(f'<polyline class="forecast" points="{polyline([history[-1], *forecast])}"/>')
+    for day, rate in forecast:
+        parts.append(
+            f'<circle class="forecast-point" cx="{x(day):.1f}" cy="{y(rate):.1f}" r="3.5">'
+            f"<title>{day.isoformat()}: {rate:.1f} kamas</title></circle>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,226 @@
+"""Every endpoint and every failure, through Litestar's test client."""
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from ogrine_assets.service.app import create_app
+from ogrine_assets.service.config import ServiceConfig
+from ogrine_assets_tests.service.conftest import LAST_OBSERVED, document_bytes
+
+NOW = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
+
+
+def publish(path: Path, content: bytes) -> None:
+    """Replace the document the way the pipeline does: write aside, then rename."""
+    temporary = path.with_suffix(".tmp")
+    temporary.write_bytes(content)
+    os.replace(temporary, path)
+
+
+@pytest.fixture
+def client(document_path: Path) -> Iterator[TestClient]:
+    app = create_app(ServiceConfig(forecast_path=document_path), now=lambda: NOW)
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_seven_days_forecast_keeps_the_old_shape(client: TestClient, document_path: Path) -> None:
+    publish(document_path, document_bytes())
+    response = client.get("/seven-days-forecast")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    points = response.json()
+    assert len(points) == 7
+    for step, point in enumerate(points, start=1):
+        assert set(point) == {"datetime", "prediction_rateTenth", "prediction_rate"}
+        assert point["datetime"] == f"{LAST_OBSERVED + dt.timedelta(days=step)}T00:00:00+00:00"
+        assert type(point["prediction_rateTenth"]) is int
+        assert type(point["prediction_rate"]) is float
+        assert point["prediction_rate"] == point["prediction_rateTenth"] / 10
+
+
+def test_forecast_with_provenance_and_staleness(client: TestClient, document_path: Path) -> None:
+    publish(document_path, document_bytes(version="3"))
+    body = client.get("/forecast").json()
+    assert body["model"] == {
+        "name": "ogrine-rate-forecaster",
+        "version": "3",
+        "run_id": "abc",
+        "alias": "champion",
+    }
+    assert body["generated_at"].startswith("2026-11-26T02:00:00")
+    assert body["data"]["last_observed_date"] == "2026-11-25"
+    assert body["staleness"] == {"data_age_days": 2, "stale": False, "stale_after_days": 3}
+    assert [p["horizon_days"] for p in body["forecast"]] == list(range(1, 8))
+
+
+def test_staleness_flags_old_data(document_path: Path) -> None:
+    publish(document_path, document_bytes())
+    later = NOW + dt.timedelta(days=10)
+    with TestClient(
+        create_app(ServiceConfig(forecast_path=document_path), now=lambda: later)
+    ) as client:
+        assert client.get("/forecast").json()["staleness"]["stale"] is True
+
+
+def test_history_with_a_bounded_limit(client: TestClient, document_path: Path) -> None:
+    publish(document_path, document_bytes())
+    assert len(client.get("/history").json()) == 90  # the document keeps 90 days
+    newest = client.get("/history", params={"limit": 3}).json()
+    assert [row["date"] for row in newest] == ["2026-11-23", "2026-11-24", "2026-11-25"]
+    assert newest[-1] == {"date": "2026-11-25", "rate_tenth": 7000, "rate": 700.0}
+
+
+@pytest.mark.parametrize("limit", ["0", "-1", "366", "abc", "1.5"])
+def test_bad_parameters_are_400_with_the_reason(
+    client: TestClient, document_path: Path, limit: str
+) -> None:
+    publish(document_path, document_bytes())
+    response = client.get("/history", params={"limit": limit})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["extra"][0]["key"] == "limit" and body["extra"][0]["message"]
+
+
+def test_no_document_yet_is_503_with_a_reason(client: TestClient, document_path: Path) -> None:
+    for path in ("/seven-days-forecast", "/forecast", "/history", "/health"):
+        response = client.get(path)
+        assert response.status_code == 503, path
+        body = response.json()
+        reason = body.get("detail") or body.get("reason")
+        assert "no forecast has been published yet" in reason and str(document_path) in reason
+    page = client.get("/")
+    assert page.status_code == 503
+    assert "No forecast is available yet" in page.text
+
+
+def test_health_is_ready_with_a_document(client: TestClient, document_path: Path) -> None:
+    publish(document_path, document_bytes(version="5"))
+    body = client.get("/health").json()
+    assert body == {
+        "status": "ready",
+        "model_version": "5",
+        "generated_at": "2026-11-26T02:00:00Z",
+        "last_observed_date": "2026-11-25",
+    }
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b'{"schema_version": 1, "generated_at": "2026-11-26T02:',  # half-written
+        b"<html>not json</html>",
+        json.dumps({"schema_version": 99}).encode(),
+        document_bytes().replace(b'"horizon_days": 2', b'"horizon_days": "two"'),
+    ],
+)
+def test_a_corrupt_document_keeps_the_last_good_one(
+    client: TestClient, document_path: Path, bad: bytes, caplog: pytest.LogCaptureFixture
+) -> None:
+    publish(document_path, document_bytes(version="3"))
+    good = client.get("/seven-days-forecast").content
+    publish(document_path, bad)
+    response = client.get("/seven-days-forecast")
+    assert response.status_code == 200 and response.content == good
+    health = client.get("/health").json()
+    assert health["status"] == "ready" and health["model_version"] == "3"
+    assert "was not loaded" in health["reason"] and "still serving model v3" in health["reason"]
+    assert any("was not loaded" in record.message for record in caplog.records)
+
+
+def test_a_corrupt_first_document_is_503_not_500(client: TestClient, document_path: Path) -> None:
+    publish(document_path, b"{")
+    response = client.get("/forecast")
+    assert response.status_code == 503
+    assert "not a forecast document" in response.json()["detail"]
+
+
+def test_forecast_dates_must_follow_the_last_observation(
+    client: TestClient, document_path: Path
+) -> None:
+    document = json.loads(document_bytes())
+    document["forecast"][3]["date"] = "2030-01-01"
+    publish(document_path, json.dumps(document).encode())
+    assert "consecutive" in client.get("/health").json()["reason"]
+
+
+def test_a_new_document_is_picked_up_without_restart(
+    client: TestClient, document_path: Path
+) -> None:
+    publish(document_path, document_bytes(version="3", base=700.0))
+    first = client.get("/seven-days-forecast").json()
+    publish(document_path, document_bytes(version="4", base=800.0))
+    second = client.get("/seven-days-forecast").json()
+    assert first[0]["prediction_rate"] == 701.0 and second[0]["prediction_rate"] == 801.0
+    assert client.get("/forecast").json()["model"]["version"] == "4"
+    assert "v4" in client.get("/").text
+
+
+def test_an_unreadable_document_is_503_not_500(client: TestClient, document_path: Path) -> None:
+    document_path.mkdir()  # a folder where the file should be
+    response = client.get("/seven-days-forecast")
+    assert response.status_code == 503
+    assert "Traceback" not in response.text
+
+
+def test_page_has_the_chart_and_provenance(client: TestClient, document_path: Path) -> None:
+    publish(document_path, document_bytes(version="3"))
+    response = client.get("/")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert html.count('class="forecast-point"') == 7
+    assert 'class="history"' in html and 'class="forecast"' in html
+    assert "ogrine-rate-forecaster v3" in html and "2026-11-25" in html
+    assert "http://" not in html.replace(
+        'xmlns="http://www.w3.org/2000/svg"', ""
+    )  # nothing from elsewhere
+    assert "synthetic" not in html  # this document is not synthetic
+
+
+def test_openapi_is_served_offline(client: TestClient) -> None:
+    spec = client.get("/schema").json()
+    assert {"/seven-days-forecast", "/forecast", "/history", "/health"} <= set(spec["paths"])
+    assert client.get("/schema/openapi.json").json() == spec
+
+
+def test_cors_is_off_by_default_and_never_with_credentials(document_path: Path) -> None:
+    publish(document_path, document_bytes())
+    origin = {"Origin": "https://example.org"}
+    with TestClient(create_app(ServiceConfig(forecast_path=document_path))) as client:
+        assert "access-control-allow-origin" not in client.get("/forecast", headers=origin).headers
+    config = ServiceConfig(forecast_path=document_path, cors_origins=("*",))
+    with TestClient(create_app(config)) as client:
+        headers = client.get("/forecast", headers=origin).headers
+        assert headers["access-control-allow-origin"] == "*"
+        assert "access-control-allow-credentials" not in headers
+
+
+def test_cors_origins_come_from_the_environment(tmp_path: Path) -> None:
+    config = ServiceConfig.from_env(
+        {
+            "OGRINE_HOME": str(tmp_path),
+            "OGRINE_CORS_ORIGINS": "https://a.example, https://b.example",
+        }
+    )
+    assert config.cors_origins == ("https://a.example", "https://b.example")
+    assert config.forecast_path == tmp_path / "forecast" / "forecast.json"
+
+
+def test_the_service_imports_none_of_the_pipeline_stack() -> None:
+    code = (
+        "import sys, ogrine_assets.service.app, ogrine_assets.cli;"
+        "heavy = {'dagster', 'mlflow', 'sklearn', 'pandas', 'polars', 'pyarrow'};"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & heavy))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
