@@ -10,6 +10,7 @@ the MLflow UI and the forecast service on 127.0.0.1, and stops them all on Ctrl-
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -127,11 +128,21 @@ def _stack_commands(
     return [dagster, mlflow, service]
 
 
+def _default_sigint() -> None:
+    # A shell that starts a job in the background makes it ignore SIGINT, and children
+    # inherit that; the stack must still stop on Ctrl-C, so children get the default back.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: int) -> int:
     ensure_local_state(settings)
     env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)}
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    # Each child leads its own process group, so stopping one stops its helpers too.
     processes = [
-        subprocess.Popen(command, env=env, start_new_session=True)
+        subprocess.Popen(command, env=env, start_new_session=True, preexec_fn=_default_sigint)
         for command in _stack_commands(settings, dagster_port, mlflow_port, service_port)
     ]
     print(f"Dagster UI  http://127.0.0.1:{dagster_port}")
@@ -139,29 +150,35 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
     print(f"Forecast    http://127.0.0.1:{service_port}  (JSON: /seven-days-forecast, /forecast)")
     print(f"Document    {settings.forecast_path}")
     print("Ctrl-C stops everything.", flush=True)
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
-    try:
-        while not stopping.is_set() and all(p.poll() is None for p in processes):
-            stopping.wait(0.5)
-    except KeyboardInterrupt:
-        pass
-    return _stop(processes)
+    while not stopping.is_set() and all(p.poll() is None for p in processes):
+        stopping.wait(0.5)
+    died = [p for p in processes if p.poll() is not None]
+    for process in died:
+        print(f"{' '.join(process.args[1:4])} exited with {process.returncode}", file=sys.stderr)
+    print("Stopping…", flush=True)
+    forced = _stop(processes)
+    return 1 if died or forced else 0
 
 
-def _stop(processes: Sequence[subprocess.Popen[bytes]]) -> int:
+def _stop(processes: Sequence[subprocess.Popen[bytes]], grace_seconds: float = 20) -> bool:
+    """SIGINT every group (a graceful stop), SIGKILL what is left; True if any needed it."""
     for process in processes:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGINT)
-    deadline = time.monotonic() + 20
+        _signal_group(process, signal.SIGINT)
+    deadline = time.monotonic() + grace_seconds
+    forced = False
     for process in processes:
         try:
             process.wait(timeout=max(deadline - time.monotonic(), 0.1))
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    crashed = [p for p in processes if p.returncode not in (0, -signal.SIGINT, -signal.SIGTERM, 1)]
-    return 1 if crashed else 0
+            forced = True
+        _signal_group(process, signal.SIGKILL)  # helpers left behind by a stopped leader
+        process.wait()
+    return forced
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)
 
 
 def serve(host: str, port: int) -> int:

@@ -76,29 +76,44 @@ def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -
     assert forecast_path.read_bytes() == published
 
 
+def _descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    for child in Path("/proc").glob("[0-9]*"):
+        try:
+            parent = int((child / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == pid:
+            found |= {int(child.name)} | _descendants(int(child.name))
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
 def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     dagster_port, mlflow_port, service_port = free_port(), free_port(), free_port()
     environ = {
         k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
     }
     environ["OGRINE_HOME"] = str(tmp_path / "home")
-    process = subprocess.Popen(
-        [
-            OGRINE,
-            "up",
-            "--dagster-port",
-            str(dagster_port),
-            "--mlflow-port",
-            str(mlflow_port),
-            "--service-port",
-            str(service_port),
-        ],
-        env=environ,
-        cwd=Path(__file__).resolve().parent.parent,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log_path = tmp_path / "up.log"
+    command = [OGRINE, "up", "--dagster-port", str(dagster_port), "--mlflow-port", str(mlflow_port)]
+    command += ["--service-port", str(service_port)]
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            command, env=environ, cwd=Path(__file__).resolve().parent.parent, stdout=log, stderr=log
+        )
+    children: set[int] = set()
     try:
         alive = lambda: process.poll() is None  # noqa: E731
         info = wait_until_ok(f"http://127.0.0.1:{dagster_port}/server_info", alive=alive)
@@ -107,11 +122,16 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
         wait_until_ok(f"http://127.0.0.1:{service_port}/schema", alive=alive)
         # Nothing materialized yet: the service says so instead of failing.
         assert httpx.get(f"http://127.0.0.1:{service_port}/health").status_code == 503
+        children = _descendants(process.pid)
+        assert len(children) >= 3
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=60)
+        assert process.wait(timeout=60) == 0, log_path.read_text()
+        assert _alive(children) == set(), "processes left running after Ctrl-C"
     finally:
         if process.poll() is None:
             process.kill()
-            process.communicate()
-    assert process.returncode == 0, output
+        for pid in _alive(children | _descendants(process.pid)):
+            os.kill(pid, signal.SIGKILL)
+        process.wait()
+    output = log_path.read_text()
     assert f"Dagster UI  http://127.0.0.1:{dagster_port}" in output
