@@ -22,6 +22,7 @@ from ogrine_assets.defs.resources import (
     ForecastStore,
     HttpRatesSource,
     ModelRegistry,
+    RatesArchive,
     RatesSource,
     SyntheticRatesSource,
     mlflow_tracking_run,
@@ -90,6 +91,7 @@ def build_definitions(
                 }
             ),
             "forecast_store": ForecastStore(path=str(settings.forecast_path)),
+            "rates_archive": RatesArchive(base_dir=str(settings.archive_dir)),
             "polars_parquet_io_manager": PolarsParquetIOManager(base_dir=str(settings.storage_dir)),
             "io_manager": dg.FilesystemIOManager(base_dir=str(settings.storage_dir)),
         },

@@ -29,6 +29,7 @@ class Settings:
     api_url: str | None
     forecast_path: Path
     storage_dir: Path
+    archive_dir: Path
     freshness_max_age_days: int
     fixed_now: str | None = None
 
@@ -50,6 +51,7 @@ class Settings:
                 env.get("OGRINE_FORECAST_PATH") or home / "forecast" / "forecast.json"
             ).expanduser(),
             storage_dir=Path(env.get("OGRINE_STORAGE_DIR") or home / "storage").expanduser(),
+            archive_dir=Path(env.get("OGRINE_ARCHIVE_DIR") or home / "archive").expanduser(),
             freshness_max_age_days=int(env.get("OGRINE_FRESHNESS_MAX_AGE_DAYS") or 3),
             fixed_now=env.get("OGRINE_NOW") or None,
         )

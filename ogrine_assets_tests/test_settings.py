@@ -9,6 +9,7 @@ def test_ogrine_home_roots_everything(tmp_path: Path) -> None:
     assert settings.mlflow_tracking_uri == f"sqlite:///{tmp_path}/mlflow/mlflow.db"
     assert settings.mlflow_artifact_root == (tmp_path / "mlflow" / "artifacts").as_uri()
     assert settings.storage_dir == tmp_path / "storage"
+    assert settings.archive_dir == tmp_path / "archive"
     assert settings.forecast_path == tmp_path / "forecast" / "forecast.json"
     assert settings.api_url is None and settings.fixed_now is None
 

@@ -1,46 +1,58 @@
-"""raw_rates: every daily rate the configured source answers, kept as it came."""
+"""raw_rates: every row the configured source answers, kept as it came, with its bytes."""
 
 import dagster as dg
 import polars as pl
 
-from ogrine_assets.defs.resources import RatesSource
-from ogrine_assets.rates.upstream import UpstreamError, payload_to_frame
+from ogrine_assets.defs.resources import RatesArchive, RatesSource
+from ogrine_assets.rates.upstream import UpstreamError, parse_rates
 
 
 @dg.asset(
     group_name="ingestion",
     kinds={"polars", "python"},
     io_manager_key="polars_parquet_io_manager",
-    description="Every daily Ogrine rate the source answers, as it came (the raw snapshot).",
+    description="Every Ogrine rate row the source answers, as it came; the exact bytes of "
+    "each fetch are kept per run so any training set can be traced to them.",
 )
 def raw_rates(
-    context: dg.AssetExecutionContext, rates_source: RatesSource
+    context: dg.AssetExecutionContext, rates_source: RatesSource, rates_archive: RatesArchive
 ) -> dg.Output[pl.DataFrame]:
+    source = rates_source.describe()
     try:
-        payload = rates_source.fetch_payload()
-        frame = payload_to_frame(payload)
+        fetched = rates_source.fetch()
+    except UpstreamError as exc:
+        raise dg.Failure(description=f"Fetch failed; last good data kept. {exc}") from exc
+    snapshot, sha256 = rates_archive.save_snapshot(context.run.run_id, fetched.body)
+    try:
+        frame = parse_rates(fetched.body, content_type=fetched.content_type, source=source)
     except UpstreamError as exc:
         raise dg.Failure(
-            description=f"Fetching rates failed, last good data kept: {exc}",
-            metadata={"source": rates_source.describe()},
+            description=f"Unusable answer; last good data kept. {exc}",
+            metadata={"snapshot": dg.MetadataValue.path(str(snapshot))},
         ) from exc
     if frame.is_empty():
         raise dg.Failure(
-            description=f"{rates_source.describe()} answered no rates; nothing to train on."
+            description=f"{source} answered an empty list of rates; last good data kept.",
+            metadata={"snapshot": dg.MetadataValue.path(str(snapshot))},
         )
     if rates_source.is_synthetic:
         context.log.warning(
             "Rates are SYNTHETIC (embedded default); set OGRINE_API_URL for real data."
         )
+    if fetched.attempts > 1:
+        context.log.warning(f"The fetch succeeded after {fetched.attempts} attempts.")
     datetimes = frame["datetime"].drop_nulls()
     return dg.Output(
         frame,
         metadata={
             "dagster/row_count": frame.height,
-            "source": rates_source.describe(),
+            "source": source,
             "synthetic": rates_source.is_synthetic,
+            "fetch_attempts": fetched.attempts,
+            "snapshot": dg.MetadataValue.path(str(snapshot)),
+            "snapshot_sha256": sha256,
+            "snapshot_bytes": len(fetched.body),
             "first_datetime": datetimes.min() if datetimes.len() else "",
             "last_datetime": datetimes.max() if datetimes.len() else "",
-            "upstream_count": payload.get("count", frame.height),
         },
     )

@@ -1,6 +1,7 @@
 """Resources: the clock, the rates sources, the MLflow model registry and tracking run."""
 
 import datetime as dt
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -10,6 +11,8 @@ from typing import Any
 
 import dagster as dg
 import mlflow
+import msgspec
+import polars as pl
 from dagster_mlflow import mlflow_tracking
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
@@ -18,7 +21,7 @@ from pydantic import Field
 
 from ogrine_assets.model.forecasting import Predictor
 from ogrine_assets.rates.synthetic import synthetic_payload
-from ogrine_assets.rates.upstream import fetch_payload
+from ogrine_assets.rates.upstream import Fetched, RetryPolicy, fetch_rates
 
 
 class Clock(dg.ConfigurableResource):
@@ -40,9 +43,9 @@ class Clock(dg.ConfigurableResource):
 
 
 class RatesSource(dg.ConfigurableResource):
-    """Where daily Ogrine rates come from; answers the upstream JSON envelope."""
+    """Where daily Ogrine rates come from; answers the bytes of the upstream JSON envelope."""
 
-    def fetch_payload(self) -> dict[str, Any]:
+    def fetch(self) -> Fetched:
         raise NotImplementedError
 
     @property
@@ -54,13 +57,30 @@ class RatesSource(dg.ConfigurableResource):
 
 
 class HttpRatesSource(RatesSource):
-    """The Ogrine rates API over HTTP (``OGRINE_API_URL``)."""
+    """The Ogrine rates API over HTTP (``OGRINE_API_URL``), with timeouts and bounded retries."""
 
     api_url: str = Field(description="Full URL of GET /ogrineRates.")
-    timeout_seconds: float = Field(default=20.0, description="Connect and read timeout.")
+    connect_timeout_seconds: float = Field(default=10.0)
+    read_timeout_seconds: float = Field(default=30.0)
+    max_attempts: int = Field(default=4, description="Attempts on connection errors, 429, 5xx.")
+    backoff_base_seconds: float = Field(
+        default=1.0, description="First backoff; doubles, jittered."
+    )
+    backoff_max_seconds: float = Field(
+        default=30.0, description="Cap on any wait, Retry-After too."
+    )
 
-    def fetch_payload(self) -> dict[str, Any]:
-        return fetch_payload(self.api_url, timeout_seconds=self.timeout_seconds)
+    def fetch(self) -> Fetched:
+        return fetch_rates(
+            self.api_url,
+            connect_timeout=self.connect_timeout_seconds,
+            read_timeout=self.read_timeout_seconds,
+            retry=RetryPolicy(
+                attempts=self.max_attempts,
+                base_seconds=self.backoff_base_seconds,
+                max_seconds=self.backoff_max_seconds,
+            ),
+        )
 
     def describe(self) -> str:
         return f"Ogrine rates API at {self.api_url}"
@@ -71,8 +91,11 @@ class SyntheticRatesSource(RatesSource):
 
     clock: Clock
 
-    def fetch_payload(self) -> dict[str, Any]:
-        return synthetic_payload(self.clock.today())
+    def fetch(self) -> Fetched:
+        body = msgspec.json.encode(synthetic_payload(self.clock.today()))
+        return Fetched(
+            url="synthetic:ogrineRates", body=body, content_type="application/json", attempts=1
+        )
 
     @property
     def is_synthetic(self) -> bool:
@@ -80,6 +103,39 @@ class SyntheticRatesSource(RatesSource):
 
     def describe(self) -> str:
         return "SYNTHETIC embedded default (OGRINE_API_URL is unset): not real market data"
+
+
+class RatesArchive(dg.ConfigurableResource):
+    """Per-run files that make every training set traceable: raw snapshots and quarantines."""
+
+    base_dir: str
+
+    def save_snapshot(self, run_id: str, body: bytes) -> tuple[Path, str]:
+        """Keep the exact bytes a run fetched; returns the path and their SHA-256."""
+        path = Path(self.base_dir) / "raw" / f"{run_id}.json"
+        _write_atomically(path, body)
+        return path, hashlib.sha256(body).hexdigest()
+
+    def save_quarantine(self, run_id: str, rejected: pl.DataFrame) -> Path:
+        """The rejected rows of a run, one JSON object per line, with their reasons."""
+        path = Path(self.base_dir) / "quarantine" / f"{run_id}.jsonl"
+        _write_atomically(path, rejected.write_ndjson().encode())
+        return path
+
+
+def _write_atomically(target: Path, content: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 @dataclass(frozen=True)
@@ -179,7 +235,15 @@ class ModelRegistry(dg.ConfigurableResource):
 )
 def mlflow_tracking_run(context: dg.InitResourceContext) -> Iterator[Any]:
     context.resources.model_registry.ensure_experiment()
-    yield from mlflow_tracking.resource_fn(context)
+    try:
+        yield from mlflow_tracking.resource_fn(context)
+    finally:
+        # ogrine_model closes the run it uses. One still open here was started for a run
+        # that failed before training (the in-process executor starts every resource up
+        # front): close it as FAILED, or it would stay RUNNING and leak into the next run
+        # this process executes (MLflow's active run is process-global).
+        if mlflow.active_run() is not None:
+            mlflow.end_run(status="FAILED")
 
 
 class ForecastStore(dg.ConfigurableResource):
@@ -189,16 +253,5 @@ class ForecastStore(dg.ConfigurableResource):
 
     def publish(self, document_bytes: bytes) -> Path:
         target = Path(self.path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".forecast-", dir=target.parent)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(document_bytes)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        _write_atomically(target, document_bytes)
         return target

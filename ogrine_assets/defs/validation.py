@@ -1,56 +1,107 @@
 """validated_rates and its asset checks: the data every model may trust."""
 
 import datetime as dt
+from typing import Any
 
 import dagster as dg
 import pandera.errors
 import polars as pl
 
-from ogrine_assets.defs.metadata import date_range_metadata, markdown_table
-from ogrine_assets.defs.resources import Clock
+from ogrine_assets.defs.metadata import date_range_metadata, key_value_table, markdown_table
+from ogrine_assets.defs.resources import Clock, RatesArchive
 from ogrine_assets.model.features import WINDOW
 from ogrine_assets.model.splitting import TEST_DAYS
 from ogrine_assets.rates.cleaning import clean_rates, gap_summary
 from ogrine_assets.rates.schema import validate
 
 MAX_REJECTED_SHARE = 0.05
+MAX_HISTORY_SHRINK = 0.05  # losing more than this share of the last good days fails the run
 MIN_HISTORY_DAYS = TEST_DAYS + 2 * WINDOW  # a test window plus enough to learn from
+
+
+def _last_good(context: dg.AssetExecutionContext) -> tuple[dt.date | None, int | None]:
+    """Newest date and row count of the last good validated_rates, if there is one."""
+    event = context.instance.get_latest_materialization_event(context.asset_key)
+    if event is None or event.asset_materialization is None:
+        return None, None
+    metadata = event.asset_materialization.metadata
+    last = metadata.get("last_date")
+    rows = metadata.get("dagster/row_count")
+    return (
+        dt.date.fromisoformat(str(last.value)) if last else None,
+        int(rows.value) if rows else None,  # type: ignore[arg-type]
+    )
+
+
+def _refuse(message: str, metadata: dict[str, Any]) -> dg.Failure:
+    return dg.Failure(
+        description=f"{message} The last good validated_rates are kept.", metadata=metadata
+    )
 
 
 @dg.asset(
     group_name="ingestion",
     kinds={"polars", "pandera"},
     io_manager_key="polars_parquet_io_manager",
-    description="One rate per UTC day, ascending, checked by the pandera ValidatedRates schema.",
+    description="One rate per UTC day, ascending, cleaned by a written policy and checked by the "
+    "pandera ValidatedRates schema; rejected rows are counted, shown and quarantined.",
 )
 def validated_rates(
-    context: dg.AssetExecutionContext, raw_rates: pl.DataFrame
+    context: dg.AssetExecutionContext,
+    raw_rates: pl.DataFrame,
+    clock: Clock,
+    rates_archive: RatesArchive,
 ) -> dg.Output[pl.DataFrame]:
-    result = clean_rates(raw_rates)
+    result = clean_rates(raw_rates, today=clock.today())
+    report: dict[str, Any] = {
+        "raw_row_count": raw_rates.height,
+        "rejected_row_count": result.rejected_count,
+        "rejected_reasons": key_value_table(result.reasons(), ("reason", "rows")),
+        "rejected_rows": markdown_table(result.rejected.drop("raw_row", strict=False)),
+        "same_day_rows_merged": result.same_day_merged,
+        "out_of_order_rows": result.out_of_order,
+        "non_midnight_times": result.non_midnight,
+        "non_utc_offsets": result.non_utc_offset,
+    }
+    if result.rejected_count:
+        quarantine = rates_archive.save_quarantine(context.run.run_id, result.rejected)
+        report["quarantine"] = dg.MetadataValue.path(str(quarantine))
+        context.log.warning(f"{result.rejected_count} rows rejected, quarantined in {quarantine}")
+
+    if result.clean.is_empty():
+        raise _refuse("No usable row in the answer.", report)
     share = result.rejected_count / max(raw_rates.height, 1)
     if share > MAX_REJECTED_SHARE:
-        raise dg.Failure(
-            description=f"{result.rejected_count} of {raw_rates.height} rows rejected "
-            f"({share:.1%} > {MAX_REJECTED_SHARE:.0%}); refusing to replace the last good data.",
-            metadata={"rejected_rows": markdown_table(result.rejected)},
+        raise _refuse(
+            f"{result.rejected_count} of {raw_rates.height} rows rejected "
+            f"({share:.1%} > {MAX_REJECTED_SHARE:.0%}).",
+            report,
         )
     try:
         validated = validate(result.clean)
     except pandera.errors.SchemaErrors as exc:
-        raise dg.Failure(
-            description=f"validated_rates breaks its schema; last good data kept: {exc.message}",
-            metadata={"failure_cases": markdown_table(exc.failure_cases)},
-        ) from exc
-    if result.rejected_count:
-        context.log.warning(f"{result.rejected_count} rows rejected; see the rejected_rows table.")
+        report["failure_cases"] = markdown_table(exc.failure_cases)
+        raise _refuse(f"The cleaned rates break their schema: {exc.message}", report) from exc
+
+    last_date, last_rows = _last_good(context)
+    newest = validated["date"].max()
+    if last_date is not None and newest < last_date:
+        raise _refuse(f"The newest rate is {newest}, older than the last good {last_date}.", report)
+    if last_rows is not None and validated.height < last_rows * (1 - MAX_HISTORY_SHRINK):
+        raise _refuse(
+            f"{validated.height} days, down from {last_rows}: the upstream lost history.", report
+        )
+    new_days = (newest - last_date).days if last_date is not None else validated.height
+    if new_days == 0:
+        context.log.warning(f"No day newer than {last_date} since the last good snapshot.")
+
     missing_days, longest_gap = gap_summary(validated["date"])
     return dg.Output(
         validated,
         metadata={
             **date_range_metadata(validated),
-            "rejected_row_count": result.rejected_count,
-            "rejected_rows": markdown_table(result.rejected),
-            "same_day_rows_merged": result.duplicates_merged,
+            **report,
+            "new_days": new_days,
             "missing_days": missing_days,
             "longest_gap_days": longest_gap,
         },

@@ -1,29 +1,67 @@
-"""The Ogrine rates API contract: fetching a payload and turning it into a raw frame.
+"""The Ogrine rates API contract: fetching the bytes, and turning them into a raw frame.
 
 The envelope is ``{"status": 200, "sort": ..., "limit": ..., "count": N, "rates": [...]}``
-with rows ``{"id", "datetime", "rateTenth", "rate"}``. Anything else is a failed fetch,
-reported as an :class:`UpstreamError` that names the cause.
+with rows ``{"id", "datetime", "rateTenth", "rate"}``. A fetch fails, with an
+:class:`UpstreamError` that names the cause, on any non-200 answer (after bounded retries
+for the transient ones), on a body that is not JSON, and on an envelope without a list of
+rates (naming the key path). Rows are never judged here: a row of the wrong shape is kept
+with nulls and its original JSON, for cleaning to reject and quarantine.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import email.utils
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import httpx
+import msgspec
 import polars as pl
 
-USER_AGENT = "ogrine_assets/0.1 (+https://github.com/ogrine-assets)"
+USER_AGENT = "ogrine_assets/0.1 (Ogrine rate forecaster)"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 RAW_SCHEMA: dict[str, pl.DataType] = {
+    "row": pl.Int64(),
     "id": pl.Int64(),
     "datetime": pl.String(),
     "rateTenth": pl.Int64(),
     "rate": pl.Float64(),
+    "raw_row": pl.String(),
 }
 
 
 class UpstreamError(RuntimeError):
-    """The upstream answered something that is not the documented rates envelope."""
+    """The upstream could not be reached or answered something outside the contract."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries with exponential backoff and full jitter, honouring Retry-After."""
+
+    attempts: int = 4
+    base_seconds: float = 1.0
+    max_seconds: float = 30.0
+
+    def delay(self, retry: int, retry_after: float | None, draw: Callable[[], float]) -> float:
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_seconds)
+        return draw() * min(self.max_seconds, self.base_seconds * 2**retry)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """The bytes the upstream answered, with what is needed to explain them."""
+
+    url: str
+    body: bytes
+    content_type: str
+    attempts: int
 
 
 def _snippet(text: str, limit: int = 200) -> str:
@@ -31,75 +69,146 @@ def _snippet(text: str, limit: int = 200) -> str:
     return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
-def fetch_payload(
-    api_url: str, *, timeout_seconds: float = 20.0, client: httpx.Client | None = None
-) -> dict[str, Any]:
-    """GET every rate in ascending order and return the decoded, envelope-checked JSON."""
-    params = {"sort": "ASC", "limit": 0}
+def retry_after_seconds(
+    response: httpx.Response, now: Callable[[], float] = time.time
+) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.timestamp() - now()
+
+
+def fetch_rates(
+    api_url: str,
+    *,
+    connect_timeout: float = 10.0,
+    read_timeout: float = 30.0,
+    retry: RetryPolicy = RetryPolicy(),
+    sleep: Callable[[float], None] = time.sleep,
+    draw: Callable[[], float] = random.random,
+    transport: httpx.BaseTransport | None = None,
+) -> Fetched:
+    """GET every rate in ascending order; retry connection errors, timeouts, 429 and 5xx."""
+    timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
     headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
-    owned = client is None
-    http = client or httpx.Client(timeout=timeout_seconds)
-    try:
-        response = http.get(api_url, params=params, headers=headers)
-    except httpx.TimeoutException as exc:
-        raise UpstreamError(
-            f"{api_url} did not answer within {timeout_seconds:g} s: {exc!r}"
-        ) from exc
-    except httpx.HTTPError as exc:
-        raise UpstreamError(f"could not reach {api_url}: {exc!r}") from exc
-    finally:
-        if owned:
-            http.close()
-    if response.status_code != 200:
-        raise UpstreamError(
-            f"{api_url} answered HTTP {response.status_code}: {_snippet(response.text)!r}"
-        )
-    try:
-        payload = response.json()
-    except ValueError as exc:
-        content_type = response.headers.get("content-type", "?")
-        raise UpstreamError(
-            f"{api_url} answered HTTP 200 with {content_type} that is not JSON: "
-            f"{_snippet(response.text)!r}"
-        ) from exc
-    check_envelope(payload)
-    return payload
+    problem = ""
+    with httpx.Client(timeout=timeout, headers=headers, transport=transport) as client:
+        for attempt in range(1, retry.attempts + 1):
+            retry_after = None
+            try:
+                response = client.get(api_url, params={"sort": "ASC", "limit": 0})
+            except httpx.TimeoutException as exc:
+                problem = f"no answer within the timeout ({type(exc).__name__})"
+            except httpx.TransportError as exc:
+                problem = f"could not reach it ({type(exc).__name__}: {exc})"
+            else:
+                if response.status_code == 200:
+                    return Fetched(
+                        url=str(response.url),
+                        body=response.content,
+                        content_type=response.headers.get("content-type", ""),
+                        attempts=attempt,
+                    )
+                problem = f"HTTP {response.status_code}: {_snippet(response.text)!r}"
+                if response.status_code not in RETRY_STATUSES:
+                    raise UpstreamError(f"{api_url} answered {problem}")
+                retry_after = retry_after_seconds(response)
+            if attempt < retry.attempts:
+                sleep(retry.delay(attempt - 1, retry_after, draw))
+    raise UpstreamError(f"{api_url} failed {retry.attempts} times; last: {problem}")
 
 
-def check_envelope(payload: Any) -> None:
-    """Raise :class:`UpstreamError` naming the key path that breaks the contract."""
+class _Row(msgspec.Struct, gc=False):
+    id: int | None = None
+    datetime: str | None = None
+    rateTenth: int | None = None
+    rate: float | None = None
+
+
+class _Envelope(msgspec.Struct, gc=False):
+    rates: list[_Row]
+
+
+_typed = msgspec.json.Decoder(_Envelope)
+_EXPECTED = {"id": int, "datetime": str, "rateTenth": int, "rate": float}
+_untyped = msgspec.json.Decoder()
+
+
+def parse_rates(
+    body: bytes, *, content_type: str = "application/json", source: str = "upstream"
+) -> pl.DataFrame:
+    """The raw frame of an answer: one row per upstream row, in the order they came.
+
+    A well-typed answer takes the fast path (msgspec straight into typed rows); any
+    surprise takes the lenient path, which keeps every row, nulls the values of the wrong
+    type and records the row's original JSON in ``raw_row``.
+    """
+    try:
+        envelope = _typed.decode(body)
+    except msgspec.ValidationError:
+        return _parse_leniently(body, source)
+    except msgspec.DecodeError as exc:
+        raise UpstreamError(
+            f"{source} answered HTTP 200 with {content_type or 'no content type'} that is not JSON "
+            f"({exc}): {_snippet(body[:400].decode('utf-8', 'replace'))!r}"
+        ) from exc
+    rows = envelope.rates
+    columns = {key: list(map(attrgetter(key), rows)) for key in _EXPECTED}
+    frame = pl.DataFrame(columns, schema={key: RAW_SCHEMA[key] for key in _EXPECTED})
+    return frame.select(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("row"),
+        pl.all(),
+        pl.lit(None, dtype=pl.String).alias("raw_row"),
+    )
+
+
+def check_envelope(payload: Any, source: str = "upstream") -> list[Any]:
+    """The list of rows, or :class:`UpstreamError` naming the key path that breaks the contract."""
     if not isinstance(payload, dict):
-        raise UpstreamError(f"payload: expected a JSON object, got {type(payload).__name__}")
+        raise UpstreamError(f"{source}: $ should be an object, got {type(payload).__name__}")
     if "rates" not in payload:
-        raise UpstreamError(f"payload.rates: missing (keys: {sorted(payload)})")
+        raise UpstreamError(f"{source}: $.rates is missing (keys: {sorted(payload)})")
     rates = payload["rates"]
     if not isinstance(rates, list):
-        raise UpstreamError(f"payload.rates: expected a list, got {type(rates).__name__}")
-    for index, row in enumerate(rates):
-        if not isinstance(row, dict):
-            raise UpstreamError(f"payload.rates[{index}]: expected an object, got {row!r}")
-
-
-def payload_to_frame(payload: dict[str, Any]) -> pl.DataFrame:
-    """The rows as they came, typed leniently: a value of the wrong type becomes null.
-
-    Nulls are then rejected, row by row, by cleaning, so one bad row never sinks a fetch.
-    """
-    check_envelope(payload)
-    rows = [{key: _lenient(key, row.get(key)) for key in RAW_SCHEMA} for row in payload["rates"]]
-    return pl.DataFrame(rows, schema=RAW_SCHEMA)
+        raise UpstreamError(f"{source}: $.rates should be a list, got {type(rates).__name__}")
+    return rates
 
 
 def _lenient(key: str, value: Any) -> Any:
-    expected = RAW_SCHEMA[key]
     if value is None or isinstance(value, bool):
         return None
-    if expected == pl.Int64():
-        if isinstance(value, int):
-            return value
+    expected = _EXPECTED[key]
+    if expected is int:
         if isinstance(value, float) and value.is_integer():
-            return int(value)
-        return None
-    if expected == pl.Float64():
+            value = int(value)
+        return value if isinstance(value, int) and -(2**63) <= value < 2**63 else None
+    if expected is float:
         return float(value) if isinstance(value, int | float) else None
     return value if isinstance(value, str) else None
+
+
+def _parse_leniently(body: bytes, source: str) -> pl.DataFrame:
+    rates = check_envelope(_untyped.decode(body), source)
+    columns: dict[str, list[Any]] = {name: [] for name in RAW_SCHEMA}
+    for index, row in enumerate(rates):
+        values = (
+            {key: _lenient(key, row.get(key)) for key in _EXPECTED} if isinstance(row, dict) else {}
+        )
+        clean = isinstance(row, dict) and all(
+            values[key] is not None or row.get(key) is None for key in _EXPECTED
+        )
+        columns["row"].append(index)
+        for key in _EXPECTED:
+            columns[key].append(values.get(key))
+        columns["raw_row"].append(None if clean else msgspec.json.encode(row).decode())
+    return pl.DataFrame(columns, schema=RAW_SCHEMA)

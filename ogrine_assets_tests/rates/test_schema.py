@@ -1,4 +1,5 @@
 import datetime as dt
+import json
 
 import pandera.errors
 import polars as pl
@@ -7,12 +8,14 @@ import pytest
 from ogrine_assets.rates.cleaning import clean_rates
 from ogrine_assets.rates.schema import validate
 from ogrine_assets.rates.synthetic import synthetic_payload
-from ogrine_assets.rates.upstream import payload_to_frame
+from ogrine_assets.rates.upstream import parse_rates
 
 
 @pytest.fixture
 def clean() -> pl.DataFrame:
-    return clean_rates(payload_to_frame(synthetic_payload(dt.date(2020, 1, 1)))).clean
+    return clean_rates(
+        parse_rates(json.dumps(synthetic_payload(dt.date(2020, 1, 1))).encode())
+    ).clean
 
 
 def test_clean_synthetic_rates_pass(clean: pl.DataFrame) -> None:

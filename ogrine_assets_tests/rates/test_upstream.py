@@ -1,140 +1,158 @@
 """The HTTP client against a real HTTP server on 127.0.0.1 that speaks the upstream contract."""
 
-import datetime as dt
 import json
-import threading
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
+from collections.abc import Iterator
 
+import httpx
 import polars as pl
 import pytest
 
-from ogrine_assets.rates.synthetic import synthetic_payload
-from ogrine_assets.rates.upstream import UpstreamError, fetch_payload, payload_to_frame
+from ogrine_assets.rates.upstream import (
+    RetryPolicy,
+    UpstreamError,
+    fetch_rates,
+    parse_rates,
+    retry_after_seconds,
+)
+from ogrine_assets_tests.fake_upstream import FakeUpstream, envelope
+from ogrine_assets_tests.net import free_port
 
-Responder = Callable[[BaseHTTPRequestHandler], None]
-
-
-class FakeUpstream:
-    """A loopback server whose answer each test chooses; it records what it was asked."""
-
-    def __init__(self) -> None:
-        self.respond: Responder = self.json_answer(synthetic_payload(dt.date(2026, 11, 26)))
-        self.requests: list[dict[str, object]] = []
-        self.release = threading.Event()
-        upstream = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                url = urlparse(self.path)
-                upstream.requests.append(
-                    {"path": url.path, "query": parse_qs(url.query), "headers": dict(self.headers)}
-                )
-                upstream.respond(self)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/ogrineRates"
-
-    @staticmethod
-    def answer(status: int, body: bytes, content_type: str) -> Responder:
-        def respond(handler: BaseHTTPRequestHandler) -> None:
-            handler.send_response(status)
-            handler.send_header("Content-Type", content_type)
-            handler.send_header("Content-Length", str(len(body)))
-            handler.end_headers()
-            handler.wfile.write(body)
-
-        return respond
-
-    @classmethod
-    def json_answer(cls, payload: object, status: int = 200) -> Responder:
-        return cls.answer(status, json.dumps(payload).encode(), "application/json")
-
-    def hang(self) -> Responder:
-        def respond(handler: BaseHTTPRequestHandler) -> None:
-            self.release.wait(30)  # never answers before the client's timeout
-
-        return respond
+FAST = RetryPolicy(attempts=3, base_seconds=0.0, max_seconds=0.0)
 
 
 @pytest.fixture
 def upstream() -> Iterator[FakeUpstream]:
-    fake = FakeUpstream()
-    fake.thread.start()
+    fake = FakeUpstream().start()
     yield fake
-    fake.release.set()
-    fake.server.shutdown()
-    fake.server.server_close()
+    fake.stop()
 
 
 def test_fetches_every_rate_ascending_as_json(upstream: FakeUpstream) -> None:
-    payload = fetch_payload(upstream.url)
-    frame = payload_to_frame(payload)
-    assert frame.height == payload["count"] > 2000
+    fetched = fetch_rates(upstream.url, retry=FAST)
+    frame = parse_rates(fetched.body)
+    assert fetched.attempts == 1 and fetched.content_type == "application/json"
+    assert frame.height == json.loads(fetched.body)["count"] > 2000
     assert frame.schema == pl.Schema(
-        {"id": pl.Int64, "datetime": pl.String, "rateTenth": pl.Int64, "rate": pl.Float64}
-    )
+        {"row": pl.Int64, "id": pl.Int64, "datetime": pl.String, "rateTenth": pl.Int64,
+         "rate": pl.Float64, "raw_row": pl.String}
+    )  # fmt: skip
     (request,) = upstream.requests
     assert request["query"] == {"sort": ["ASC"], "limit": ["0"]}
     assert request["headers"]["Accept"] == "application/json"
     assert request["headers"]["User-Agent"].startswith("ogrine_assets/")
 
 
-def test_404_html_names_status_and_body(upstream: FakeUpstream) -> None:
-    upstream.respond = upstream.answer(404, b"<html><h1>Not Found</h1></html>", "text/html")
-    with pytest.raises(UpstreamError, match=r"HTTP 404.*Not Found"):
-        fetch_payload(upstream.url)
-
-
-def test_html_with_status_200_is_a_failed_fetch(upstream: FakeUpstream) -> None:
-    upstream.respond = upstream.answer(200, b"<html>maintenance</html>", "text/html")
-    with pytest.raises(UpstreamError, match=r"200 with text/html that is not JSON.*maintenance"):
-        fetch_payload(upstream.url)
-
-
-def test_bad_envelope_names_the_key_path(upstream: FakeUpstream) -> None:
-    upstream.respond = upstream.json_answer({"status": 200, "rates": {"id": 1}})
-    with pytest.raises(UpstreamError, match=r"payload\.rates: expected a list"):
-        fetch_payload(upstream.url)
-
-
-def test_timeout_is_a_clear_error(upstream: FakeUpstream) -> None:
-    upstream.respond = upstream.hang()
-    with pytest.raises(UpstreamError, match=r"did not answer within 0\.2 s"):
-        fetch_payload(upstream.url, timeout_seconds=0.2)
-
-
-def test_unreachable_server_is_a_clear_error(upstream: FakeUpstream) -> None:
-    url = upstream.url
-    upstream.server.server_close()  # nothing listens on the port any more
-    with pytest.raises(UpstreamError, match="could not reach"):
-        fetch_payload(url, timeout_seconds=2)
-
-
-def test_wrong_types_become_nulls_for_cleaning_to_reject() -> None:
-    frame = payload_to_frame(
-        {
-            "rates": [
-                {
-                    "id": 1,
-                    "datetime": "2024-01-01T00:00:00+00:00",
-                    "rateTenth": "7158",
-                    "rate": 715.8,
-                },
-                {"id": 2, "datetime": None, "rateTenth": 7000.0, "rate": 700},
-                {"id": True, "datetime": "2024-01-03T00:00:00+00:00", "rate": "x"},
-            ]
-        }
+def test_503_then_recovery_is_retried(upstream: FakeUpstream) -> None:
+    ok = upstream.answers[0]
+    upstream.answer_with(upstream.raw(503, b"busy", "text/plain"), upstream.raw(500, b"oops"), ok)
+    waits: list[float] = []
+    fetched = fetch_rates(
+        upstream.url,
+        retry=RetryPolicy(attempts=3, base_seconds=1.0),
+        sleep=waits.append,
+        draw=lambda: 0.5,
     )
-    assert frame["rateTenth"].to_list() == [None, 7000, None]
-    assert frame["id"].to_list() == [1, 2, None]
-    assert frame["rate"].to_list() == [715.8, 700.0, None]
+    assert fetched.attempts == 3 and len(upstream.requests) == 3
+    assert waits == [0.5, 1.0]  # exponential backoff with (drawn) jitter
+
+
+def test_429_honoursretry_after_seconds(upstream: FakeUpstream) -> None:
+    ok = upstream.answers[0]
+    upstream.answer_with(upstream.raw(429, b"slow down", "text/plain", Retry_After="7"), ok)
+    waits: list[float] = []
+    fetch_rates(upstream.url, retry=RetryPolicy(attempts=2, max_seconds=30), sleep=waits.append)
+    assert waits == [7.0]
+
+
+def testretry_after_seconds_as_a_date_and_capped() -> None:
+    response = httpx.Response(503, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})
+    assert retry_after_seconds(response, now=lambda: 1445412470.0) == pytest.approx(10.0)
+    assert RetryPolicy(max_seconds=5).delay(0, 3600.0, lambda: 1.0) == 5.0
+
+
+def test_persistent_5xx_fails_after_bounded_attempts(upstream: FakeUpstream) -> None:
+    upstream.answer_with(upstream.raw(502, b"<html>Bad Gateway</html>", "text/html"))
+    with pytest.raises(
+        UpstreamError, match=r"failed 3 times; last: HTTP 502: '<html>Bad Gateway</html>'"
+    ):
+        fetch_rates(upstream.url, retry=FAST, sleep=lambda _: None)
+    assert len(upstream.requests) == 3
+
+
+def test_404_html_is_not_retried_and_names_status_and_body(upstream: FakeUpstream) -> None:
+    upstream.answer_with(upstream.raw(404, b"<html><h1>Not Found</h1></html>", "text/html"))
+    with pytest.raises(UpstreamError, match=r"HTTP 404.*Not Found"):
+        fetch_rates(upstream.url, retry=FAST)
+    assert len(upstream.requests) == 1
+
+
+def test_slower_than_the_timeout_is_a_clear_error(upstream: FakeUpstream) -> None:
+    upstream.answer_with(upstream.hang())
+    with pytest.raises(
+        UpstreamError, match=r"failed 2 times; last: no answer within the timeout \(ReadTimeout\)"
+    ):
+        fetch_rates(
+            upstream.url,
+            read_timeout=0.2,
+            retry=RetryPolicy(attempts=2, base_seconds=0),
+            sleep=lambda _: None,
+        )
+
+
+def test_unreachable_server_is_a_clear_error() -> None:
+    url = f"http://127.0.0.1:{free_port()}/ogrineRates"  # nothing listens there
+    with pytest.raises(UpstreamError, match=r"could not reach it \(ConnectError"):
+        fetch_rates(url, retry=FAST, sleep=lambda _: None)
+
+
+def test_html_with_status_200_is_not_json() -> None:
+    with pytest.raises(
+        UpstreamError, match=r"HTTP 200 with text/html that is not JSON .*maintenance"
+    ):
+        parse_rates(b"<html>maintenance</html>", content_type="text/html")
+
+
+def test_malformed_json_is_not_json() -> None:
+    with pytest.raises(UpstreamError, match="not JSON"):
+        parse_rates(b'{"rates": [{"id": 1,', content_type="application/json")
+
+
+@pytest.mark.parametrize(
+    ("payload", "path"),
+    [([1, 2], r"\$ should be an object"), ({"status": 200}, r"\$\.rates is missing"),
+     ({"rates": {"id": 1}}, r"\$\.rates should be a list")],
+)  # fmt: skip
+def test_bad_envelope_names_the_key_path(payload: object, path: str) -> None:
+    with pytest.raises(UpstreamError, match=path):
+        parse_rates(json.dumps(payload).encode())
+
+
+def test_wrong_types_become_nulls_and_keep_their_original_json() -> None:
+    rows = [
+        {"id": 1, "datetime": "2024-01-01T00:00:00+00:00", "rateTenth": "7158", "rate": 715.8},
+        {"id": 2, "datetime": "2024-01-02T00:00:00+00:00", "rateTenth": 7000.0, "rate": 700},
+        {"id": True, "datetime": "2024-01-03T00:00:00+00:00", "rate": "x"},
+        "not an object",
+        {"id": 5, "datetime": "2024-01-05T00:00:00+00:00", "rateTenth": 7001, "rate": 700.1},
+    ]
+    frame = parse_rates(json.dumps(envelope(rows)).encode())
+    assert frame["row"].to_list() == [0, 1, 2, 3, 4]
+    assert frame["rateTenth"].to_list() == [None, 7000, None, None, 7001]
+    assert frame["id"].to_list() == [1, 2, None, None, 5]
+    raw = frame["raw_row"].to_list()
+    assert json.loads(raw[0])["rateTenth"] == "7158"
+    assert raw[1] is None and raw[4] is None  # 7000.0 is a whole number: taken as 7000
+    assert json.loads(raw[3]) == "not an object"
+
+
+def test_missing_keys_are_nulls_on_the_fast_path() -> None:
+    frame = parse_rates(
+        json.dumps(envelope([{"id": 1, "datetime": "2024-01-01T00:00:00+00:00"}])).encode()
+    )
+    first = frame.row(0, named=True)
+    assert (first["id"], first["rateTenth"], first["rate"], first["raw_row"]) == (
+        1,
+        None,
+        None,
+        None,
+    )

@@ -1,0 +1,99 @@
+"""A real HTTP server on 127.0.0.1 that speaks the Ogrine rates contract and can misbehave.
+
+Each test queues the answers it wants (one per request; the last one repeats) and reads
+back what was asked. Answers that hang wait on an event the fixture releases at teardown,
+so no test waits on a clock to pass or fail.
+"""
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from ogrine_assets.rates.synthetic import synthetic_payload
+
+Responder = Callable[[BaseHTTPRequestHandler], None]
+
+
+def envelope(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"status": 200, "sort": "ASC", "limit": None, "count": len(rows), "rates": rows}
+
+
+def good_rows(today: dt.date = dt.date(2026, 11, 26)) -> list[dict[str, Any]]:
+    return synthetic_payload(today)["rates"]
+
+
+class FakeUpstream:
+    def __init__(self) -> None:
+        self.answers: list[Responder] = [self.json(envelope(good_rows()))]
+        self.requests: list[dict[str, Any]] = []
+        self.release = threading.Event()
+        upstream = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                url = urlparse(self.path)
+                upstream.requests.append(
+                    {"path": url.path, "query": parse_qs(url.query), "headers": dict(self.headers)}
+                )
+                answer = (
+                    upstream.answers.pop(0) if len(upstream.answers) > 1 else upstream.answers[0]
+                )
+                answer(self)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/ogrineRates"
+
+    def answer_with(self, *answers: Responder) -> None:
+        self.answers = list(answers)
+
+    @staticmethod
+    def raw(
+        status: int, body: bytes, content_type: str = "application/json", **headers: str
+    ) -> Responder:
+        def respond(handler: BaseHTTPRequestHandler) -> None:
+            handler.send_response(status)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                handler.send_header(name.replace("_", "-"), value)
+            handler.end_headers()
+            handler.wfile.write(body)
+
+        return respond
+
+    @classmethod
+    def json(cls, payload: Any, status: int = 200, **headers: str) -> Responder:
+        return cls.raw(status, json.dumps(payload).encode(), "application/json", **headers)
+
+    @classmethod
+    def rows(cls, rows: list[Any]) -> Responder:
+        return cls.json(envelope(rows))
+
+    def hang(self) -> Responder:
+        def respond(handler: BaseHTTPRequestHandler) -> None:
+            self.release.wait(60)  # answers nothing until the test is over
+
+        return respond
+
+    def start(self) -> "FakeUpstream":
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
