@@ -9,11 +9,11 @@ UV_VERSION := 0.13.8
 
 .PHONY: run test lint format lock materialize up clean-venv
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements-dev.lock pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements-dev.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
@@ -40,12 +40,14 @@ materialize: $(STAMP)
 up: $(STAMP)
 	$(BIN)/ogrine up
 
-## lock: re-resolve requirements.lock from pyproject.toml (needs the package index)
+## lock: re-resolve both lock files from pyproject.toml (needs the package index)
 lock:
 	$(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/pip install --quiet uv==$(UV_VERSION)
-	.lock-venv/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+	.lock-venv/bin/uv pip compile pyproject.toml --python-version 3.11 \
 		--generate-hashes -o requirements.lock
+	.lock-venv/bin/uv pip compile pyproject.toml --extra dev --python-version 3.11 \
+		--generate-hashes -o requirements-dev.lock
 	rm -rf .lock-venv
 
 clean-venv:

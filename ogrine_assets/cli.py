@@ -121,9 +121,10 @@ def _stack_commands(
     mlflow = [
         sys.executable, "-m", "mlflow", "server",
         "--backend-store-uri", settings.mlflow_tracking_uri,
-        "--default-artifact-root", settings.mlflow_artifact_root,
         "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", "1",
     ]  # fmt: skip
+    if settings.mlflow_artifact_root:
+        mlflow += ["--default-artifact-root", settings.mlflow_artifact_root]
     service = [sys.executable, "-m", "ogrine_assets.cli", "serve", "--port", str(service_port)]
     return [dagster, mlflow, service]
 

@@ -24,7 +24,7 @@ class Settings:
     home: Path
     dagster_home: Path
     mlflow_tracking_uri: str
-    mlflow_artifact_root: str
+    mlflow_artifact_root: str | None
     mlflow_ui_url: str
     api_url: str | None
     forecast_path: Path
@@ -38,13 +38,17 @@ class Settings:
         env = os.environ if environ is None else environ
         home = Path(env.get("OGRINE_HOME") or DEFAULT_HOME).expanduser().resolve()
         mlflow_dir = home / "mlflow"
+        tracking_uri = env.get("MLFLOW_TRACKING_URI") or f"sqlite:///{mlflow_dir}/mlflow.db"
+        # A local store keeps artifacts under OGRINE_HOME; a tracking server decides its own
+        # (with --serve-artifacts, clients upload through it) unless told otherwise.
+        artifact_root = env.get("OGRINE_MLFLOW_ARTIFACT_ROOT") or (
+            (mlflow_dir / "artifacts").as_uri() if tracking_uri.startswith("sqlite:") else None
+        )
         return cls(
             home=home,
             dagster_home=Path(env.get("DAGSTER_HOME") or home / "dagster").expanduser(),
-            mlflow_tracking_uri=env.get("MLFLOW_TRACKING_URI")
-            or f"sqlite:///{mlflow_dir}/mlflow.db",
-            mlflow_artifact_root=env.get("OGRINE_MLFLOW_ARTIFACT_ROOT")
-            or (mlflow_dir / "artifacts").as_uri(),
+            mlflow_tracking_uri=tracking_uri,
+            mlflow_artifact_root=artifact_root,
             mlflow_ui_url=(env.get("OGRINE_MLFLOW_UI_URL") or "http://127.0.0.1:5000").rstrip("/"),
             api_url=env.get("OGRINE_API_URL") or None,
             forecast_path=Path(

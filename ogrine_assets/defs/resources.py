@@ -158,7 +158,10 @@ class ModelRegistry(dg.ConfigurableResource):
     """
 
     tracking_uri: str
-    artifact_root: str = Field(description="Artifact location of the experiment when created.")
+    artifact_root: str | None = Field(
+        default=None,
+        description="Artifact location of the experiment when created (None: the server's).",
+    )
     model_name: str
     experiment_name: str
     champion_alias: str = "champion"

@@ -1,0 +1,215 @@
+"""Everything about docker/ that can be proven without a Docker engine, proven for real."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+from dagster._core.instance.config import dagster_instance_config
+from dagster._core.workspace.config_schema import ensure_workspace_config
+
+from ogrine_assets_tests.net import free_port, wait_until_ok
+from ogrine_assets_tests.service.conftest import document_bytes
+
+ROOT = Path(__file__).resolve().parents[2]
+DOCKER = ROOT / "docker"
+COMPOSE = yaml.safe_load((DOCKER / "compose.yaml").read_text())
+SERVICES = COMPOSE["services"]
+VENV_BIN = Path(sys.executable).parent
+
+
+def env_example() -> dict[str, str]:
+    pairs = {}
+    for line in (DOCKER / ".env.example").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            pairs[key] = value
+    return pairs
+
+
+def test_compose_services_are_complete() -> None:
+    assert set(SERVICES) == {
+        "postgres", "mlflow", "dagster-code", "dagster-webserver", "dagster-daemon", "service",
+    }  # fmt: skip
+    for name, service in SERVICES.items():
+        assert "image" in service or "build" in service, name
+        assert service["healthcheck"]["test"], name
+        for dependency, condition in service.get("depends_on", {}).items():
+            assert dependency in SERVICES, (name, dependency)
+            assert condition["condition"] == "service_healthy", (name, dependency)
+    assert set(COMPOSE["volumes"]) == {
+        "postgres-data",
+        "mlflow-artifacts",
+        "ogrine-data",
+        "forecast",
+    }
+
+
+def test_only_documented_variables_and_no_secrets() -> None:
+    text = (DOCKER / "compose.yaml").read_text()
+    used = set(re.findall(r"(?<!\$)\$\{([A-Z_][A-Z0-9_]*)", text))
+    documented = env_example()
+    assert used <= set(documented), used - set(documented)
+    assert documented["POSTGRES_PASSWORD"] == "change-me"
+    assert "docker/.env" in (ROOT / ".gitignore").read_text().split()
+
+
+def test_ports_bind_to_loopback_and_match_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    published = {}
+    for name, service in SERVICES.items():
+        for mapping in service.get("ports", []):
+            match = re.fullmatch(r"127\.0\.0\.1:\$\{\w+:-(\d+)\}:(\d+)", mapping)
+            assert match, f"{name} publishes {mapping}, not on 127.0.0.1"
+            published[name] = match.groups()
+    assert published == {
+        "mlflow": ("5000", "5000"),
+        "dagster-webserver": ("3000", "3000"),
+        "service": ("8080", "8080"),
+    }
+    for port in ("3000", "5000", "8080"):
+        assert f"127.0.0.1:{port}" in readme
+
+
+def test_shared_forecast_volume_is_read_only_for_the_service() -> None:
+    assert "forecast:/var/lib/ogrine/forecast" in SERVICES["dagster-code"]["volumes"]
+    assert "forecast:/var/lib/ogrine/forecast:ro" in SERVICES["service"]["volumes"]
+    assert SERVICES["service"]["read_only"] is True
+
+
+def test_dagster_yaml_validates_against_dagsters_schema(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for variable in (
+        "DAGSTER_POSTGRES_USER",
+        "DAGSTER_POSTGRES_PASSWORD",
+        "DAGSTER_POSTGRES_HOST",
+        "DAGSTER_POSTGRES_DB",
+    ):
+        monkeypatch.setenv(variable, "x")
+    shutil.copy(DOCKER / "dagster.yaml", tmp_path / "dagster.yaml")
+    config, _ = dagster_instance_config(str(tmp_path))
+    assert config["storage"]["postgres"]["postgres_db"]["scheme"] == "postgresql+psycopg2"
+    assert config["run_launcher"]["class"] == "DefaultRunLauncher"
+    environment = SERVICES["dagster-code"]["environment"]
+    assert {
+        "DAGSTER_POSTGRES_USER",
+        "DAGSTER_POSTGRES_PASSWORD",
+        "DAGSTER_POSTGRES_HOST",
+        "DAGSTER_POSTGRES_DB",
+    } <= set(environment)
+
+
+@pytest.mark.parametrize("path", [DOCKER / "workspace.yaml", ROOT / "workspace.yaml"])
+def test_workspace_files_load(path: Path) -> None:
+    config = ensure_workspace_config(yaml.safe_load(path.read_text()), str(path))
+    (target,) = config["load_from"]
+    if "grpc_server" in target:
+        assert target["grpc_server"]["host"] == "dagster-code"
+        assert str(target["grpc_server"]["port"]) in SERVICES["dagster-code"]["command"]
+    else:
+        assert target["python_module"]["module_name"] == "ogrine_assets.definitions"
+
+
+def test_dockerfile_installs_from_the_lock_as_a_non_root_user() -> None:
+    dockerfile = (DOCKER / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM (\S+) AS (\w+)", dockerfile, re.MULTILINE)
+    assert [stage for _, stage in stages] == ["build", "runtime"]
+    base = re.search(r"^ARG PYTHON_IMAGE=(\S+)", dockerfile, re.MULTILINE).group(1)
+    assert re.fullmatch(r"python:3\.11\.\d+-slim-bookworm", base)  # pinned, never :latest
+    assert "pip install --require-hashes -r /tmp/requirements.lock" in dockerfile
+    runtime = dockerfile.split("AS runtime", 1)[1]
+    assert "pip install" not in runtime and "apt-get" not in runtime  # nothing built there
+    assert re.search(r"^USER ogrine$", runtime, re.MULTILINE)
+    assert "pytest" not in (ROOT / "requirements.lock").read_text()  # the image gets no dev tools
+
+
+def test_hadolint_passes() -> None:
+    result = subprocess.run(
+        [str(VENV_BIN / "hadolint"), "--failure-threshold", "warning", str(DOCKER / "Dockerfile")],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _command(service: str, host: str, port: int) -> list[str]:
+    """The compose command of ``service``, bound to loopback on a free port instead."""
+    command = [str(part) for part in SERVICES[service]["command"]]
+    command[command.index("--host") + 1] = host
+    command[command.index("--port") + 1] = str(port)
+    return [str(VENV_BIN / command[0]), *command[1:]]
+
+
+def _environment(service: str, **extra: str) -> dict[str, str]:
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
+    }
+    for key, value in SERVICES[service]["environment"].items():
+        environment[key] = re.sub(r"\$\{[^}]*\}", "", str(value))
+    environment.update(extra)
+    return environment
+
+
+def test_the_service_image_command_serves(tmp_path: Path) -> None:
+    dockerfile = (DOCKER / "Dockerfile").read_text()
+    assert 'CMD ["ogrine", "serve", "--host", "0.0.0.0", "--port", "8080"]' in dockerfile
+    assert SERVICES["service"]["command"] == [
+        "ogrine",
+        "serve",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8080",
+    ]
+    document = tmp_path / "forecast.json"
+    document.write_bytes(document_bytes(version="9"))
+    port = free_port()
+    process = subprocess.Popen(
+        _command("service", "127.0.0.1", port),
+        env=_environment("service", OGRINE_FORECAST_PATH=str(document)),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        healthcheck = SERVICES["service"]["healthcheck"]["test"]
+        wait_until_ok(
+            f"http://127.0.0.1:{port}/schema", timeout=30, alive=lambda: process.poll() is None
+        )
+        probe = [
+            sys.executable if part == "python" else part.replace(":8080", f":{port}")
+            for part in healthcheck[1:]
+        ]
+        assert subprocess.run(probe, timeout=30).returncode == 0
+        assert httpx.get(f"http://127.0.0.1:{port}/health").json()["model_version"] == "9"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_the_code_server_command_serves_the_code_location(tmp_path: Path) -> None:
+    port = free_port()
+    environment = _environment(
+        "dagster-code", OGRINE_HOME=str(tmp_path), DAGSTER_HOME=str(tmp_path)
+    )
+    process = subprocess.Popen(
+        _command("dagster-code", "127.0.0.1", port), env=environment,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        probe = [str(VENV_BIN / "dagster"), "api", "grpc-health-check", "--port", str(port)]
+        for _ in range(120):  # bounded: up to about a minute for the code location to load
+            if process.poll() is not None:
+                pytest.fail("the code server exited")
+            if subprocess.run(probe, capture_output=True, timeout=30).returncode == 0:
+                break
+            time.sleep(0.5)
+        else:
+            pytest.fail("the code server never became healthy")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
