@@ -83,6 +83,7 @@ def _run_job(defs, instance, job_name: str) -> bool:  # type: ignore[no-untyped-
 def materialize(settings: Settings) -> int:
     ensure_local_state(settings)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     import dagster as dg
 
     # dagster-mlflow is marked beta; its warnings would drown the progress lines.

@@ -16,18 +16,18 @@ from ogrine_assets.defs.automation import (
 )
 from ogrine_assets.defs.ingestion import raw_rates
 from ogrine_assets.defs.io_managers import PolarsParquetIOManager
-from ogrine_assets.defs.promotion import champion_model
+from ogrine_assets.defs.promotion import champion_beats_naive, champion_model
 from ogrine_assets.defs.resources import (
     Clock,
     ForecastStore,
     HttpRatesSource,
     ModelRegistry,
-    RatesArchive,
     RatesSource,
+    RunArchive,
     SyntheticRatesSource,
     mlflow_tracking_run,
 )
-from ogrine_assets.defs.serving import forecast
+from ogrine_assets.defs.serving import forecast, forecast_accuracy, forecast_accuracy_drift
 from ogrine_assets.defs.training import ogrine_model, train_test_sets
 from ogrine_assets.defs.validation import (
     build_freshness_check,
@@ -68,7 +68,15 @@ def build_definitions(
         lambda spec: (
             spec.merge_attributes(metadata=source_note) if spec.key == raw_rates.key else spec
         ),
-        [raw_rates, validated_rates, train_test_sets, ogrine_model, champion_model, forecast],
+        [
+            raw_rates,
+            validated_rates,
+            train_test_sets,
+            ogrine_model,
+            champion_model,
+            forecast_accuracy,
+            forecast,
+        ],
     )
     return dg.Definitions(
         assets=assets,
@@ -76,6 +84,8 @@ def build_definitions(
             validated_rates_schema,
             validated_rates_history_length,
             build_freshness_check(settings.freshness_max_age_days),
+            champion_beats_naive,
+            forecast_accuracy_drift,
         ],
         jobs=[training_job, promotion_job],
         schedules=[weekly_training_schedule],
@@ -91,7 +101,7 @@ def build_definitions(
                 }
             ),
             "forecast_store": ForecastStore(path=str(settings.forecast_path)),
-            "rates_archive": RatesArchive(base_dir=str(settings.archive_dir)),
+            "run_archive": RunArchive(base_dir=str(settings.archive_dir)),
             "polars_parquet_io_manager": PolarsParquetIOManager(base_dir=str(settings.storage_dir)),
             "io_manager": dg.FilesystemIOManager(base_dir=str(settings.storage_dir)),
         },

@@ -1,6 +1,7 @@
 """Loopback helpers for tests that start real servers: free ports and readiness waits."""
 
 import socket
+import subprocess
 import time
 
 import httpx
@@ -28,3 +29,14 @@ def wait_until_ok(url: str, *, timeout: float = 90.0, alive=lambda: True) -> htt
             last_error = exc
         time.sleep(0.2)
     raise AssertionError(f"{url} not ready after {timeout} s (last: {last_error!r})")
+
+
+def stop(process: subprocess.Popen, grace: float = 15.0) -> None:  # type: ignore[type-arg]
+    """Ask a server to stop (SIGTERM); kill it if it has not within ``grace`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

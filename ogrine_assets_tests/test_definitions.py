@@ -36,7 +36,7 @@ def test_groups_kinds_and_descriptions_on_every_asset() -> None:
     assert groups == {
         "raw_rates": "ingestion", "validated_rates": "ingestion",
         "train_set": "training", "test_set": "training", "ogrine_model": "training",
-        "champion_model": "serving", "forecast": "serving",
+        "champion_model": "serving", "forecast_accuracy": "serving", "forecast": "serving",
     }  # fmt: skip
 
 

@@ -14,8 +14,9 @@ training_job = dg.define_asset_job(
 
 promotion_job = dg.define_asset_job(
     name="promotion_job",
-    selection=dg.AssetSelection.assets("champion_model", "forecast"),
-    description="Judge the newest model version against the champion, then publish the forecast.",
+    selection=dg.AssetSelection.assets("champion_model", "forecast_accuracy", "forecast"),
+    description="Judge the newest model version against the champion, score the forecasts "
+    "published so far, then publish the new forecast.",
 )
 
 weekly_training_schedule = dg.ScheduleDefinition(

@@ -3,7 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from ogrine_assets.defs.resources import RatesArchive, RatesSource
+from ogrine_assets.defs.resources import RatesSource, RunArchive
 from ogrine_assets.rates.upstream import UpstreamError, parse_rates
 
 
@@ -15,14 +15,14 @@ from ogrine_assets.rates.upstream import UpstreamError, parse_rates
     "each fetch are kept per run so any training set can be traced to them.",
 )
 def raw_rates(
-    context: dg.AssetExecutionContext, rates_source: RatesSource, rates_archive: RatesArchive
+    context: dg.AssetExecutionContext, rates_source: RatesSource, run_archive: RunArchive
 ) -> dg.Output[pl.DataFrame]:
     source = rates_source.describe()
     try:
         fetched = rates_source.fetch()
     except UpstreamError as exc:
         raise dg.Failure(description=f"Fetch failed; last good data kept. {exc}") from exc
-    snapshot, sha256 = rates_archive.save_snapshot(context.run.run_id, fetched.body)
+    snapshot, sha256 = run_archive.save_snapshot(context.run.run_id, fetched.body)
     try:
         frame = parse_rates(fetched.body, content_type=fetched.content_type, source=source)
     except UpstreamError as exc:

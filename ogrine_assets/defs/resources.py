@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -105,8 +106,12 @@ class SyntheticRatesSource(RatesSource):
         return "SYNTHETIC embedded default (OGRINE_API_URL is unset): not real market data"
 
 
-class RatesArchive(dg.ConfigurableResource):
-    """Per-run files that make every training set traceable: raw snapshots and quarantines."""
+class RunArchive(dg.ConfigurableResource):
+    """Per-run files kept for good: raw snapshots, quarantined rows, published forecasts.
+
+    They make every training set traceable to its bytes, and every published forecast
+    checkable against what happened next.
+    """
 
     base_dir: str
 
@@ -121,6 +126,16 @@ class RatesArchive(dg.ConfigurableResource):
         path = Path(self.base_dir) / "quarantine" / f"{run_id}.jsonl"
         _write_atomically(path, rejected.write_ndjson().encode())
         return path
+
+    def save_forecast(self, run_id: str, last_observed: str, document_bytes: bytes) -> Path:
+        path = Path(self.base_dir) / "forecasts" / f"{last_observed}_{run_id}.json"
+        _write_atomically(path, document_bytes)
+        return path
+
+    def published_forecasts(self) -> list[dict[str, Any]]:
+        """Every forecast published so far, oldest origin first."""
+        folder = Path(self.base_dir) / "forecasts"
+        return [json.loads(path.read_bytes()) for path in sorted(folder.glob("*.json"))]
 
 
 def _write_atomically(target: Path, content: bytes) -> None:
@@ -222,6 +237,22 @@ class ModelRegistry(dg.ConfigurableResource):
             return model.predict(features)
 
         return predict
+
+    def feature_names(self, version: str) -> list[str]:
+        """The feature columns a version was trained on, from its MLflow signature."""
+        self.activate()
+        info = mlflow.models.get_model_info(f"models:/{self.model_name}/{version}")
+        if info.signature is None:
+            raise ValueError(f"model version {version} has no signature")
+        return list(info.signature.inputs.input_names())
+
+    def load_run_json(self, run_id: str, artifact_path: str) -> dict[str, Any] | None:
+        """A JSON artifact of a run, or None when the run has none (older versions)."""
+        self.activate()
+        try:
+            return mlflow.artifacts.load_dict(f"runs:/{run_id}/{artifact_path}")
+        except (MlflowException, OSError):
+            return None
 
     def run_url(self, experiment_id: str, run_id: str) -> str:
         return f"{self.ui_url}/#/experiments/{experiment_id}/runs/{run_id}"

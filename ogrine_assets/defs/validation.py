@@ -8,7 +8,7 @@ import pandera.errors
 import polars as pl
 
 from ogrine_assets.defs.metadata import date_range_metadata, key_value_table, markdown_table
-from ogrine_assets.defs.resources import Clock, RatesArchive
+from ogrine_assets.defs.resources import Clock, RunArchive
 from ogrine_assets.model.features import WINDOW
 from ogrine_assets.model.splitting import TEST_DAYS
 from ogrine_assets.rates.cleaning import clean_rates, gap_summary
@@ -50,7 +50,7 @@ def validated_rates(
     context: dg.AssetExecutionContext,
     raw_rates: pl.DataFrame,
     clock: Clock,
-    rates_archive: RatesArchive,
+    run_archive: RunArchive,
 ) -> dg.Output[pl.DataFrame]:
     result = clean_rates(raw_rates, today=clock.today())
     report: dict[str, Any] = {
@@ -64,7 +64,7 @@ def validated_rates(
         "non_utc_offsets": result.non_utc_offset,
     }
     if result.rejected_count:
-        quarantine = rates_archive.save_quarantine(context.run.run_id, result.rejected)
+        quarantine = run_archive.save_quarantine(context.run.run_id, result.rejected)
         report["quarantine"] = dg.MetadataValue.path(str(quarantine))
         context.log.warning(f"{result.rejected_count} rows rejected, quarantined in {quarantine}")
 

@@ -49,6 +49,7 @@ def score_on_window(
     )
 
 
-def at_least_as_good(candidate: WindowScores, champion: WindowScores) -> bool:
-    """Promotion rule: the candidate's RMSE does not exceed the champion's (ties promote)."""
-    return bool(np.round(candidate.model["rmse"], 9) <= np.round(champion.model["rmse"], 9))
+def at_least_as_good(candidate_error: float, champion_error: float) -> bool:
+    """Promotion rule: the candidate's error does not exceed the champion's (ties promote:
+    the same quality on fresher data)."""
+    return bool(np.round(candidate_error, 9) <= np.round(champion_error, 9))

@@ -1,15 +1,19 @@
 """Features for the rate regression, computed the same way in training and forecasting.
 
 The old project regressed the rate on year, month and day: a calendar cannot know where
-the price *is*, so it loses to repeating yesterday's rate. These features describe the
-recent path of the price and the weekday of the target, which is what moves it:
+the price *is*, so it loses to repeating yesterday's rate. ``feature_frame`` computes a
+catalogue of features of the recent path and the target's weekday:
 
-- ``lag_1``, ``lag_7``: the rate one day and one week before the target day;
+- ``lag_1``, ``lag_2``, ``lag_7``: the rate one, two and seven days before the target day;
 - ``mean_7``, ``mean_28``: the mean rate over the last week and the last four weeks;
+- ``change_1``, ``change_7``: the last day's and the last week's change;
+- ``trend``: the target's date, in years since 2000 (a linear drift);
 - ``dow_tue`` … ``dow_sun``: the target's weekday (Monday is the baseline).
 
-Every feature of a target day needs only the ``WINDOW`` days before it, so a 7-day
-forecast is built step by step, each prediction becoming history for the next.
+A model uses a subset, named by its MLflow signature; ``MODEL_FEATURES`` is the subset new
+models use, chosen by the rolling-origin backtest (``benchmarks/features.py`` prints the
+comparison). Every feature of a target day needs only the ``WINDOW`` days before it, so a
+7-day forecast is built step by step, each prediction becoming history for the next.
 """
 
 from __future__ import annotations
@@ -23,8 +27,13 @@ import pandas as pd
 import polars as pl
 
 WINDOW = 28
+DAYS_TO_2000 = 10_957  # from 1970-01-01
 WEEKDAY_FEATURES = ("dow_tue", "dow_wed", "dow_thu", "dow_fri", "dow_sat", "dow_sun")
-FEATURE_NAMES: tuple[str, ...] = ("lag_1", "lag_7", "mean_7", "mean_28", *WEEKDAY_FEATURES)
+PATH_FEATURES = ("lag_1", "lag_2", "lag_7", "mean_7", "mean_28", "change_1", "change_7", "trend")
+CATALOGUE: tuple[str, ...] = (*PATH_FEATURES, *WEEKDAY_FEATURES)
+# Greedy forward selection by backtest MAE on the embedded data (benchmarks/features.py):
+# naive 19.91, + mean_7 19.44, + weekday 18.00, + lag_1 15.99, + trend 15.66, + change_7 15.41.
+MODEL_FEATURES: tuple[str, ...] = ("lag_1", "mean_7", "change_7", "trend", *WEEKDAY_FEATURES)
 
 
 @dataclass(frozen=True)
@@ -79,17 +88,21 @@ def feature_frame(windows: np.ndarray, target_dates: np.ndarray) -> pd.DataFrame
     windows = np.atleast_2d(np.asarray(windows, dtype=float))
     if windows.shape[1] != WINDOW:
         raise ValueError(f"each window needs the {WINDOW} days before its target")
-    # numpy counts weekdays from Thursday 1970-01-01; shift so that Monday is 0.
-    weekday = (np.asarray(target_dates, dtype="datetime64[D]").astype(np.int64) + 3) % 7
+    days = np.asarray(target_dates, dtype="datetime64[D]").astype(np.int64)  # since 1970-01-01
+    weekday = (days + 3) % 7  # 1970-01-01 was a Thursday; Monday is 0
     columns = {
         "lag_1": windows[:, -1],
+        "lag_2": windows[:, -2],
         "lag_7": windows[:, -7],
         "mean_7": windows[:, -7:].mean(axis=1),
         "mean_28": windows.mean(axis=1),
+        "change_1": windows[:, -1] - windows[:, -2],
+        "change_7": windows[:, -1] - windows[:, -8],
+        "trend": (days - DAYS_TO_2000) / 365.25,
     }
     for number, name in enumerate(WEEKDAY_FEATURES, start=1):
         columns[name] = (weekday == number).astype(float)
-    return pd.DataFrame(columns, columns=list(FEATURE_NAMES))
+    return pd.DataFrame(columns, columns=list(CATALOGUE))
 
 
 def training_examples(

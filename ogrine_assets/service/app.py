@@ -32,8 +32,10 @@ from ogrine_assets.service.document import (
     ForecastPoint,
     ForecastSource,
     HistoryPoint,
+    LiveAccuracy,
     LoadedForecast,
     ModelInfo,
+    Quality,
 )
 
 logger = logging.getLogger("ogrine_assets.service")
@@ -73,6 +75,8 @@ class ForecastResponse(msgspec.Struct, frozen=True):
     data: DataInfo
     staleness: Staleness
     forecast: list[ForecastPoint]
+    quality: Quality | None
+    live_accuracy: list[LiveAccuracy]
 
 
 class HealthResponse(msgspec.Struct, frozen=True, omit_defaults=True):
@@ -87,9 +91,15 @@ def _derive(document: ForecastDocument) -> dict[str, Any]:
     seed = [
         SeedPoint(p.datetime, p.prediction_rate_tenth, p.prediction_rate) for p in document.forecast
     ]
+    bands = {
+        level: [(p.date, *getattr(p, f"interval_{level}")) for p in document.forecast]
+        for level in ("95", "80")
+        if all(getattr(p, f"interval_{level}") for p in document.forecast)
+    }
     chart = render_chart(
         [(h.date, h.rate) for h in document.history[-CHART_HISTORY_DAYS:]],
         [(p.date, p.prediction_rate) for p in document.forecast],
+        bands,
     )
     page = _templates.get_template("page.html.jinja").render(document=document, chart=Markup(chart))
     return {"seven_days": msgspec.json.encode(seed), "page": page.encode()}
@@ -131,6 +141,8 @@ def _routes(source: ForecastSource, now: Clock, stale_after_days: int) -> list[H
             data=document.data,
             staleness=Staleness(age, age > stale_after_days, stale_after_days),
             forecast=document.forecast,
+            quality=document.quality,
+            live_accuracy=document.live_accuracy,
         )
 
     @get("/history", sync_to_thread=False, summary="The recent observed rates, oldest first")

@@ -1,14 +1,15 @@
 """The chart, drawn on the server as SVG: no script, no font, nothing fetched from elsewhere.
 
 History is a solid line, the forecast a dotted line from the last observation (the old
-app's convention), with a marker per forecast day.
+app's convention), with a marker per forecast day and, when known, its 95% and 80% bands
+as shaded areas.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 WIDTH, HEIGHT = 720, 320
@@ -23,14 +24,22 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     return [first + i * step for i in range(int((high - first) // step) + 1)]
 
 
+Band = Sequence[tuple[dt.date, float, float]]
+
+
 def render_chart(
-    history: Sequence[tuple[dt.date, float]], forecast: Sequence[tuple[dt.date, float]]
+    history: Sequence[tuple[dt.date, float]],
+    forecast: Sequence[tuple[dt.date, float]],
+    bands: Mapping[str, Band] | None = None,
 ) -> str:
-    """An SVG string; ``history`` and ``forecast`` are (date, rate in kamas), ascending."""
+    """An SVG string; ``history`` and ``forecast`` are (date, rate in kamas), ascending;
+    ``bands`` maps a level ("95", "80") to (date, low, high) per forecast day."""
+    bands = bands or {}
     points = [*history, *forecast]
     first_day, last_day = points[0][0], points[-1][0]
     span_days = max((last_day - first_day).days, 1)
     rates = [rate for _, rate in points]
+    rates += [value for band in bands.values() for _, low, high in band for value in (low, high)]
     pad = max((max(rates) - min(rates)) * 0.08, 1.0)
     low, high = min(rates) - pad, max(rates) + pad
 
@@ -61,6 +70,14 @@ def render_chart(
         parts.append(
             f'<text class="axis" x="{x(day):.1f}" y="{HEIGHT - 12}" text-anchor="{anchor}">'
             f"{escape(day.strftime('%d %b'))}</text>"
+        )
+    anchor_day, anchor_rate = history[-1]
+    for level, band in bands.items():
+        upper = [(anchor_day, anchor_rate), *((day, high) for day, _, high in band)]
+        lower = [(day, low) for day, low, _ in reversed(band)]
+        parts.append(
+            f'<polygon class="band band-{escape(level)}" points="{polyline([*upper, *lower])}">'
+            f"<title>{escape(level)}% range</title></polygon>"
         )
     parts.append(f'<polyline class="history" points="{polyline(history)}"/>')
     parts.append(f'<polyline class="forecast" points="{polyline([history[-1], *forecast])}"/>')

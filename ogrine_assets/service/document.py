@@ -49,6 +49,30 @@ class ForecastPoint(msgspec.Struct, frozen=True):
     horizon_days: int
     prediction_rate_tenth: int
     prediction_rate: float
+    interval_80: tuple[float, float] | None = None
+    interval_95: tuple[float, float] | None = None
+
+
+class Quality(msgspec.Struct, frozen=True):
+    """The champion's rolling-origin backtest, against the naive baselines."""
+
+    backtest_origins: int
+    backtest_mae: float
+    naive_mae: float
+    seasonal_naive_mae: float
+    beats_naive: bool
+    interval_coverage: dict[str, float]
+
+
+class LiveAccuracy(msgspec.Struct, frozen=True):
+    """How the forecasts published so far did, for one horizon day."""
+
+    horizon_days: int
+    forecasts: int
+    live_mae: float | None
+    backtest_mae: float | None
+    coverage_80: float | None
+    coverage_95: float | None
 
 
 class ForecastDocument(msgspec.Struct, frozen=True):
@@ -59,6 +83,8 @@ class ForecastDocument(msgspec.Struct, frozen=True):
     data: DataInfo
     history: list[HistoryPoint]
     forecast: list[ForecastPoint]
+    quality: Quality | None = None
+    live_accuracy: list[LiveAccuracy] = []
 
 
 class InvalidDocument(ValueError):

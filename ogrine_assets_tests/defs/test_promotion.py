@@ -12,7 +12,7 @@ from sklearn.linear_model import LinearRegression
 from ogrine_assets.defs.promotion import champion_model
 from ogrine_assets.defs.resources import Clock, ModelRegistry
 from ogrine_assets.defs.training import log_and_register
-from ogrine_assets.model.features import daily_series, training_examples
+from ogrine_assets.model.features import MODEL_FEATURES, daily_series, training_examples
 from ogrine_assets.model.splitting import split_by_time
 from ogrine_assets.settings import Settings
 
@@ -41,16 +41,17 @@ def rates() -> pl.DataFrame:
     )
 
 
-def register(registry: ModelRegistry, rates: pl.DataFrame, intercept_shift: float) -> str:
-    """Fit on the training part, spoil it by ``intercept_shift`` kamas, register it."""
-    _, test = split_by_time(rates)
+WEAK_FEATURES = ("mean_28",)  # a month's mean: blind to the trend's last steps and the weekday
+
+
+def register(registry: ModelRegistry, rates: pl.DataFrame, features: tuple[str, ...]) -> str:
+    """Fit a regression on ``features`` and register it, as training does."""
     series = daily_series(rates["date"].to_list(), rates["rate"].to_list())
-    features, target = training_examples(series, end=series.index_of(test["date"].min()))
-    model = LinearRegression().fit(features, target)
-    model.intercept_ += intercept_shift
+    examples, target = training_examples(series)
+    model = LinearRegression().fit(examples[list(features)], target)
     registry.activate()
     with mlflow.start_run(experiment_id=registry.ensure_experiment()):
-        return log_and_register(model, features.head(3), registry.model_name)
+        return log_and_register(model, examples[list(features)].head(3), registry.model_name)
 
 
 def promote(registry: ModelRegistry, rates: pl.DataFrame, version: str) -> dict:
@@ -80,7 +81,7 @@ def promote(registry: ModelRegistry, rates: pl.DataFrame, version: str) -> dict:
 
 
 def test_first_version_becomes_champion(registry: ModelRegistry, rates: pl.DataFrame) -> None:
-    version = register(registry, rates, 0.0)
+    version = register(registry, rates, MODEL_FEATURES)
     outcome = promote(registry, rates, version)
     assert outcome["decision"] == "promoted" and outcome["reason"] == "no champion yet"
     assert registry.champion().version == version
@@ -89,32 +90,37 @@ def test_first_version_becomes_champion(registry: ModelRegistry, rates: pl.DataF
 def test_worse_model_is_rejected_and_better_one_promoted(
     registry: ModelRegistry, rates: pl.DataFrame
 ) -> None:
-    good = register(registry, rates, 0.0)
+    good = register(registry, rates, MODEL_FEATURES)
     promote(registry, rates, good)
 
-    worse = register(registry, rates, 25.0)
+    worse = register(registry, rates, WEAK_FEATURES)
     outcome = promote(registry, rates, worse)
     assert outcome["decision"] == "rejected"
-    assert outcome["candidate_test_rmse"] > outcome["champion_test_rmse"]
+    assert outcome["candidate_backtest_mae"] > outcome["champion_backtest_mae"]
+    assert outcome["backtest_origins"] >= 8
     assert registry.champion().version == good
     tags = registry.version(worse).tags
     assert tags["promotion.decision"] == "rejected"
     assert tags["promotion.previous_champion"] == good
     assert f"> champion v{good}'s" in tags["promotion.reason"]
+    assert "backtest MAE over" in tags["promotion.reason"]
+    assert float(tags["promotion.candidate_backtest_mae"]) > float(
+        tags["promotion.champion_backtest_mae"]
+    )
 
     # A worse champion gives way to a better candidate.
     registry.set_champion(worse)
-    better = register(registry, rates, 0.0)
+    better = register(registry, rates, MODEL_FEATURES)
     outcome = promote(registry, rates, better)
     assert outcome["decision"] == "promoted"
-    assert outcome["candidate_test_rmse"] < outcome["champion_test_rmse"]
+    assert outcome["candidate_backtest_mae"] < outcome["champion_backtest_mae"]
     assert registry.champion().version == better
 
 
 def test_a_version_is_judged_once(registry: ModelRegistry, rates: pl.DataFrame) -> None:
-    good = register(registry, rates, 0.0)
+    good = register(registry, rates, MODEL_FEATURES)
     promote(registry, rates, good)
-    worse = register(registry, rates, 25.0)
+    worse = register(registry, rates, WEAK_FEATURES)
     first = promote(registry, rates, worse)
     registry.set_champion(worse)  # someone moves the alias by hand
     second = promote(registry, rates, worse)

@@ -14,7 +14,7 @@ import yaml
 from dagster._core.instance.config import dagster_instance_config
 from dagster._core.workspace.config_schema import ensure_workspace_config
 
-from ogrine_assets_tests.net import free_port, wait_until_ok
+from ogrine_assets_tests.net import free_port, stop, wait_until_ok
 from ogrine_assets_tests.service.conftest import document_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -187,8 +187,7 @@ def test_the_service_image_command_serves(tmp_path: Path) -> None:
         assert subprocess.run(probe, timeout=30).returncode == 0
         assert httpx.get(f"http://127.0.0.1:{port}/health").json()["model_version"] == "9"
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)
 
 
 def test_the_code_server_command_serves_the_code_location(tmp_path: Path) -> None:
@@ -211,5 +210,4 @@ def test_the_code_server_command_serves_the_code_location(tmp_path: Path) -> Non
         else:
             pytest.fail("the code server never became healthy")
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        stop(process)

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from ogrine_assets.model.features import (
-    FEATURE_NAMES,
+    CATALOGUE,
+    MODEL_FEATURES,
     WINDOW,
     daily_series,
     feature_frame,
@@ -34,14 +35,17 @@ def test_feature_frame_values() -> None:
     frame = feature_frame(
         window[None, :], np.array(["2024-01-06"], dtype="datetime64[D]")
     )  # a Saturday
-    assert list(frame.columns) == list(FEATURE_NAMES)
+    assert list(frame.columns) == list(CATALOGUE)
+    assert set(MODEL_FEATURES) <= set(CATALOGUE)
     first = frame.iloc[0]
     assert first["lag_1"] == 28.0
     assert first["lag_7"] == 22.0
     assert first["mean_7"] == pytest.approx(np.mean(np.arange(22, 29)))
     assert first["mean_28"] == pytest.approx(14.5)
+    assert (first["lag_2"], first["change_1"], first["change_7"]) == (27.0, 1.0, 7.0)
+    assert first["trend"] == pytest.approx(24.0137, abs=1e-3)  # 2024-01-06, in years since 2000
     assert first["dow_sat"] == 1.0
-    assert first[[name for name in FEATURE_NAMES if name.startswith("dow_")]].sum() == 1.0
+    assert first[[name for name in CATALOGUE if name.startswith("dow_")]].sum() == 1.0
 
 
 def test_monday_is_the_weekday_baseline() -> None:

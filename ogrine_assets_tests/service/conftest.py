@@ -14,14 +14,18 @@ from ogrine_assets.definitions import build_definitions
 from ogrine_assets.defs.resources import Clock
 from ogrine_assets.publication import build_forecast_document, encode
 from ogrine_assets_tests.conftest import FIXED_NOW, make_settings
-from ogrine_assets_tests.net import free_port, wait_until_ok
+from ogrine_assets_tests.net import free_port, stop, wait_until_ok
 
 LAST_OBSERVED = dt.date(2026, 11, 25)
 
 
 def document_bytes(
-    version: str = "3", last_observed: dt.date = LAST_OBSERVED, base: float = 700.0
+    version: str = "3",
+    last_observed: dt.date = LAST_OBSERVED,
+    base: float = 700.0,
+    beats_naive: bool | None = None,
 ) -> bytes:
+    """A forecast document; with ``beats_naive`` set, also bands, quality and live accuracy."""
     history = [
         (last_observed - dt.timedelta(days=i), int(base * 10) + i) for i in range(120, -1, -1)
     ]
@@ -40,6 +44,31 @@ def document_bytes(
             synthetic=False,
             history=history,
             predictions=predictions,
+            bands=None
+            if beats_naive is None
+            else {"80": ([-5.0] * 7, [5.0] * 7), "95": ([-9.0] * 7, [9.0] * 7)},
+            quality=None
+            if beats_naive is None
+            else {
+                "backtest_origins": 182,
+                "backtest_mae": 10.0 if beats_naive else 30.0,
+                "naive_mae": 20.0,
+                "seasonal_naive_mae": 22.0,
+                "beats_naive": beats_naive,
+                "interval_coverage": {"80": 0.81, "95": 0.94},
+            },
+            live_accuracy=None
+            if beats_naive is None
+            else [
+                {
+                    "horizon_days": 1,
+                    "forecasts": 3,
+                    "live_mae": 12.5,
+                    "backtest_mae": 10.0,
+                    "coverage_80": 0.67,
+                    "coverage_95": 1.0,
+                }
+            ],
         )
     )
 
@@ -95,5 +124,5 @@ def running_service(published: Published) -> Iterator[RunningService]:
         wait_until_ok(f"{base_url}/health", timeout=30, alive=lambda: process.poll() is None)
         yield RunningService(base_url=base_url, process=process)
     finally:
-        process.terminate()
-        process.communicate(timeout=30)
+        stop(process)
+        process.communicate()

@@ -224,3 +224,38 @@ def test_the_service_imports_none_of_the_pipeline_stack() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_bands_quality_and_live_accuracy_are_served(
+    client: TestClient, document_path: Path
+) -> None:
+    publish(document_path, document_bytes(beats_naive=True))
+    body = client.get("/forecast").json()
+    first = body["forecast"][0]
+    assert first["interval_80"] == [first["prediction_rate"] - 5, first["prediction_rate"] + 5]
+    assert first["interval_95"] == [first["prediction_rate"] - 9, first["prediction_rate"] + 9]
+    assert body["quality"]["beats_naive"] is True and body["quality"]["backtest_origins"] == 182
+    assert body["live_accuracy"][0]["live_mae"] == 12.5
+    # The old clients' endpoint keeps its exact shape.
+    assert set(client.get("/seven-days-forecast").json()[0]) == {
+        "datetime", "prediction_rateTenth", "prediction_rate",
+    }  # fmt: skip
+    html = client.get("/").text
+    assert 'class="band band-95"' in html and 'class="band band-80"' in html
+    assert 'id="live-accuracy"' in html and "naive-warning" not in html
+
+
+def test_a_model_that_does_not_beat_naive_is_flagged_on_the_page(
+    client: TestClient, document_path: Path
+) -> None:
+    publish(document_path, document_bytes(beats_naive=False))
+    assert client.get("/forecast").json()["quality"]["beats_naive"] is False
+    assert 'id="naive-warning"' in client.get("/").text
+
+
+def test_documents_without_bands_still_serve(client: TestClient, document_path: Path) -> None:
+    publish(document_path, document_bytes())
+    body = client.get("/forecast").json()
+    assert body["quality"] is None and body["live_accuracy"] == []
+    assert body["forecast"][0]["interval_80"] is None
+    assert "<polygon" not in client.get("/").text

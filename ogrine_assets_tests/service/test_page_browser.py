@@ -54,6 +54,13 @@ def test_chart_renders_history_and_seven_forecast_points(
             history_points = page.locator("polyline.history").get_attribute("points").split()
             assert len(history_points) == 60
             assert page.locator("circle.forecast-point").count() == 7
+            assert (
+                page.locator("polygon.band-80").count()
+                == page.locator("polygon.band-95").count()
+                == 1
+            )
+            band = page.locator("polygon.band-95").bounding_box()
+            assert band is not None and band["height"] > 5  # the 95% range is drawn, not empty
             dash = page.locator("polyline.forecast").evaluate(
                 "e => getComputedStyle(e).strokeDasharray"
             )

@@ -1,0 +1,87 @@
+"""Live accuracy: every published forecast against the rates that arrived since.
+
+A backtest says how the procedure would have done; this says how the forecasts people
+actually read did. Both are kept side by side so a drift shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import polars as pl
+
+PUBLISHED_SCHEMA = {
+    "generated_at": pl.String(),
+    "model_version": pl.String(),
+    "origin": pl.Date(),
+    "date": pl.Date(),
+    "horizon_days": pl.Int64(),
+    "predicted": pl.Float64(),
+    "lower_80": pl.Float64(),
+    "upper_80": pl.Float64(),
+    "lower_95": pl.Float64(),
+    "upper_95": pl.Float64(),
+    "backtest_mae": pl.Float64(),
+}
+
+
+def published_points(documents: Iterable[dict[str, Any]]) -> pl.DataFrame:
+    """One row per forecast day of every document; the newest document wins for an origin."""
+    rows = []
+    for document in documents:
+        quality = document.get("quality") or {}
+        for point in document["forecast"]:
+            band80 = point.get("interval_80") or [None, None]
+            band95 = point.get("interval_95") or [None, None]
+            rows.append(
+                {
+                    "generated_at": document["generated_at"],
+                    "model_version": str(document["model"]["version"]),
+                    "origin": document["data"]["last_observed_date"],
+                    "date": point["date"],
+                    "horizon_days": point["horizon_days"],
+                    "predicted": point["prediction_rate"],
+                    "lower_80": band80[0],
+                    "upper_80": band80[1],
+                    "lower_95": band95[0],
+                    "upper_95": band95[1],
+                    "backtest_mae": quality.get("backtest_mae"),
+                }
+            )
+    frame = pl.DataFrame(
+        rows, schema={**PUBLISHED_SCHEMA, "origin": pl.String(), "date": pl.String()}
+    )
+    frame = frame.with_columns(pl.col("origin", "date").str.to_date())
+    return frame.sort("generated_at").unique(["origin", "date"], keep="last").sort("origin", "date")
+
+
+def match_actuals(published: pl.DataFrame, actuals: pl.DataFrame) -> pl.DataFrame:
+    """Published days whose actual rate is now known, with their errors."""
+    return (
+        published.join(
+            actuals.select("date", pl.col("rate").alias("actual")), on="date", how="inner"
+        )
+        .with_columns(error=pl.col("actual") - pl.col("predicted"))
+        .with_columns(
+            abs_error=pl.col("error").abs(),
+            in_80=pl.col("actual").is_between(pl.col("lower_80"), pl.col("upper_80")),
+            in_95=pl.col("actual").is_between(pl.col("lower_95"), pl.col("upper_95")),
+        )
+        .sort("origin", "date")
+    )
+
+
+def by_horizon(matched: pl.DataFrame) -> pl.DataFrame:
+    """Live MAE and band coverage per horizon day, next to the backtest's MAE."""
+    return (
+        matched.group_by("horizon_days")
+        .agg(
+            pl.len().alias("forecasts"),
+            pl.col("abs_error").mean().alias("live_mae"),
+            pl.col("backtest_mae").mean().alias("backtest_mae"),
+            pl.col("in_80").mean().alias("coverage_80"),
+            pl.col("in_95").mean().alias("coverage_95"),
+        )
+        .sort("horizon_days")
+    )

@@ -1,0 +1,213 @@
+"""Rolling-origin backtest: how the training procedure would have forecast, day after day.
+
+At each origin (every day of the last ``BACKTEST_DAYS`` whose 7 following days are known)
+a model is refitted on the data up to that origin only, then forecasts the next 7 days the
+way production does (``forecasting.forecast_paths``). A registered model cannot be scored
+honestly on days it was trained on, so what is compared, candidate against champion, is the
+*procedure* (its feature set, refitted at each origin) on the same origins. Next to them sit
+the naive forecast (the last value) and the seasonal-naive forecast (the same weekday a week
+before), which any model must beat to be worth serving.
+
+The errors per horizon give the prediction intervals: empirical quantiles of the residuals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ogrine_assets.model.features import WINDOW, DailySeries, training_examples
+from ogrine_assets.model.forecasting import HORIZON, actual_paths, forecast_paths, naive_paths
+
+BACKTEST_DAYS = 182  # half a year of daily origins: enough errors per horizon for a 95% band
+MIN_TRAINING_DAYS = 2 * WINDOW  # an origin needs this many training targets before it
+INTERVAL_LEVELS = (0.8, 0.95)
+NAIVE, SEASONAL_NAIVE = "naive", "seasonal_naive"
+
+
+def backtest_origins(
+    series: DailySeries, days: int = BACKTEST_DAYS, horizon: int = HORIZON
+) -> np.ndarray:
+    """The last ``days`` origins whose whole forecast is observed, oldest first."""
+    last = len(series) - 1 - horizon
+    first = max(last - days + 1, WINDOW + MIN_TRAINING_DAYS - 1)
+    if last < first:
+        raise ValueError(f"{len(series)} days are too few for a backtest")
+    return np.arange(first, last + 1)
+
+
+def seasonal_naive_paths(
+    series: DailySeries, origins: np.ndarray, horizon: int = HORIZON
+) -> np.ndarray:
+    """The rate on the same weekday one week before each target (known at the origin)."""
+    if horizon > 7:
+        raise ValueError("the seasonal-naive forecast looks back one week: horizon <= 7")
+    steps = np.arange(1, horizon + 1)
+    return series.values[np.asarray(origins)[:, None] + steps[None, :] - 7]
+
+
+def refit_paths(
+    series: DailySeries,
+    features: Sequence[str],
+    origins: np.ndarray,
+    horizon: int = HORIZON,
+) -> np.ndarray:
+    """Refit a LinearRegression on ``features`` at each origin, then forecast ``horizon`` days.
+
+    Training rows are computed once for the whole series (a row only uses days before its
+    target), and an origin trains on the rows whose target is at or before it: no origin
+    ever sees a later day.
+    """
+    names = list(features)
+    examples, target = training_examples(series)
+    design = examples[names].to_numpy()
+    coefficients = np.empty((len(origins), len(names)))
+    intercepts = np.empty(len(origins))
+    for row, origin in enumerate(origins):
+        rows = origin - WINDOW + 1  # targets WINDOW..origin
+        coefficients[row], intercepts[row] = least_squares(design[:rows], target[:rows])
+
+    def predict(frame: pd.DataFrame) -> np.ndarray:
+        return (frame[names].to_numpy() * coefficients).sum(axis=1) + intercepts
+
+    return forecast_paths(predict, series, origins, horizon)
+
+
+def least_squares(design: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, float]:
+    """Ordinary least squares with an intercept, solved as scikit-learn's LinearRegression
+    solves it (centred data, ``lstsq``) without its per-fit overhead (~20 ms against ~2 ms,
+    which matters over hundreds of origins)."""
+    x_mean, y_mean = design.mean(axis=0), target.mean()
+    coefficients, *_ = np.linalg.lstsq(design - x_mean, target - y_mean, rcond=None)
+    return coefficients, float(y_mean - x_mean @ coefficients)
+
+
+def naive_scale(series: DailySeries, origins: np.ndarray) -> np.ndarray:
+    """MASE's denominator per origin: the mean one-day change of the data up to it."""
+    changes = np.abs(np.diff(series.values))
+    cumulative = np.concatenate([[0.0], np.cumsum(changes)])
+    scale = cumulative[origins] / np.maximum(origins, 1)
+    return np.where(scale > 0, scale, 1.0)
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """Forecasts of several methods on the same origins, and what the actuals were."""
+
+    origins: np.ndarray
+    actual: np.ndarray  # (origins, horizon)
+    scale: np.ndarray  # (origins,)
+    forecasts: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def horizon(self) -> int:
+        return self.actual.shape[1]
+
+    def errors(self, method: str) -> np.ndarray:
+        """Residuals, actual minus forecast, shape (origins, horizon)."""
+        return self.actual - self.forecasts[method]
+
+    def per_horizon(self, method: str) -> dict[str, np.ndarray]:
+        errors = self.errors(method)
+        return {
+            "mae": np.abs(errors).mean(axis=0),
+            "rmse": np.sqrt((errors**2).mean(axis=0)),
+            "mape": (np.abs(errors) / self.actual).mean(axis=0) * 100,
+            "mase": (np.abs(errors) / self.scale[:, None]).mean(axis=0),
+        }
+
+    def overall(self, method: str) -> dict[str, float]:
+        """Each metric averaged over every origin and horizon day."""
+        return {name: float(values.mean()) for name, values in self.per_horizon(method).items()}
+
+    def table(self) -> list[dict[str, float | int | str]]:
+        """One row per method and horizon day (and an 'all' row per method)."""
+        rows: list[dict[str, float | int | str]] = []
+        for method in self.forecasts:
+            per_horizon = self.per_horizon(method)
+            for step in range(self.horizon):
+                rows.append(
+                    {
+                        "method": method,
+                        "horizon": step + 1,
+                        **{k: float(v[step]) for k, v in per_horizon.items()},
+                    }
+                )
+            rows.append({"method": method, "horizon": "all", **self.overall(method)})
+        return rows
+
+
+def run_backtest(
+    series: DailySeries,
+    specs: Mapping[str, Sequence[str]],
+    origins: np.ndarray | None = None,
+    horizon: int = HORIZON,
+) -> Backtest:
+    """Backtest each named feature set, plus the naive and seasonal-naive forecasts."""
+    origins = backtest_origins(series, horizon=horizon) if origins is None else origins
+    forecasts = {
+        name: refit_paths(series, features, origins, horizon) for name, features in specs.items()
+    }
+    forecasts[NAIVE] = naive_paths(series, origins, horizon)
+    forecasts[SEASONAL_NAIVE] = seasonal_naive_paths(series, origins, horizon)
+    return Backtest(
+        origins=origins,
+        actual=actual_paths(series, origins, horizon),
+        scale=naive_scale(series, origins),
+        forecasts=forecasts,
+    )
+
+
+def residual_quantiles(
+    residuals: np.ndarray, levels: Sequence[float] = INTERVAL_LEVELS
+) -> dict[float, tuple[np.ndarray, np.ndarray]]:
+    """Per horizon, the central ``level`` band of the residuals: (lower, upper) offsets."""
+    bands = {}
+    for level in levels:
+        tail = (1 - level) / 2
+        bands[level] = (
+            np.quantile(residuals, tail, axis=0),
+            np.quantile(residuals, 1 - tail, axis=0),
+        )
+    return bands
+
+
+def coverage(
+    residuals: np.ndarray, bands: Mapping[float, tuple[np.ndarray, np.ndarray]]
+) -> dict[float, float]:
+    """The share of residuals that fall inside each band."""
+    return {
+        level: float(((residuals >= lower) & (residuals <= upper)).mean())
+        for level, (lower, upper) in bands.items()
+    }
+
+
+def held_out_coverage(
+    residuals: np.ndarray, levels: Sequence[float] = INTERVAL_LEVELS
+) -> dict[float, float]:
+    """Coverage of bands fitted on the older half of the origins, measured on the newer half.
+
+    Measuring bands on the residuals they came from would always look right; this is the
+    honest number.
+    """
+    half = len(residuals) // 2
+    return coverage(residuals[half:], residual_quantiles(residuals[:half], levels))
+
+
+def interval_record(backtest: Backtest, method: str) -> dict[str, object]:
+    """What a forecast needs to draw its bands, and how well they held: JSON-ready."""
+    residuals = backtest.errors(method)
+    bands = residual_quantiles(residuals)
+    held_out = held_out_coverage(residuals)
+    return {
+        "method": method,
+        "origins": len(backtest.origins),
+        "bands": {
+            f"{level:g}": {"lower": lower.round(3).tolist(), "upper": upper.round(3).tolist()}
+            for level, (lower, upper) in bands.items()
+        },
+        "held_out_coverage": {f"{level:g}": round(value, 4) for level, value in held_out.items()},
+    }

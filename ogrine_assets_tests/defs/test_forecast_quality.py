@@ -1,0 +1,181 @@
+"""How good the forecast is, through the real graph: backtest gate, bands, live accuracy."""
+
+import datetime as dt
+import json
+
+import dagster as dg
+import mlflow
+import numpy as np
+import polars as pl
+import pytest
+from litestar.testing import TestClient
+from mlflow.tracking import MlflowClient
+from sklearn.linear_model import LinearRegression
+
+from ogrine_assets.definitions import build_definitions
+from ogrine_assets.defs.resources import Clock, ModelRegistry, RatesSource, SyntheticRatesSource
+from ogrine_assets.defs.training import log_and_register
+from ogrine_assets.model.features import daily_series, training_examples
+from ogrine_assets.rates.upstream import Fetched
+from ogrine_assets.service.app import create_app
+from ogrine_assets.service.config import ServiceConfig
+from ogrine_assets.settings import (
+    CHAMPION_ALIAS,
+    EXPERIMENT_NAME,
+    REGISTERED_MODEL_NAME,
+    Settings,
+)
+from ogrine_assets_tests.conftest import FIXED_NOW
+from ogrine_assets_tests.fake_upstream import envelope
+
+pytestmark = pytest.mark.integration
+
+TODAY = FIXED_NOW.date()
+
+
+class SeriesSource(RatesSource):
+    """Serves a given daily series (rates in tenths) up to yesterday, like the upstream."""
+
+    start: str
+    tenths: list[int]
+    clock: Clock
+
+    def fetch(self) -> Fetched:
+        first = dt.date.fromisoformat(self.start)
+        rows = [
+            {"id": i, "datetime": f"{first + dt.timedelta(days=i)}T00:00:00+00:00",
+             "rateTenth": tenth, "rate": tenth / 10}
+            for i, tenth in enumerate(self.tenths)
+            if first + dt.timedelta(days=i) < self.clock.today()
+        ]  # fmt: skip
+        body = json.dumps(envelope(rows)).encode()
+        return Fetched(url="test:series", body=body, content_type="application/json", attempts=1)
+
+    def describe(self) -> str:
+        return "a test series"
+
+
+def series_source(values: np.ndarray, clock: Clock) -> SeriesSource:
+    start = TODAY - dt.timedelta(days=len(values))
+    return SeriesSource(
+        start=start.isoformat(), tenths=[round(float(v) * 10) for v in values], clock=clock
+    )
+
+
+def run(defs: dg.Definitions, instance: dg.DagsterInstance, job: str) -> dg.ExecuteInProcessResult:
+    result = defs.resolve_job_def(job).execute_in_process(instance=instance, raise_on_error=False)
+    assert result.success
+    return result
+
+
+def check(result: dg.ExecuteInProcessResult, name: str) -> dg.AssetCheckEvaluation:
+    (evaluation,) = [e for e in result.get_asset_check_evaluations() if e.check_name == name]
+    return evaluation
+
+
+def test_on_a_random_walk_the_document_says_the_naive_forecast_wins(settings: Settings) -> None:
+    # Seed 0: a walk where, as on most random walks (model/test_backtest.py), naive wins.
+    walk = 700 + np.cumsum(np.random.default_rng(0).normal(0, 5, 1500))
+    clock = Clock(fixed_now=FIXED_NOW.isoformat())
+    defs = build_definitions(settings, clock=clock, rates_source=series_source(walk, clock))
+    with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
+        run(defs, instance, "training_job")
+        promotion = run(defs, instance, "promotion_job")
+    document = json.loads(settings.forecast_path.read_text())
+    quality = document["quality"]
+    assert quality["beats_naive"] is False
+    assert quality["backtest_mae"] >= quality["naive_mae"]
+    evaluation = check(promotion, "champion_beats_naive")
+    assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
+    with TestClient(create_app(ServiceConfig(forecast_path=settings.forecast_path))) as client:
+        assert client.get("/forecast").json()["quality"]["beats_naive"] is False
+        assert "does not beat the naive forecast" in client.get("/").text
+
+
+def test_on_trend_and_rhythm_the_regression_beats_a_weak_champion(settings: Settings) -> None:
+    t = np.arange(1200)
+    rng = np.random.default_rng(5)
+    values = (
+        600 + 0.3 * t + np.array([-6, -8, -4, 0, 4, 9, 5])[(t + 3) % 7] + rng.normal(0, 2, t.size)
+    )
+    clock = Clock(fixed_now=FIXED_NOW.isoformat())
+    defs = build_definitions(settings, clock=clock, rates_source=series_source(values, clock))
+    registry: ModelRegistry = defs.resources["model_registry"]
+
+    # A weak champion already in place: a month's mean knows neither trend nor weekday.
+    series = daily_series(
+        [TODAY - dt.timedelta(days=len(values) - i) for i in range(len(values))], values
+    )
+    examples, target = training_examples(series)
+    weak = LinearRegression().fit(examples[["mean_28"]], target)
+    registry.activate()
+    with mlflow.start_run(experiment_id=registry.ensure_experiment()):
+        weak_version = log_and_register(weak, examples[["mean_28"]].head(3), registry.model_name)
+    registry.set_champion(weak_version)
+
+    with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
+        run(defs, instance, "training_job")
+        promotion = run(defs, instance, "promotion_job")
+    assert check(promotion, "champion_beats_naive").passed
+    client = MlflowClient(
+        tracking_uri=settings.mlflow_tracking_uri, registry_uri=settings.mlflow_tracking_uri
+    )
+    champion = client.get_model_version_by_alias(REGISTERED_MODEL_NAME, CHAMPION_ALIAS)
+    assert str(champion.version) == "2"
+    assert champion.tags["promotion.decision"] == "promoted"
+    assert f"<= champion v{weak_version}'s" in champion.tags["promotion.reason"]
+    document = json.loads(settings.forecast_path.read_text())
+    assert document["model"]["version"] == "2" and document["quality"]["beats_naive"] is True
+    for point in document["forecast"]:
+        low80, high80 = point["interval_80"]
+        low95, high95 = point["interval_95"]
+        assert low95 <= low80 < point["prediction_rate"] < high80 <= high95
+
+    # The run shows its work: backtest metrics, coverage and artifacts a reviewer can open.
+    run_data = client.get_run(champion.run_id)
+    assert run_data.data.metrics["backtest_mae"] < run_data.data.metrics["backtest_naive_mae"]
+    assert 0.6 < run_data.data.metrics["interval_coverage_80"] < 1.0
+    history = client.get_metric_history(champion.run_id, "backtest_mae_by_horizon")
+    assert sorted(m.step for m in history) == list(range(1, 8))
+    artifacts = {a.path for a in client.list_artifacts(champion.run_id, "backtest")}
+    assert {
+        "backtest/scores.csv",
+        "backtest/intervals.json",
+        "backtest/forecasts_vs_actuals.png",
+    } <= artifacts
+    experiment = client.get_experiment_by_name(EXPERIMENT_NAME)
+    assert experiment is not None
+
+
+def test_live_accuracy_matches_earlier_forecasts_to_later_actuals(settings: Settings) -> None:
+    first_day = FIXED_NOW
+    with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
+        for now in (first_day, first_day + dt.timedelta(days=8)):
+            clock = Clock(fixed_now=now.isoformat())
+            defs = build_definitions(
+                settings, clock=clock, rates_source=SyntheticRatesSource(clock=clock)
+            )
+            run(defs, instance, "training_job")
+            promotion = run(defs, instance, "promotion_job")
+            if now == first_day:
+                first = json.loads(settings.forecast_path.read_text())
+                assert first["live_accuracy"] == []  # nothing published before
+
+    second = json.loads(settings.forecast_path.read_text())
+    validated = pl.read_parquet(settings.storage_dir / "validated_rates.parquet")
+    actual = dict(
+        zip(validated["date"].cast(pl.String).to_list(), validated["rate"].to_list(), strict=True)
+    )
+    matched = pl.read_parquet(settings.storage_dir / "forecast_accuracy.parquet")
+    assert matched.height == 7  # the first forecast's 7 days have all happened; the second's not
+    for point, row in zip(
+        first["forecast"], matched.sort("date").iter_rows(named=True), strict=True
+    ):
+        assert str(row["date"]) == point["date"]
+        assert row["predicted"] == point["prediction_rate"]
+        assert row["error"] == pytest.approx(actual[point["date"]] - point["prediction_rate"])
+    live = second["live_accuracy"]
+    assert [row["horizon_days"] for row in live] == list(range(1, 8))
+    assert all(row["forecasts"] == 1 for row in live)
+    assert live[0]["backtest_mae"] == first["quality"]["backtest_mae"]
+    assert check(promotion, "forecast_accuracy_drift").passed
