@@ -127,7 +127,8 @@ def _stack_commands(
     if settings.mlflow_artifact_root:
         mlflow += ["--default-artifact-root", settings.mlflow_artifact_root]
     service = [sys.executable, "-m", "ogrine_assets.cli", "serve", "--port", str(service_port)]
-    return [dagster, mlflow, service]
+    # A tracking server configured elsewhere is used as it is; only a local store gets a UI here.
+    return [dagster, mlflow, service] if settings.uses_local_mlflow_store else [dagster, service]
 
 
 def _default_sigint() -> None:
@@ -139,6 +140,8 @@ def _default_sigint() -> None:
 def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: int) -> int:
     ensure_local_state(settings)
     env = {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)}
+    if settings.uses_local_mlflow_store:  # Dagster's links to MLflow follow --mlflow-port
+        env.setdefault("OGRINE_MLFLOW_UI_URL", f"http://127.0.0.1:{mlflow_port}")
     stopping = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
@@ -148,7 +151,8 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
         for command in _stack_commands(settings, dagster_port, mlflow_port, service_port)
     ]
     print(f"Dagster UI  http://127.0.0.1:{dagster_port}")
-    print(f"MLflow UI   http://127.0.0.1:{mlflow_port}")
+    mlflow_ui = f"http://127.0.0.1:{mlflow_port}" if settings.uses_local_mlflow_store else None
+    print(f"MLflow UI   {mlflow_ui or settings.mlflow_tracking_uri}")
     print(f"Forecast    http://127.0.0.1:{service_port}  (JSON: /seven-days-forecast, /forecast)")
     print(f"Document    {settings.forecast_path}")
     print("Ctrl-C stops everything.", flush=True)

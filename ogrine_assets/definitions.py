@@ -9,6 +9,8 @@ from __future__ import annotations
 import dagster as dg
 
 from ogrine_assets.defs.automation import (
+    daily_forecast_schedule,
+    forecast_refresh_job,
     model_promotion_sensor,
     promotion_job,
     training_job,
@@ -87,8 +89,8 @@ def build_definitions(
             champion_beats_naive,
             forecast_accuracy_drift,
         ],
-        jobs=[training_job, promotion_job],
-        schedules=[weekly_training_schedule],
+        jobs=[training_job, promotion_job, forecast_refresh_job],
+        schedules=[weekly_training_schedule, daily_forecast_schedule],
         sensors=[model_promotion_sensor],
         resources={
             "clock": clock,

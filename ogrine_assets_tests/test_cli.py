@@ -54,7 +54,7 @@ def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -
     version = MlflowClient(tracking_uri=uri, registry_uri=uri).get_model_version(
         REGISTERED_MODEL_NAME, "2"
     )
-    assert version.tags["promotion.decision"] in {"promoted", "rejected"}
+    assert version.tags["promotion.decision"] == "promoted"  # same data and code: a tie promotes
 
     # The runs live in the instance the UI reads.
     with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:

@@ -19,6 +19,15 @@ promotion_job = dg.define_asset_job(
     "published so far, then publish the new forecast.",
 )
 
+forecast_refresh_job = dg.define_asset_job(
+    name="forecast_refresh_job",
+    selection=dg.AssetSelection.assets(
+        "raw_rates", "validated_rates", "forecast_accuracy", "forecast"
+    ),
+    description="Fetch the newest rates and forecast the next 7 days with the current champion, "
+    "without retraining.",
+)
+
 weekly_training_schedule = dg.ScheduleDefinition(
     name="weekly_training_schedule",
     job=training_job,
@@ -26,6 +35,18 @@ weekly_training_schedule = dg.ScheduleDefinition(
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Every Monday at 01:00 UTC, retrain on the latest rates.",
+)
+
+
+# The horizon is 7 days: a forecast refreshed only at the weekly retraining would be half
+# in the past by Thursday. Every day, after the upstream's daily scrape, it moves on.
+daily_forecast_schedule = dg.ScheduleDefinition(
+    name="daily_forecast_schedule",
+    job=forecast_refresh_job,
+    cron_schedule="0 2 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Every day at 02:00 UTC, fetch the day's rate and refresh the forecast.",
 )
 
 

@@ -48,6 +48,7 @@ def raw_rates(
             "dagster/row_count": frame.height,
             "source": source,
             "synthetic": rates_source.is_synthetic,
+            "fetched_from": fetched.url,
             "fetch_attempts": fetched.attempts,
             "snapshot": dg.MetadataValue.path(str(snapshot)),
             "snapshot_sha256": sha256,

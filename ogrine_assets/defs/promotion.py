@@ -6,15 +6,18 @@ frozen artifacts, are what can be compared honestly.
 """
 
 import datetime as dt
+import math
 from typing import Any
 
 import dagster as dg
 import polars as pl
 
+from ogrine_assets.defs.automation import MODEL_VERSION_TAG
 from ogrine_assets.defs.resources import Clock, ModelRegistry
 from ogrine_assets.model.backtest import NAIVE, SEASONAL_NAIVE, run_backtest
 from ogrine_assets.model.evaluation import at_least_as_good
 from ogrine_assets.model.features import CATALOGUE, series_from_frame
+from ogrine_assets.model.forecasting import next_days
 from ogrine_assets.model.plots import horizon_table_markdown
 
 DECISION_TAG = "promotion.decision"
@@ -35,7 +38,8 @@ def champion_model(
     model_registry: ModelRegistry,
     clock: Clock,
 ) -> dg.MaterializeResult:
-    candidate = str(ogrine_model["version"])
+    # The sensor names the version it saw; a manual run judges the newest one in storage.
+    candidate = context.run.tags.get(MODEL_VERSION_TAG) or str(ogrine_model["version"])
     recorded = model_registry.version(candidate).tags
     if DECISION_TAG in recorded:
         # Idempotent: a version is judged once; a re-run reports the recorded decision.
@@ -82,6 +86,12 @@ def champion_model(
             f"{scores[CHAMPION]:.3f}"
             + (" (same features: the same procedure on fresher data)" if same else "")
         )
+    if promote and (incumbent is None or incumbent.version != candidate):
+        # The alias must never point at a model that cannot forecast: try the artifact first.
+        smoke = next_days(model_registry.load_predictor(candidate), series)
+        unusable = [round(rate, 1) for _, rate in smoke if not math.isfinite(rate) or rate <= 0]
+        if unusable:
+            promote, reason = False, f"its own forecast is unusable {unusable}, although {reason}"
 
     decision = "promoted" if promote else "rejected"
     if promote:

@@ -132,10 +132,20 @@ class RunArchive(dg.ConfigurableResource):
         _write_atomically(path, document_bytes)
         return path
 
-    def published_forecasts(self) -> list[dict[str, Any]]:
-        """Every forecast published so far, oldest origin first."""
-        folder = Path(self.base_dir) / "forecasts"
-        return [json.loads(path.read_bytes()) for path in sorted(folder.glob("*.json"))]
+    def published_forecasts(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """Every readable forecast published so far (oldest origin first), and the problems
+        with those that are not: one bad file must not stop the next forecast."""
+        documents, problems = [], []
+        for path in sorted((Path(self.base_dir) / "forecasts").glob("*.json")):
+            try:
+                document = json.loads(path.read_bytes())
+                if not isinstance(document.get("forecast"), list) or not document.get("data"):
+                    raise ValueError("not a forecast document")
+            except (OSError, ValueError, AttributeError) as exc:
+                problems.append(f"{path.name}: {exc}")
+                continue
+            documents.append(document)
+        return documents, problems
 
 
 def _write_atomically(target: Path, content: bytes) -> None:

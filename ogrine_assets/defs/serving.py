@@ -36,11 +36,15 @@ DRIFT_MIN_FORECASTS = 7
 def forecast_accuracy(
     context: dg.AssetExecutionContext, validated_rates: pl.DataFrame, run_archive: RunArchive
 ) -> dg.Output[pl.DataFrame]:
-    matched = match_actuals(published_points(run_archive.published_forecasts()), validated_rates)
+    documents, problems = run_archive.published_forecasts()
+    for problem in problems:
+        context.log.warning(f"Archived forecast skipped: {problem}")
+    matched = match_actuals(published_points(documents), validated_rates)
     summary = by_horizon(matched)
     metadata: dict[str, Any] = {
         "dagster/row_count": matched.height,
         "forecast_origins": matched["origin"].n_unique(),
+        "archived_forecasts_skipped": len(problems),
         "by_horizon": markdown_table(summary.with_columns(pl.col(pl.Float64).round(3))),
     }
     if matched.height:
@@ -86,6 +90,7 @@ def _quality(
         "naive_mae": naive_mae,
         "seasonal_naive_mae": float(tags["backtest_seasonal_naive_mae"]),
         "beats_naive": model_mae < naive_mae,
+        "backtest_mae_by_horizon": record.get("mae_by_horizon"),
         "interval_coverage": {
             f"{float(level) * 100:g}": value for level, value in record["held_out_coverage"].items()
         },

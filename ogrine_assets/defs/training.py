@@ -219,6 +219,7 @@ def ogrine_model(
             "backtest_naive_mae": naive_mae,
             "backtest_seasonal_naive_mae": seasonal_mae,
             "backtest_origins": len(backtest.origins),
+            "test_window_origins": holdout.origins,
             "beats_naive": scores["mae"] < naive_mae,
             "backtest_mae_by_horizon": dg.MetadataValue.md(horizon_table_markdown(backtest)),
             "interval_coverage_80": record["held_out_coverage"]["0.8"],

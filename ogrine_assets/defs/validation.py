@@ -9,24 +9,31 @@ import polars as pl
 
 from ogrine_assets.defs.metadata import date_range_metadata, key_value_table, markdown_table
 from ogrine_assets.defs.resources import Clock, RunArchive
+from ogrine_assets.model.backtest import MIN_TRAINING_DAYS
 from ogrine_assets.model.features import WINDOW
+from ogrine_assets.model.forecasting import HORIZON
 from ogrine_assets.model.splitting import TEST_DAYS
 from ogrine_assets.rates.cleaning import clean_rates, gap_summary
 from ogrine_assets.rates.schema import validate
 
 MAX_REJECTED_SHARE = 0.05
 MAX_HISTORY_SHRINK = 0.05  # losing more than this share of the last good days fails the run
-MIN_HISTORY_DAYS = TEST_DAYS + 2 * WINDOW  # a test window plus enough to learn from
+# A test window plus enough to learn from, and at least two backtest origins.
+MIN_HISTORY_DAYS = max(TEST_DAYS + 2 * WINDOW, WINDOW + MIN_TRAINING_DAYS + HORIZON + 1)
 
 
 def _last_good(context: dg.AssetExecutionContext) -> tuple[dt.date | None, int | None]:
-    """Newest date and row count of the last good validated_rates, if there is one."""
+    """Newest date of the last good validated_rates, and the most days any good one held.
+
+    Comparing with the most days ever seen, not just the last run's, keeps an upstream that
+    loses a little history at every fetch from getting away with it.
+    """
     event = context.instance.get_latest_materialization_event(context.asset_key)
     if event is None or event.asset_materialization is None:
         return None, None
     metadata = event.asset_materialization.metadata
     last = metadata.get("last_date")
-    rows = metadata.get("dagster/row_count")
+    rows = metadata.get("max_days_seen") or metadata.get("dagster/row_count")
     return (
         dt.date.fromisoformat(str(last.value)) if last else None,
         int(rows.value) if rows else None,  # type: ignore[arg-type]
@@ -89,7 +96,8 @@ def validated_rates(
         raise _refuse(f"The newest rate is {newest}, older than the last good {last_date}.", report)
     if last_rows is not None and validated.height < last_rows * (1 - MAX_HISTORY_SHRINK):
         raise _refuse(
-            f"{validated.height} days, down from {last_rows}: the upstream lost history.", report
+            f"{validated.height} days, down from {last_rows}: the upstream lost history.",
+            report,
         )
     new_days = (newest - last_date).days if last_date is not None else validated.height
     if new_days == 0:
@@ -102,6 +110,7 @@ def validated_rates(
             **date_range_metadata(validated),
             **report,
             "new_days": new_days,
+            "max_days_seen": max(validated.height, last_rows or 0),
             "missing_days": missing_days,
             "longest_gap_days": longest_gap,
         },

@@ -31,7 +31,10 @@ def published_points(documents: Iterable[dict[str, Any]]) -> pl.DataFrame:
     rows = []
     for document in documents:
         quality = document.get("quality") or {}
+        # Compare each horizon day with the backtest's error at that same horizon.
+        by_step = quality.get("backtest_mae_by_horizon") or []
         for point in document["forecast"]:
+            step = point["horizon_days"]
             band80 = point.get("interval_80") or [None, None]
             band95 = point.get("interval_95") or [None, None]
             rows.append(
@@ -40,13 +43,15 @@ def published_points(documents: Iterable[dict[str, Any]]) -> pl.DataFrame:
                     "model_version": str(document["model"]["version"]),
                     "origin": document["data"]["last_observed_date"],
                     "date": point["date"],
-                    "horizon_days": point["horizon_days"],
+                    "horizon_days": step,
                     "predicted": point["prediction_rate"],
                     "lower_80": band80[0],
                     "upper_80": band80[1],
                     "lower_95": band95[0],
                     "upper_95": band95[1],
-                    "backtest_mae": quality.get("backtest_mae"),
+                    "backtest_mae": by_step[step - 1]
+                    if len(by_step) >= step
+                    else quality.get("backtest_mae"),
                 }
             )
     frame = pl.DataFrame(

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ogrine_assets.model.features import WINDOW, DailySeries, training_examples
+from ogrine_assets.model.features import WINDOW, DailySeries, all_examples
 from ogrine_assets.model.forecasting import HORIZON, actual_paths, forecast_paths, naive_paths
 
 BACKTEST_DAYS = 182  # half a year of daily origins: enough errors per horizon for a 95% band
@@ -34,7 +34,7 @@ def backtest_origins(
     """The last ``days`` origins whose whole forecast is observed, oldest first."""
     last = len(series) - 1 - horizon
     first = max(last - days + 1, WINDOW + MIN_TRAINING_DAYS - 1)
-    if last < first:
+    if last <= first:  # fewer than two origins
         raise ValueError(f"{len(series)} days are too few for a backtest")
     return np.arange(first, last + 1)
 
@@ -62,13 +62,15 @@ def refit_paths(
     ever sees a later day.
     """
     names = list(features)
-    examples, target = training_examples(series)
+    examples, target = all_examples(series)
     design = examples[names].to_numpy()
+    observed = series.observed[WINDOW:]  # type: ignore[index]
     coefficients = np.empty((len(origins), len(names)))
     intercepts = np.empty(len(origins))
     for row, origin in enumerate(origins):
         rows = origin - WINDOW + 1  # targets WINDOW..origin
-        coefficients[row], intercepts[row] = least_squares(design[:rows], target[:rows])
+        keep = observed[:rows]
+        coefficients[row], intercepts[row] = least_squares(design[:rows][keep], target[:rows][keep])
 
     def predict(frame: pd.DataFrame) -> np.ndarray:
         return (frame[names].to_numpy() * coefficients).sum(axis=1) + intercepts
@@ -86,7 +88,8 @@ def least_squares(design: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, f
 
 
 def naive_scale(series: DailySeries, origins: np.ndarray) -> np.ndarray:
-    """MASE's denominator per origin: the mean one-day change of the data up to it."""
+    """MASE's denominator per origin: the mean one-day change of the data up to it (carried
+    days count as no change, which only makes the scale a little smaller)."""
     changes = np.abs(np.diff(series.values))
     cumulative = np.concatenate([[0.0], np.cumsum(changes)])
     scale = cumulative[origins] / np.maximum(origins, 1)
@@ -107,16 +110,16 @@ class Backtest:
         return self.actual.shape[1]
 
     def errors(self, method: str) -> np.ndarray:
-        """Residuals, actual minus forecast, shape (origins, horizon)."""
+        """Residuals, actual minus forecast, shape (origins, horizon); NaN on carried days."""
         return self.actual - self.forecasts[method]
 
     def per_horizon(self, method: str) -> dict[str, np.ndarray]:
         errors = self.errors(method)
         return {
-            "mae": np.abs(errors).mean(axis=0),
-            "rmse": np.sqrt((errors**2).mean(axis=0)),
-            "mape": (np.abs(errors) / self.actual).mean(axis=0) * 100,
-            "mase": (np.abs(errors) / self.scale[:, None]).mean(axis=0),
+            "mae": np.nanmean(np.abs(errors), axis=0),
+            "rmse": np.sqrt(np.nanmean(errors**2, axis=0)),
+            "mape": np.nanmean(np.abs(errors) / self.actual, axis=0) * 100,
+            "mase": np.nanmean(np.abs(errors) / self.scale[:, None], axis=0),
         }
 
     def overall(self, method: str) -> dict[str, float]:
@@ -153,9 +156,12 @@ def run_backtest(
     }
     forecasts[NAIVE] = naive_paths(series, origins, horizon)
     forecasts[SEASONAL_NAIVE] = seasonal_naive_paths(series, origins, horizon)
+    actual = actual_paths(series, origins, horizon)
+    steps = np.asarray(origins)[:, None] + np.arange(1, horizon + 1)[None, :]
+    actual[~series.observed[steps]] = np.nan  # type: ignore[index]
     return Backtest(
         origins=origins,
-        actual=actual_paths(series, origins, horizon),
+        actual=actual,
         scale=naive_scale(series, origins),
         forecasts=forecasts,
     )
@@ -169,8 +175,8 @@ def residual_quantiles(
     for level in levels:
         tail = (1 - level) / 2
         bands[level] = (
-            np.quantile(residuals, tail, axis=0),
-            np.quantile(residuals, 1 - tail, axis=0),
+            np.nanquantile(residuals, tail, axis=0),
+            np.nanquantile(residuals, 1 - tail, axis=0),
         )
     return bands
 
@@ -179,8 +185,9 @@ def coverage(
     residuals: np.ndarray, bands: Mapping[float, tuple[np.ndarray, np.ndarray]]
 ) -> dict[float, float]:
     """The share of residuals that fall inside each band."""
+    known = ~np.isnan(residuals)
     return {
-        level: float(((residuals >= lower) & (residuals <= upper)).mean())
+        level: float(((residuals >= lower) & (residuals <= upper))[known].mean())
         for level, (lower, upper) in bands.items()
     }
 
@@ -194,6 +201,8 @@ def held_out_coverage(
     honest number.
     """
     half = len(residuals) // 2
+    if half == 0:
+        raise ValueError("held-out coverage needs at least two origins")
     return coverage(residuals[half:], residual_quantiles(residuals[:half], levels))
 
 
@@ -210,4 +219,5 @@ def interval_record(backtest: Backtest, method: str) -> dict[str, object]:
             for level, (lower, upper) in bands.items()
         },
         "held_out_coverage": {f"{level:g}": round(value, 4) for level, value in held_out.items()},
+        "mae_by_horizon": backtest.per_horizon(method)["mae"].round(4).tolist(),
     }

@@ -26,7 +26,6 @@ class WindowScores:
     model: dict[str, float]
     naive: dict[str, float]
     origins: int
-    horizon: int
 
     def as_metrics(self, prefix: str = "test") -> dict[str, float]:
         flat = {f"{prefix}_{name}": value for name, value in self.model.items()}
@@ -41,11 +40,12 @@ def score_on_window(
     if origins.size == 0:
         raise ValueError(f"the test window from {first_target} is shorter than {horizon} days")
     actual = actual_paths(series, origins, horizon)
+    steps = origins[:, None] + np.arange(1, horizon + 1)[None, :]
+    known = series.observed[steps]  # type: ignore[index]  # carried days are not actuals
     return WindowScores(
-        model=scores(actual, forecast_paths(predict, series, origins, horizon)),
-        naive=scores(actual, naive_paths(series, origins, horizon)),
+        model=scores(actual[known], forecast_paths(predict, series, origins, horizon)[known]),
+        naive=scores(actual[known], naive_paths(series, origins, horizon)[known]),
         origins=int(origins.size),
-        horizon=horizon,
     )
 
 

@@ -38,14 +38,27 @@ MODEL_FEATURES: tuple[str, ...] = ("lag_1", "mean_7", "change_7", "trend", *WEEK
 
 @dataclass(frozen=True)
 class DailySeries:
-    """A rate per calendar day with no holes: ``values[i]`` is the rate on ``start + i`` days."""
+    """A rate per calendar day with no holes: ``values[i]`` is the rate on ``start + i`` days.
+
+    ``observed`` marks the days that were really observed; the others carry the last rate
+    over a gap. Carried days feed the features but are never a training target nor an actual
+    a forecast is scored against (repeating the last value would look perfect on them).
+    """
 
     start: dt.date
     values: np.ndarray
-    filled_days: int = 0
+    observed: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.observed is None:
+            object.__setattr__(self, "observed", np.ones(len(self.values), dtype=bool))
 
     def __len__(self) -> int:
         return len(self.values)
+
+    @property
+    def filled_days(self) -> int:
+        return int((~self.observed).sum())  # type: ignore[operator]
 
     @property
     def dates(self) -> np.ndarray:
@@ -75,7 +88,7 @@ def daily_series(dates: Sequence[dt.date], rates: Sequence[float]) -> DailySerie
     positions[offsets] = np.arange(len(offsets))
     carried = np.maximum.accumulate(positions)
     values = np.asarray(rates, dtype=float)[carried]
-    return DailySeries(start=start, values=values, filled_days=len(values) - len(offsets))
+    return DailySeries(start=start, values=values, observed=positions >= 0)
 
 
 def series_from_frame(frame: pl.DataFrame) -> DailySeries:
@@ -105,13 +118,20 @@ def feature_frame(windows: np.ndarray, target_dates: np.ndarray) -> pd.DataFrame
     return pd.DataFrame(columns, columns=list(CATALOGUE))
 
 
-def training_examples(
-    series: DailySeries, end: int | None = None
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """Every (features, rate) pair whose target index is in ``[WINDOW, end)``."""
+def all_examples(series: DailySeries, end: int | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """(features, rate) for every target index in ``[WINDOW, end)``, carried days included."""
     end = len(series) if end is None else end
     targets = np.arange(WINDOW, end)
     if targets.size == 0:
         raise ValueError(f"need more than {WINDOW} days of history to train, got {end}")
     windows = np.lib.stride_tricks.sliding_window_view(series.values[: end - 1], WINDOW)
     return feature_frame(windows, series.dates[targets]), series.values[targets]
+
+
+def training_examples(
+    series: DailySeries, end: int | None = None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The examples to learn from: targets in ``[WINDOW, end)`` that were really observed."""
+    features, target = all_examples(series, end)
+    keep = series.observed[WINDOW : WINDOW + len(target)]  # type: ignore[index]
+    return features[keep].reset_index(drop=True), target[keep]

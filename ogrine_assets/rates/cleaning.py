@@ -9,7 +9,7 @@ The policy, also in the README:
 - **Rejected with a reason** (and quarantined by the caller): a row that is not an object; a
   ``datetime`` that is missing or not ISO 8601 with an offset; a date after today; a
   ``rateTenth`` that is missing or not an integer; one that is not positive or outside the
-  plausible range; a ``rate`` that disagrees with ``rateTenth``.
+  plausible range; a ``rate`` that is not a number or disagrees with ``rateTenth``.
 
 Every input row ends up in exactly one place: kept, merged into a kept row of the same
 day, or rejected; :class:`CleaningResult` counts each.
@@ -65,6 +65,8 @@ def _rejection_reason(today: dt.date | None) -> pl.Expr:
         .then(pl.lit("rateTenth not positive"))
         .when(~tenth.is_between(MIN_RATE_TENTH, MAX_RATE_TENTH))
         .then(pl.lit(f"rateTenth outside the plausible range [{MIN_RATE_TENTH}, {MAX_RATE_TENTH}]"))
+        .when(rate.is_null() & pl.col("raw_row").str.json_path_match("$.rate").is_not_null())
+        .then(pl.lit("rate is not a number"))
         .when(rate.is_not_null() & ((rate * 10 - tenth).abs() > RATE_TOLERANCE_TENTHS))
         .then(pl.lit("rate disagrees with rateTenth / 10"))
     )

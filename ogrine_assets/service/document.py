@@ -62,6 +62,7 @@ class Quality(msgspec.Struct, frozen=True):
     seasonal_naive_mae: float
     beats_naive: bool
     interval_coverage: dict[str, float]
+    backtest_mae_by_horizon: list[float] | None = None
 
 
 class LiveAccuracy(msgspec.Struct, frozen=True):
@@ -102,6 +103,10 @@ def parse_document(raw: bytes) -> ForecastDocument:
         )
     if not document.forecast:
         raise InvalidDocument("the forecast has no points")
+    if not document.history:
+        raise InvalidDocument("the history has no observed rate")
+    if document.quality and not {"80", "95"} <= set(document.quality.interval_coverage):
+        raise InvalidDocument("quality.interval_coverage needs the 80 and 95 levels")
     expected = [
         document.data.last_observed_date + dt.timedelta(days=i + 1)
         for i in range(len(document.forecast))
@@ -120,7 +125,6 @@ class LoadedForecast:
     """A good document and what is derived from it once, not per request."""
 
     document: ForecastDocument
-    path: Path
     derived: dict[str, Any]
 
 
@@ -161,10 +165,10 @@ class ForecastSource:
     def _reload(self) -> None:
         try:
             document = parse_document(self.path.read_bytes())
-            loaded = LoadedForecast(
-                document=document, path=self.path, derived=self._derive(document)
-            )
-        except (OSError, InvalidDocument) as exc:
+            loaded = LoadedForecast(document=document, derived=self._derive(document))
+        except Exception as exc:
+            if not isinstance(exc, OSError | InvalidDocument):
+                logger.exception("deriving the responses of %s failed", self.path)
             kept = (
                 f"; still serving model v{self._loaded.document.model.version}"
                 if self._loaded

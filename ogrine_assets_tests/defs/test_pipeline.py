@@ -10,7 +10,11 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from ogrine_assets.definitions import build_definitions
-from ogrine_assets.defs.automation import model_promotion_sensor, weekly_training_schedule
+from ogrine_assets.defs.automation import (
+    daily_forecast_schedule,
+    model_promotion_sensor,
+    weekly_training_schedule,
+)
 from ogrine_assets.defs.resources import Clock
 from ogrine_assets.settings import CHAMPION_ALIAS, REGISTERED_MODEL_NAME, Settings
 from ogrine_assets_tests.conftest import FIXED_NOW, make_settings
@@ -122,6 +126,14 @@ def test_sensor_requests_one_run_per_new_version(deployment: Deployment) -> None
     assert model_promotion_sensor.evaluate_tick(again).run_requests == []
 
 
+def test_daily_schedule_refreshes_the_forecast_without_retraining(deployment: Deployment) -> None:
+    assert daily_forecast_schedule.cron_schedule == "0 2 * * *"
+    assert daily_forecast_schedule.job_name == "forecast_refresh_job"
+    job = deployment.defs.resolve_job_def("forecast_refresh_job")
+    selected = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
+    assert selected == {"raw_rates", "validated_rates", "forecast_accuracy", "forecast"}
+
+
 def test_schedule_targets_training_weekly_monday_0100_utc(deployment: Deployment) -> None:
     assert weekly_training_schedule.cron_schedule == "0 1 * * 1"
     assert weekly_training_schedule.execution_timezone == "UTC"
@@ -142,7 +154,6 @@ def test_second_training_registers_a_new_version_and_records_a_decision(
     assert [r.run_key for r in requests] == ["model-version-2"]
     assert deployment.run("promotion_job").success
     version = deployment.client().get_model_version(REGISTERED_MODEL_NAME, "2")
-    assert version.tags["promotion.decision"] in {"promoted", "rejected"}
     assert version.tags["promotion.previous_champion"] == "1"
     assert "champion v1" in version.tags["promotion.reason"]
     # Same data, same code: the new version scores the same and ties promote.

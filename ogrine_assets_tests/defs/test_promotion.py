@@ -9,7 +9,8 @@ import polars as pl
 import pytest
 from sklearn.linear_model import LinearRegression
 
-from ogrine_assets.defs.promotion import champion_model
+from ogrine_assets.defs.automation import MODEL_VERSION_TAG
+from ogrine_assets.defs.promotion import DECISION_TAG, champion_model
 from ogrine_assets.defs.resources import Clock, ModelRegistry
 from ogrine_assets.defs.training import log_and_register
 from ogrine_assets.model.features import MODEL_FEATURES, daily_series, training_examples
@@ -44,17 +45,22 @@ def rates() -> pl.DataFrame:
 WEAK_FEATURES = ("mean_28",)  # a month's mean: blind to the trend's last steps and the weekday
 
 
-def register(registry: ModelRegistry, rates: pl.DataFrame, features: tuple[str, ...]) -> str:
-    """Fit a regression on ``features`` and register it, as training does."""
+def register(
+    registry: ModelRegistry, rates: pl.DataFrame, features: tuple[str, ...], shift: float = 0.0
+) -> str:
+    """Fit a regression on ``features`` (its intercept moved by ``shift``) and register it."""
     series = daily_series(rates["date"].to_list(), rates["rate"].to_list())
     examples, target = training_examples(series)
     model = LinearRegression().fit(examples[list(features)], target)
+    model.intercept_ += shift
     registry.activate()
     with mlflow.start_run(experiment_id=registry.ensure_experiment()):
         return log_and_register(model, examples[list(features)].head(3), registry.model_name)
 
 
-def promote(registry: ModelRegistry, rates: pl.DataFrame, version: str) -> dict:
+def promote(
+    registry: ModelRegistry, rates: pl.DataFrame, version: str, tags: dict | None = None
+) -> dict:
     """Materialize the real champion_model asset on top of stand-ins for its inputs."""
     train, test = split_by_time(rates)
 
@@ -74,6 +80,7 @@ def promote(registry: ModelRegistry, rates: pl.DataFrame, version: str) -> dict:
             "model_registry": registry,
             "clock": Clock(fixed_now="2026-11-26T09:30:00+00:00"),
         },
+        tags=tags,
     )
     assert result.success
     (event,) = result.asset_materializations_for_node("champion_model")
@@ -97,7 +104,7 @@ def test_worse_model_is_rejected_and_better_one_promoted(
     outcome = promote(registry, rates, worse)
     assert outcome["decision"] == "rejected"
     assert outcome["candidate_backtest_mae"] > outcome["champion_backtest_mae"]
-    assert outcome["backtest_origins"] >= 8
+    assert outcome["backtest_origins"] == 200 - 7 - 83  # every day from the first trainable one
     assert registry.champion().version == good
     tags = registry.version(worse).tags
     assert tags["promotion.decision"] == "rejected"
@@ -127,3 +134,26 @@ def test_a_version_is_judged_once(registry: ModelRegistry, rates: pl.DataFrame) 
     assert first["already_decided"] is False and second["already_decided"] is True
     assert second["decision"] == "rejected"
     assert registry.champion().version == worse  # the re-run changed nothing
+
+
+def test_a_model_whose_forecast_is_unusable_never_becomes_champion(
+    registry: ModelRegistry, rates: pl.DataFrame
+) -> None:
+    good = register(registry, rates, MODEL_FEATURES)
+    promote(registry, rates, good)
+    # Same procedure (so the backtest ties), but the registered artifact forecasts nonsense.
+    broken = register(registry, rates, MODEL_FEATURES, shift=-1e6)
+    outcome = promote(registry, rates, broken)
+    assert outcome["decision"] == "rejected" and "unusable" in outcome["reason"]
+    assert registry.champion().version == good
+
+
+def test_the_sensor_named_version_is_the_one_judged(
+    registry: ModelRegistry, rates: pl.DataFrame
+) -> None:
+    first = register(registry, rates, MODEL_FEATURES)
+    newest = register(registry, rates, WEAK_FEATURES)
+    # The run asks about `first` while storage already holds `newest`.
+    outcome = promote(registry, rates, newest, tags={MODEL_VERSION_TAG: first})
+    assert outcome["candidate_version"] == first
+    assert DECISION_TAG not in registry.version(newest).tags

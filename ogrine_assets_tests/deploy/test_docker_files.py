@@ -73,8 +73,13 @@ def test_ports_bind_to_loopback_and_match_the_readme() -> None:
         "dagster-webserver": ("3000", "3000"),
         "service": ("8080", "8080"),
     }
-    for port in ("3000", "5000", "8080"):
-        assert f"127.0.0.1:{port}" in readme
+    deploy = readme.split("## Deploy", 1)[1].split("\n## ", 1)[0]
+    for port, variable in (
+        ("3000", "DAGSTER_PORT"),
+        ("5000", "MLFLOW_PORT"),
+        ("8080", "SERVICE_PORT"),
+    ):
+        assert f"http://127.0.0.1:{port} (`{variable}`)" in deploy
 
 
 def test_shared_forecast_volume_is_read_only_for_the_service() -> None:

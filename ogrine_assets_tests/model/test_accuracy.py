@@ -12,7 +12,10 @@ def document(origin: str, generated_at: str, base: float, version: str = "1") ->
         "generated_at": generated_at,
         "model": {"version": version},
         "data": {"last_observed_date": origin},
-        "quality": {"backtest_mae": 2.0},
+        "quality": {
+            "backtest_mae": 2.0,
+            "backtest_mae_by_horizon": [1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0],
+        },
         "forecast": [
             {
                 "date": (day + dt.timedelta(days=h)).isoformat(),
@@ -55,7 +58,7 @@ def test_forecasts_are_matched_to_the_actuals_that_arrived() -> None:
     summary = by_horizon(matched)
     assert summary["forecasts"].to_list() == [2, 2, 1, 1]
     assert summary["live_mae"].to_list() == pytest.approx([0.25, 1.5, 98.0, 101.0])
-    assert summary["backtest_mae"].to_list() == [2.0, 2.0, 2.0, 2.0]
+    assert summary["backtest_mae"].to_list() == [1.0, 1.5, 2.0, 2.5]  # per horizon day
 
 
 def test_nothing_published_yet() -> None:

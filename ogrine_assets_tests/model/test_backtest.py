@@ -35,7 +35,7 @@ def random_walk(days: int, seed: int = 2) -> DailySeries:
 def test_origins_cover_half_a_year_and_keep_the_horizon_inside_the_data() -> None:
     series = trend_and_rhythm(400, 1.0)
     origins = backtest_origins(series)
-    assert len(origins) == 182 >= 8
+    assert len(origins) == 182
     assert origins[-1] == len(series) - 1 - 7
     assert np.all(np.diff(origins) == 1)
     with pytest.raises(ValueError, match="too few"):
@@ -106,3 +106,18 @@ def test_interval_coverage_is_near_nominal_on_known_noise() -> None:
     assert all(lo < 0 < hi for lo, hi in zip(lower, upper, strict=True))
     # With noise of 5 kamas the 80% band of a one-day forecast is about +/-1.28 sigma.
     assert upper[0] - lower[0] == pytest.approx(2 * 1.2816 * 5.0, rel=0.25)
+
+
+def test_carried_days_are_not_scored() -> None:
+    series = trend_and_rhythm(400, 1.0)
+    observed = np.ones(400, dtype=bool)
+    observed[380:385] = False  # a five-day gap, carried over
+    values = series.values.copy()
+    values[380:385] = values[379]
+    gapped = DailySeries(START, values, observed)
+    backtest = run_backtest(gapped, {"model": MODEL_FEATURES}, backtest_origins(gapped, days=30))
+    assert np.isnan(backtest.actual).sum() > 0
+    assert not np.isnan(backtest.per_horizon(NAIVE)["mae"]).any()
+    # Were carried days scored, repeating the last value would be exactly right on them.
+    scored_naive = np.abs(backtest.errors(NAIVE))
+    assert np.nanmin(scored_naive) > 0

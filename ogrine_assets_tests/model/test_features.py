@@ -63,3 +63,14 @@ def test_training_examples_never_look_at_their_target() -> None:
     assert target[0] == WINDOW and target[-1] == 59
     assert (features["lag_1"].to_numpy() == target - 1).all()
     assert (features["lag_7"].to_numpy() == target - 7).all()
+
+
+def test_carried_days_feed_features_but_are_never_targets() -> None:
+    start = dt.date(2024, 1, 1)
+    days = [start + dt.timedelta(days=i) for i in range(60) if i not in (40, 41, 42)]
+    series = daily_series(days, [float(i) for i in range(len(days))])
+    assert series.filled_days == 3 and not series.observed[40:43].any()
+    features, target = training_examples(series)
+    assert len(target) == 60 - WINDOW - 3
+    assert 39.0 in target and target.tolist().count(39.0) == 1  # day 43 carries no copy of 39
+    assert features["lag_1"].tolist()[43 - WINDOW - 3] == 39.0  # day 43 sees day 39 carried

@@ -65,6 +65,7 @@ def test_rejects_bad_rows_with_a_reason_each() -> None:
             row(8, "2024-03-01T00:00:00+00:00", 7000),
             row(9, "2024-01-09", 7000),
             ["not", "an", "object"],
+            row(11, "2024-01-11T00:00:00+00:00", 7000, "seven hundred"),
         ),
         TODAY,
     )
@@ -82,6 +83,7 @@ def test_rejects_bad_rows_with_a_reason_each() -> None:
         7: "date in the future",
         8: "datetime missing or not ISO 8601 with an offset",
         9: "row is not an object",
+        10: "rate is not a number",
     }
     assert (
         json.loads(result.rejected.filter(pl.col("row") == 6)["raw_row"][0])["rateTenth"] == "7000"

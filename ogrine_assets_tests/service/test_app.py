@@ -259,3 +259,17 @@ def test_documents_without_bands_still_serve(client: TestClient, document_path: 
     assert body["quality"] is None and body["live_accuracy"] == []
     assert body["forecast"][0]["interval_80"] is None
     assert "<polygon" not in client.get("/").text
+
+
+def test_a_document_whose_page_cannot_be_built_keeps_the_last_good_one(
+    client: TestClient, document_path: Path
+) -> None:
+    publish(document_path, document_bytes(version="3"))
+    client.get("/")
+    broken = json.loads(document_bytes(version="4"))
+    broken["history"] = []  # valid JSON of the right types, but nothing to draw
+    publish(document_path, json.dumps(broken).encode())
+    for path in ("/", "/seven-days-forecast", "/forecast"):
+        assert client.get(path).status_code == 200, path
+    health = client.get("/health").json()
+    assert health["model_version"] == "3" and "no observed rate" in health["reason"]
