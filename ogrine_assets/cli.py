@@ -96,7 +96,8 @@ def materialize(settings: Settings) -> int:
         for job_name in ("training_job", "promotion_job"):
             if not _run_job(defs, instance, job_name):
                 print(
-                    "The last published forecast, models and data are unchanged.", file=sys.stderr
+                    "Nothing after the failed step ran; the published forecast is as it was.",
+                    file=sys.stderr,
                 )
                 return 1
     print(f"Forecast published to {settings.forecast_path}")
