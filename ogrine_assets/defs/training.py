@@ -36,7 +36,7 @@ from ogrine_assets.model.plots import backtest_png, horizon_table_markdown
 from ogrine_assets.model.splitting import TEST_DAYS, split_by_time
 from ogrine_assets.model.training import as_predictor, fit_regression
 
-CANDIDATE = "model"
+MODEL_METHOD = "model"  # the name of this model's rows in the backtest tables
 INTERVALS_ARTIFACT = "backtest/intervals.json"  # read back by the forecast asset
 
 # Given explicitly: MLflow's own inference starts a subprocess and costs seconds per model.
@@ -90,7 +90,7 @@ def train_test_sets(validated_rates: pl.DataFrame):  # type: ignore[no-untyped-d
 def _log_backtest(series: DailySeries, backtest: Backtest, record: dict[str, Any]) -> None:
     """Scores, per-horizon table, bands and a plot, as metrics and artifacts of the run."""
     for method in backtest.forecasts:
-        prefix = "backtest" if method == CANDIDATE else f"backtest_{method}"
+        prefix = "backtest" if method == MODEL_METHOD else f"backtest_{method}"
         mlflow.log_metrics({f"{prefix}_{k}": v for k, v in backtest.overall(method).items()})
         for step, mae in enumerate(backtest.per_horizon(method)["mae"], start=1):
             mlflow.log_metric(f"{prefix}_mae_by_horizon", float(mae), step=step)
@@ -101,7 +101,9 @@ def _log_backtest(series: DailySeries, backtest: Backtest, record: dict[str, Any
         pl.DataFrame(backtest.table()).write_csv(root / "scores.csv")
         (root / "scores.md").write_text(horizon_table_markdown(backtest) + "\n")
         (root / INTERVALS_ARTIFACT.rsplit("/", 1)[1]).write_text(json.dumps(record, indent=2))
-        (root / "forecasts_vs_actuals.png").write_bytes(backtest_png(series, backtest, CANDIDATE))
+        (root / "forecasts_vs_actuals.png").write_bytes(
+            backtest_png(series, backtest, MODEL_METHOD)
+        )
         mlflow.log_artifacts(folder, artifact_path="backtest")
 
 
@@ -128,11 +130,11 @@ def ogrine_model(
     holdout = score_on_window(
         as_predictor(fit_regression(series, series.index_of(test_start))), series, test_start
     )
-    backtest = run_backtest(series, {CANDIDATE: MODEL_FEATURES})
-    record = interval_record(backtest, CANDIDATE)
+    backtest = run_backtest(series, {MODEL_METHOD: MODEL_FEATURES})
+    record = interval_record(backtest, MODEL_METHOD)
     regressor = fit_regression(series)
     examples, _ = training_examples(series)
-    scores = backtest.overall(CANDIDATE)
+    scores = backtest.overall(MODEL_METHOD)
     first_origin = series.start + dt.timedelta(days=int(backtest.origins[0]))
     naive_mae = backtest.overall(NAIVE)["mae"]
     seasonal_mae = backtest.overall(SEASONAL_NAIVE)["mae"]

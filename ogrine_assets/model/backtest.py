@@ -21,6 +21,7 @@ import pandas as pd
 
 from ogrine_assets.model.features import WINDOW, DailySeries, all_examples
 from ogrine_assets.model.forecasting import HORIZON, actual_paths, forecast_paths, naive_paths
+from ogrine_assets.model.metrics import mae, mape, rmse
 
 BACKTEST_DAYS = 182  # half a year of daily origins: enough errors per horizon for a 95% band
 MIN_TRAINING_DAYS = 2 * WINDOW  # an origin needs this many training targets before it
@@ -114,12 +115,12 @@ class Backtest:
         return self.actual - self.forecasts[method]
 
     def per_horizon(self, method: str) -> dict[str, np.ndarray]:
-        errors = self.errors(method)
+        forecast = self.forecasts[method]
         return {
-            "mae": np.nanmean(np.abs(errors), axis=0),
-            "rmse": np.sqrt(np.nanmean(errors**2, axis=0)),
-            "mape": np.nanmean(np.abs(errors) / self.actual, axis=0) * 100,
-            "mase": np.nanmean(np.abs(errors) / self.scale[:, None], axis=0),
+            "mae": mae(self.actual, forecast, axis=0),
+            "rmse": rmse(self.actual, forecast, axis=0),
+            "mape": mape(self.actual, forecast, axis=0),
+            "mase": np.nanmean(np.abs(self.errors(method)) / self.scale[:, None], axis=0),
         }
 
     def overall(self, method: str) -> dict[str, float]:
@@ -156,12 +157,9 @@ def run_backtest(
     }
     forecasts[NAIVE] = naive_paths(series, origins, horizon)
     forecasts[SEASONAL_NAIVE] = seasonal_naive_paths(series, origins, horizon)
-    actual = actual_paths(series, origins, horizon)
-    steps = np.asarray(origins)[:, None] + np.arange(1, horizon + 1)[None, :]
-    actual[~series.observed[steps]] = np.nan  # type: ignore[index]
     return Backtest(
         origins=origins,
-        actual=actual,
+        actual=actual_paths(series, origins, horizon),
         scale=naive_scale(series, origins),
         forecasts=forecasts,
     )

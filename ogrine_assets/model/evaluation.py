@@ -40,11 +40,9 @@ def score_on_window(
     if origins.size == 0:
         raise ValueError(f"the test window from {first_target} is shorter than {horizon} days")
     actual = actual_paths(series, origins, horizon)
-    steps = origins[:, None] + np.arange(1, horizon + 1)[None, :]
-    known = series.observed[steps]  # type: ignore[index]  # carried days are not actuals
     return WindowScores(
-        model=scores(actual[known], forecast_paths(predict, series, origins, horizon)[known]),
-        naive=scores(actual[known], naive_paths(series, origins, horizon)[known]),
+        model=scores(actual, forecast_paths(predict, series, origins, horizon)),
+        naive=scores(actual, naive_paths(series, origins, horizon)),
         origins=int(origins.size),
     )
 

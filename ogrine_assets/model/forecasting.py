@@ -47,8 +47,10 @@ def naive_paths(series: DailySeries, origins: np.ndarray, horizon: int = HORIZON
 
 
 def actual_paths(series: DailySeries, origins: np.ndarray, horizon: int = HORIZON) -> np.ndarray:
-    origins = np.asarray(origins, dtype=int)
-    return series.values[origins[:, None] + np.arange(1, horizon + 1)[None, :]]
+    """What really happened after each origin; NaN on days carried over a gap, which are
+    not actuals (repeating the last value would look perfect on them)."""
+    steps = np.asarray(origins, dtype=int)[:, None] + np.arange(1, horizon + 1)[None, :]
+    return np.where(series.observed[steps], series.values[steps], np.nan)  # type: ignore[index]
 
 
 def window_origins(

@@ -1,28 +1,39 @@
-"""Forecast error metrics, in kamas (RMSE, MAE) and percent (MAPE)."""
+"""Forecast error metrics, in kamas (RMSE, MAE) and percent (MAPE).
+
+An actual of NaN is a day nobody observed (see ``forecasting.actual_paths``): it is left
+out of every metric. With ``axis`` the metrics are per column, e.g. per horizon day.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 
 
-def rmse(actual: np.ndarray, predicted: np.ndarray) -> float:
-    return float(np.sqrt(np.mean((np.asarray(actual) - np.asarray(predicted)) ** 2)))
+def _errors(actual: Any, predicted: Any) -> np.ndarray:
+    return np.asarray(actual, dtype=float) - np.asarray(predicted, dtype=float)
 
 
-def mae(actual: np.ndarray, predicted: np.ndarray) -> float:
-    return float(np.mean(np.abs(np.asarray(actual) - np.asarray(predicted))))
+def rmse(actual: Any, predicted: Any, axis: int | None = None) -> Any:
+    return np.sqrt(np.nanmean(_errors(actual, predicted) ** 2, axis=axis))
 
 
-def mape(actual: np.ndarray, predicted: np.ndarray) -> float:
-    actual = np.asarray(actual, dtype=float)
-    return float(np.mean(np.abs((actual - np.asarray(predicted)) / actual)) * 100)
+def mae(actual: Any, predicted: Any, axis: int | None = None) -> Any:
+    return np.nanmean(np.abs(_errors(actual, predicted)), axis=axis)
 
 
-def scores(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
-    if np.size(actual) == 0:
+def mape(actual: Any, predicted: Any, axis: int | None = None) -> Any:
+    relative = _errors(actual, predicted) / np.asarray(actual, dtype=float)
+    return np.nanmean(np.abs(relative), axis=axis) * 100
+
+
+def scores(actual: Any, predicted: Any) -> dict[str, float]:
+    """RMSE, MAE and MAPE over every observed actual."""
+    if np.isnan(np.asarray(actual, dtype=float)).all():
         raise ValueError("no forecasts to score")
     return {
-        "rmse": rmse(actual, predicted),
-        "mae": mae(actual, predicted),
-        "mape": mape(actual, predicted),
+        "rmse": float(rmse(actual, predicted)),
+        "mae": float(mae(actual, predicted)),
+        "mape": float(mape(actual, predicted)),
     }
