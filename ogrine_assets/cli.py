@@ -17,16 +17,19 @@ import subprocess
 import sys
 import threading
 import time
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ogrine_assets.settings import Settings, ensure_local_state
+
+if TYPE_CHECKING:  # the service's command must not import Dagster
+    import dagster as dg
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
-def _print_progress(instance, run_id: str, done: threading.Event) -> None:  # type: ignore[no-untyped-def]
+def _print_progress(instance: dg.DagsterInstance, run_id: str, done: threading.Event) -> None:
     """Print each asset as its materialization lands in the event log."""
     from dagster import DagsterEventType
 
@@ -50,7 +53,7 @@ def _print_progress(instance, run_id: str, done: threading.Event) -> None:  # ty
         done.wait(0.2)
 
 
-def _run_job(defs, instance, job_name: str) -> bool:  # type: ignore[no-untyped-def]
+def _run_job(defs: dg.Definitions, instance: dg.DagsterInstance, job_name: str) -> bool:
     import uuid
 
     job = defs.resolve_job_def(job_name)
@@ -85,9 +88,6 @@ def materialize(settings: Settings) -> int:
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     import dagster as dg
-
-    # dagster-mlflow is marked beta; its warnings would drown the progress lines.
-    warnings.filterwarnings("ignore", category=dg.BetaWarning)
 
     from ogrine_assets.definitions import build_definitions
 
@@ -147,9 +147,10 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stopping.set())
     # Each child leads its own process group, so stopping one stops its helpers too.
+    commands = _stack_commands(settings, dagster_port, mlflow_port, service_port)
     processes = [
         subprocess.Popen(command, env=env, start_new_session=True, preexec_fn=_default_sigint)
-        for command in _stack_commands(settings, dagster_port, mlflow_port, service_port)
+        for command in commands
     ]
     print(f"Dagster UI  http://127.0.0.1:{dagster_port}")
     mlflow_ui = f"http://127.0.0.1:{mlflow_port}" if settings.uses_local_mlflow_store else None
@@ -159,9 +160,9 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
     print("Ctrl-C stops everything.", flush=True)
     while not stopping.is_set() and all(p.poll() is None for p in processes):
         stopping.wait(0.5)
-    died = [p for p in processes if p.poll() is not None]
-    for process in died:
-        print(f"{' '.join(process.args[1:4])} exited with {process.returncode}", file=sys.stderr)
+    died = [(c, p) for c, p in zip(commands, processes, strict=True) if p.poll() is not None]
+    for command, process in died:
+        print(f"{' '.join(command[1:4])} exited with {process.returncode}", file=sys.stderr)
     print("Stopping…", flush=True)
     forced = _stop(processes)
     return 1 if died or forced else 0
@@ -229,7 +230,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     service.add_argument("--host", default="127.0.0.1")
     service.add_argument("--port", type=int, default=8080)
     paths = commands.add_parser("paths", help="print where everything lives")
-    paths.add_argument("--forecast", action="store_true", help="only the forecast document path")
+    only = paths.add_mutually_exclusive_group()
+    only.add_argument("--forecast", action="store_true", help="only the forecast document path")
+    only.add_argument(
+        "--dagster-home",
+        action="store_true",
+        help="only the Dagster instance folder (export it as DAGSTER_HOME for Dagster's CLI)",
+    )
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command == "materialize":
@@ -240,6 +247,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args.host, args.port)
     if args.forecast:
         print(settings.forecast_path)
+        return 0
+    if args.dagster_home:
+        print(settings.dagster_home)
         return 0
     return show_paths(settings)
 

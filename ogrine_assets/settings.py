@@ -12,9 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_HOME = Path.home() / ".ogrine"
-REGISTERED_MODEL_NAME = "ogrine-rate-forecaster"
-EXPERIMENT_NAME = "ogrine-rate-forecaster"
-CHAMPION_ALIAS = "champion"
 
 
 @dataclass(frozen=True)

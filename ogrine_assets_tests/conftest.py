@@ -1,31 +1,13 @@
-"""Shared fixtures: a temporary OGRINE_HOME, a fixed clock and a real Dagster instance."""
+"""Shared fixtures: a temporary OGRINE_HOME, and the whole graph materialized once per
+session for the tests that only read its result. Helpers live in ``support.py``."""
 
-import datetime as dt
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
-import dagster as dg
 import pytest
 
-from ogrine_assets.defs.resources import Clock
-from ogrine_assets.settings import Settings, ensure_local_state
-
-warnings.filterwarnings("ignore", category=dg.BetaWarning)
-
-# Every test sees the same "now": nothing depends on the day the suite runs.
-FIXED_NOW = dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-def fixed_clock() -> Clock:
-    return Clock(fixed_now=FIXED_NOW.isoformat())
-
-
-def make_settings(home: Path) -> Settings:
-    settings = Settings.from_env({"OGRINE_HOME": str(home)})
-    ensure_local_state(settings)
-    return settings
+from ogrine_assets.settings import Settings
+from ogrine_assets_tests.support import Deployment, deployment, make_settings
 
 
 @pytest.fixture
@@ -33,8 +15,14 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "ogrine_home")
 
 
-@pytest.fixture
-def instance(settings: Settings) -> Iterator[dg.DagsterInstance]:
-    """A real, persistent (SQLite) Dagster instance rooted in the temporary home."""
-    with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as test_instance:
-        yield test_instance
+@pytest.fixture(scope="session")
+def materialized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    """Trained, promoted and published once on the synthetic default, at FIXED_NOW.
+
+    Read only: a test that changes the state (a second training, a new day) builds its own
+    ``deployment`` so that no test depends on another's order.
+    """
+    with deployment(tmp_path_factory.mktemp("materialized") / "home") as shared:
+        assert shared.run("training_job").success
+        assert shared.run("promotion_job").success
+        yield shared

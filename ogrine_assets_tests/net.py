@@ -3,6 +3,8 @@
 import socket
 import subprocess
 import time
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 
@@ -13,7 +15,9 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_ok(url: str, *, timeout: float = 90.0, alive=lambda: True) -> httpx.Response:  # type: ignore[no-untyped-def]
+def wait_until_ok(
+    url: str, *, timeout: float = 90.0, alive: Callable[[], bool] = lambda: True
+) -> httpx.Response:
     """Poll ``url`` until it answers 200; fail when ``timeout`` passes or ``alive()`` is false."""
     deadline = time.monotonic() + timeout
     last_error: object = None
@@ -31,7 +35,7 @@ def wait_until_ok(url: str, *, timeout: float = 90.0, alive=lambda: True) -> htt
     raise AssertionError(f"{url} not ready after {timeout} s (last: {last_error!r})")
 
 
-def stop(process: subprocess.Popen, grace: float = 15.0) -> None:  # type: ignore[type-arg]
+def stop(process: subprocess.Popen[Any], grace: float = 15.0) -> None:
     """Ask a server to stop (SIGTERM); kill it if it has not within ``grace`` seconds."""
     if process.poll() is None:
         process.terminate()

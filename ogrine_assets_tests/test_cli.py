@@ -12,7 +12,7 @@ import httpx
 import pytest
 from mlflow.tracking import MlflowClient
 
-from ogrine_assets.settings import REGISTERED_MODEL_NAME
+from ogrine_assets.names import REGISTERED_MODEL_NAME
 from ogrine_assets_tests.net import free_port, wait_until_ok
 
 pytestmark = pytest.mark.integration
@@ -66,6 +66,19 @@ def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -
             "training_job",
         ]
         assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
+
+    # Dagster's own CLI sees the same runs once DAGSTER_HOME points where `ogrine` says.
+    dagster_home = ogrine(home, "paths", "--dagster-home").stdout.strip()
+    assert dagster_home == str(home / "dagster")
+    listed = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "run", "list"],
+        env={**os.environ, "DAGSTER_HOME": dagster_home},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert all(run.run_id in listed.stdout for run in runs)
 
     published = forecast_path.read_bytes()
     port = free_port()  # nothing listens there

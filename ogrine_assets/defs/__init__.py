@@ -1,1 +1,9 @@
-"""Dagster definitions, one module per concern; pure logic lives in rates/ and model/."""
+"""Dagster definitions, one package per domain, merged by ``ogrine_assets.definitions``.
+
+- ``common/``: what every domain shares (the clock, the MLflow model registry and its
+  tracking run, the Parquet IO manager, atomic files, metadata helpers);
+- ``ingestion/``: rates sources, the run archive, ``raw_rates`` and ``validated_rates``;
+- ``training/``: ``train_set``/``test_set`` and ``ogrine_model``;
+- ``serving/``: promotion (``champion_model``), live accuracy and the published ``forecast``;
+- ``automation.py``: the jobs, schedules and the promotion sensor.
+"""

@@ -8,7 +8,7 @@ honestly on days it was trained on, so what is compared, candidate against champ
 the naive forecast (the last value) and the seasonal-naive forecast (the same weekday a week
 before), which any model must beat to be worth serving.
 
-The errors per horizon give the prediction intervals: empirical quantiles of the residuals.
+The errors per horizon give the prediction intervals (``intervals.py``).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from ogrine_assets.model.metrics import mae, mape, rmse
 
 BACKTEST_DAYS = 182  # half a year of daily origins: enough errors per horizon for a 95% band
 MIN_TRAINING_DAYS = 2 * WINDOW  # an origin needs this many training targets before it
-INTERVAL_LEVELS = (0.8, 0.95)
 NAIVE, SEASONAL_NAIVE = "naive", "seasonal_naive"
 
 
@@ -65,7 +64,7 @@ def refit_paths(
     names = list(features)
     examples, target = all_examples(series)
     design = examples[names].to_numpy()
-    observed = series.observed[WINDOW:]  # type: ignore[index]
+    observed = series.observed[WINDOW:]
     coefficients = np.empty((len(origins), len(names)))
     intercepts = np.empty(len(origins))
     for row, origin in enumerate(origins):
@@ -163,59 +162,3 @@ def run_backtest(
         scale=naive_scale(series, origins),
         forecasts=forecasts,
     )
-
-
-def residual_quantiles(
-    residuals: np.ndarray, levels: Sequence[float] = INTERVAL_LEVELS
-) -> dict[float, tuple[np.ndarray, np.ndarray]]:
-    """Per horizon, the central ``level`` band of the residuals: (lower, upper) offsets."""
-    bands = {}
-    for level in levels:
-        tail = (1 - level) / 2
-        bands[level] = (
-            np.nanquantile(residuals, tail, axis=0),
-            np.nanquantile(residuals, 1 - tail, axis=0),
-        )
-    return bands
-
-
-def coverage(
-    residuals: np.ndarray, bands: Mapping[float, tuple[np.ndarray, np.ndarray]]
-) -> dict[float, float]:
-    """The share of residuals that fall inside each band."""
-    known = ~np.isnan(residuals)
-    return {
-        level: float(((residuals >= lower) & (residuals <= upper))[known].mean())
-        for level, (lower, upper) in bands.items()
-    }
-
-
-def held_out_coverage(
-    residuals: np.ndarray, levels: Sequence[float] = INTERVAL_LEVELS
-) -> dict[float, float]:
-    """Coverage of bands fitted on the older half of the origins, measured on the newer half.
-
-    Measuring bands on the residuals they came from would always look right; this is the
-    honest number.
-    """
-    half = len(residuals) // 2
-    if half == 0:
-        raise ValueError("held-out coverage needs at least two origins")
-    return coverage(residuals[half:], residual_quantiles(residuals[:half], levels))
-
-
-def interval_record(backtest: Backtest, method: str) -> dict[str, object]:
-    """What a forecast needs to draw its bands, and how well they held: JSON-ready."""
-    residuals = backtest.errors(method)
-    bands = residual_quantiles(residuals)
-    held_out = held_out_coverage(residuals)
-    return {
-        "method": method,
-        "origins": len(backtest.origins),
-        "bands": {
-            f"{level:g}": {"lower": lower.round(3).tolist(), "upper": upper.round(3).tolist()}
-            for level, (lower, upper) in bands.items()
-        },
-        "held_out_coverage": {f"{level:g}": round(value, 4) for level, value in held_out.items()},
-        "mae_by_horizon": backtest.per_horizon(method)["mae"].round(4).tolist(),
-    }

@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import numpy as np
-
 from ogrine_assets.model.features import DailySeries
 from ogrine_assets.model.forecasting import (
     HORIZON,
@@ -45,9 +43,3 @@ def score_on_window(
         naive=scores(actual, naive_paths(series, origins, horizon)),
         origins=int(origins.size),
     )
-
-
-def at_least_as_good(candidate_error: float, champion_error: float) -> bool:
-    """Promotion rule: the candidate's error does not exceed the champion's (ties promote:
-    the same quality on fresher data)."""
-    return bool(np.round(candidate_error, 9) <= np.round(champion_error, 9))

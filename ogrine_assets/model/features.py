@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,9 @@ CATALOGUE: tuple[str, ...] = (*PATH_FEATURES, *WEEKDAY_FEATURES)
 MODEL_FEATURES: tuple[str, ...] = ("lag_1", "mean_7", "change_7", "trend", *WEEKDAY_FEATURES)
 
 
+_EVERY_DAY = np.ones(0, dtype=bool)  # the default of ``observed``: no day was carried
+
+
 @dataclass(frozen=True)
 class DailySeries:
     """A rate per calendar day with no holes: ``values[i]`` is the rate on ``start + i`` days.
@@ -47,10 +50,10 @@ class DailySeries:
 
     start: dt.date
     values: np.ndarray
-    observed: np.ndarray | None = None
+    observed: np.ndarray = field(default_factory=lambda: _EVERY_DAY)
 
     def __post_init__(self) -> None:
-        if self.observed is None:
+        if self.observed is _EVERY_DAY:
             object.__setattr__(self, "observed", np.ones(len(self.values), dtype=bool))
 
     def __len__(self) -> int:
@@ -58,7 +61,7 @@ class DailySeries:
 
     @property
     def filled_days(self) -> int:
-        return int((~self.observed).sum())  # type: ignore[operator]
+        return int((~self.observed).sum())
 
     @property
     def dates(self) -> np.ndarray:
@@ -70,6 +73,11 @@ class DailySeries:
 
     def index_of(self, day: dt.date) -> int:
         return (day - self.start).days
+
+
+def unknown_features(names: Sequence[str]) -> list[str]:
+    """The names this code no longer computes: a version that needs them cannot be refitted."""
+    return sorted(set(names) - set(CATALOGUE))
 
 
 def daily_series(dates: Sequence[dt.date], rates: Sequence[float]) -> DailySeries:
@@ -133,5 +141,5 @@ def training_examples(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """The examples to learn from: targets in ``[WINDOW, end)`` that were really observed."""
     features, target = all_examples(series, end)
-    keep = series.observed[WINDOW : WINDOW + len(target)]  # type: ignore[index]
+    keep = series.observed[WINDOW : WINDOW + len(target)]
     return features[keep].reset_index(drop=True), target[keep]

@@ -7,7 +7,8 @@ forecast, so what is measured is exactly what is shipped.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -50,7 +51,7 @@ def actual_paths(series: DailySeries, origins: np.ndarray, horizon: int = HORIZO
     """What really happened after each origin; NaN on days carried over a gap, which are
     not actuals (repeating the last value would look perfect on them)."""
     steps = np.asarray(origins, dtype=int)[:, None] + np.arange(1, horizon + 1)[None, :]
-    return np.where(series.observed[steps], series.values[steps], np.nan)  # type: ignore[index]
+    return np.where(series.observed[steps], series.values[steps], np.nan)
 
 
 def window_origins(
@@ -70,3 +71,13 @@ def next_days(
         (series.last_date + dt.timedelta(days=step + 1), float(path[step]))
         for step in range(horizon)
     ]
+
+
+def unusable_rates(predictions: Sequence[tuple[dt.date, float]]) -> list[float]:
+    """The predicted rates no one could use (not finite, or not positive), rounded to show.
+
+    The one rule for "can this forecast be published": promotion tries a candidate's own
+    artifact against it before moving the alias, and the forecast refuses to publish
+    anything that breaks it.
+    """
+    return [round(rate, 1) for _, rate in predictions if not math.isfinite(rate) or rate <= 0]

@@ -6,6 +6,8 @@ import datetime as dt
 
 import polars as pl
 
+from ogrine_assets.rates.cleaning import date_bounds
+
 TEST_DAYS = 30
 
 
@@ -18,7 +20,7 @@ def split_by_time(
     """
     if frame.is_empty():
         raise ValueError("cannot split an empty frame")
-    cutoff = test_window_start(frame["date"].max(), test_days)
+    cutoff = test_window_start(date_bounds(frame["date"])[1], test_days)
     train = frame.filter(pl.col("date") < cutoff)
     test = frame.filter(pl.col("date") >= cutoff)
     if train.is_empty():

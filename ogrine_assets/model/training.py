@@ -1,13 +1,33 @@
-"""Fitting the rate regression on the daily series."""
+"""Training: one procedure fitted three times, and everything a reviewer needs to judge it.
+
+:func:`train` fits the regression on the train set and scores it on the held-out test
+window, backtests the same procedure at every rolling origin (the per-horizon errors, the
+promotion score and the interval bands), then refits on everything: the model that is
+registered and forecasts from the newest day. What it returns is plain data; the
+``ogrine_model`` asset hands it to the model registry.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+import pandas as pd
+import polars as pl
 from sklearn.linear_model import LinearRegression
 
-from ogrine_assets.model.features import MODEL_FEATURES, DailySeries, training_examples
-from ogrine_assets.model.forecasting import Predictor
+from ogrine_assets.model.backtest import Backtest, run_backtest
+from ogrine_assets.model.evaluation import WindowScores, score_on_window
+from ogrine_assets.model.features import MODEL_FEATURES, WINDOW, DailySeries, training_examples
+from ogrine_assets.model.forecasting import HORIZON, Predictor
+from ogrine_assets.model.intervals import IntervalRecord, interval_record
+from ogrine_assets.model.plots import backtest_png, horizon_table_markdown
+from ogrine_assets.model.quality import BacktestSummary
+from ogrine_assets.model.splitting import TEST_DAYS
+from ogrine_assets.names import BACKTEST_ARTIFACTS, INTERVALS_ARTIFACT, MODEL_METHOD
+
+ESTIMATOR = "sklearn.linear_model.LinearRegression"
 
 
 def fit_regression(
@@ -22,3 +42,110 @@ def as_predictor(model: LinearRegression, features: Sequence[str] = MODEL_FEATUR
     """A function from a catalogue feature frame to predictions, using ``features``."""
     names = list(features)
     return lambda frame: model.predict(frame[names])
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """The refitted regressor, and the scores and bands of the procedure that made it."""
+
+    series: DailySeries
+    features: tuple[str, ...]
+    regressor: LinearRegression
+    examples: pd.DataFrame  # the feature rows the regressor learned from
+    test_start: dt.date
+    holdout: WindowScores
+    backtest: Backtest
+    intervals: IntervalRecord
+    summary: BacktestSummary
+
+    @property
+    def first_origin(self) -> dt.date:
+        return self.series.start + dt.timedelta(days=int(self.backtest.origins[0]))
+
+    def sample(self, rows: int = 5) -> pd.DataFrame:
+        """Real feature rows: the model's signature and input example come from them."""
+        return self.examples[list(self.features)].head(rows)
+
+    def params(self) -> dict[str, str | int]:
+        return {
+            "estimator": ESTIMATOR,
+            "features": ",".join(self.features),
+            "window_days": WINDOW,
+            "horizon_days": HORIZON,
+            "test_days": TEST_DAYS,
+            "backtest_origins": len(self.backtest.origins),
+            "backtest_first_origin": str(self.first_origin),
+            "data_first_date": str(self.series.start),
+            "data_last_date": str(self.series.last_date),
+            "test_first_date": str(self.test_start),
+            "training_examples": len(self.examples),
+            "filled_days": self.series.filled_days,
+        }
+
+    def backtest_metrics(self) -> dict[str, float]:
+        """Every method's overall backtest scores, and the bands' held-out coverage."""
+        metrics = {}
+        for method in self.backtest.forecasts:
+            prefix = _metric_prefix(method)
+            overall = self.backtest.overall(method)
+            metrics.update({f"{prefix}_{name}": value for name, value in overall.items()})
+        for level, value in self.intervals.held_out_coverage.items():
+            metrics[f"interval_coverage_{level}"] = value
+        return metrics
+
+    def mae_by_horizon(self) -> dict[str, list[float]]:
+        """Per method, the MAE at each horizon day: a stepped metric, step = days ahead."""
+        return {
+            f"{_metric_prefix(method)}_mae_by_horizon": [
+                float(mae) for mae in self.backtest.per_horizon(method)["mae"]
+            ]
+            for method in self.backtest.forecasts
+        }
+
+    def coefficients(self) -> dict[str, float]:
+        weights = (round(float(c), 4) for c in self.regressor.coef_)
+        return {
+            "intercept": round(float(self.regressor.intercept_), 4),
+            **dict(zip(self.features, weights, strict=True)),
+        }
+
+    def artifacts(self) -> dict[str, bytes]:
+        """The backtest's files, by path in the run: tables, bands and a figure."""
+        folder = BACKTEST_ARTIFACTS
+        return {
+            f"{folder}/scores.csv": pl.DataFrame(self.backtest.table()).write_csv().encode(),
+            f"{folder}/scores.md": (horizon_table_markdown(self.backtest) + "\n").encode(),
+            INTERVALS_ARTIFACT: self.intervals.to_json(),
+            f"{folder}/forecasts_vs_actuals.png": backtest_png(
+                self.series, self.backtest, MODEL_METHOD
+            ),
+        }
+
+
+def _metric_prefix(method: str) -> str:
+    return "backtest" if method == MODEL_METHOD else f"backtest_{method}"
+
+
+def train(
+    series: DailySeries, test_start: dt.date, features: Sequence[str] = MODEL_FEATURES
+) -> TrainedModel:
+    """Score on the test window from ``test_start``, backtest, then refit on all the data."""
+    names = tuple(features)
+    holdout = score_on_window(
+        as_predictor(fit_regression(series, series.index_of(test_start), names), names),
+        series,
+        test_start,
+    )
+    backtest = run_backtest(series, {MODEL_METHOD: names})
+    examples, _ = training_examples(series)
+    return TrainedModel(
+        series=series,
+        features=names,
+        regressor=fit_regression(series, features=names),
+        examples=examples,
+        test_start=test_start,
+        holdout=holdout,
+        backtest=backtest,
+        intervals=interval_record(backtest, MODEL_METHOD),
+        summary=BacktestSummary.of(backtest, MODEL_METHOD),
+    )

@@ -26,12 +26,14 @@ MIN_RATE_TENTH = 100  # 10 kamas: the real series has never been near it
 MAX_RATE_TENTH = 100_000  # 10,000 kamas
 RATE_TOLERANCE_TENTHS = 0.5  # `rate` is rateTenth / 10, printed; allow its rounding only
 
-CLEAN_SCHEMA: dict[str, pl.DataType] = {
-    "date": pl.Date(),
-    "observed_at": pl.Datetime("us", "UTC"),
-    "rate_tenth": pl.Int64(),
-    "rate": pl.Float64(),
-}
+CLEAN_SCHEMA = pl.Schema(
+    {
+        "date": pl.Date(),
+        "observed_at": pl.Datetime("us", "UTC"),
+        "rate_tenth": pl.Int64(),
+        "rate": pl.Float64(),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -128,7 +130,7 @@ def clean_rates(raw: pl.DataFrame, today: dt.date | None = None) -> CleaningResu
         )
     )
     return CleaningResult(
-        clean=daily.cast(CLEAN_SCHEMA),  # type: ignore[arg-type]
+        clean=daily.cast(CLEAN_SCHEMA),
         rejected=rejected,
         same_day_merged=kept.height - daily.height,
         out_of_order=out_of_order,
@@ -142,4 +144,13 @@ def gap_summary(dates: pl.Series) -> tuple[int, int]:
     if dates.len() < 2:
         return 0, 0
     missing = dates.sort().diff().dt.total_days().drop_nulls() - 1
-    return int(missing.sum()), int(missing.max() or 0)
+    longest = missing.max()
+    return int(missing.sum()), longest if isinstance(longest, int) else 0
+
+
+def date_bounds(dates: pl.Series) -> tuple[dt.date, dt.date]:
+    """The first and last day of a column of dates, typed (polars' min/max are not)."""
+    first, last = dates.min(), dates.max()
+    if not isinstance(first, dt.date) or not isinstance(last, dt.date):
+        raise ValueError(f"no dates in column {dates.name!r}")
+    return first, last

@@ -28,20 +28,21 @@ SHIFT_PROBABILITY = 1 / 120  # about three level shifts a year
 MIN_RATE, MAX_RATE = 150.0, 2500.0
 
 
-def _day_draws(ordinal: int) -> tuple[float, float, float, float]:
-    rng = np.random.default_rng([SEED, ordinal])
+def _day_draws(ordinal: int, seed: int) -> tuple[float, float, float, float]:
+    rng = np.random.default_rng([seed, ordinal])
     walk, noise, shift_size = rng.standard_normal(3)
     return float(walk), float(noise), float(rng.random()), float(shift_size)
 
 
-def synthetic_rate_tenths(until: dt.date) -> list[tuple[dt.date, int]]:
-    """Every (date, rate in tenths of kamas) from FIRST_DATE through ``until`` inclusive."""
+def synthetic_rate_tenths(until: dt.date, seed: int = SEED) -> list[tuple[dt.date, int]]:
+    """Every (date, rate in tenths of kamas) from FIRST_DATE through ``until`` inclusive;
+    another ``seed`` draws another market with the same dynamics."""
     rows: list[tuple[dt.date, int]] = []
     level = math.log(BASE_RATE)  # slow component: drift, reversion and shifts
     anchor = level
     day = FIRST_DATE
     while day <= until:
-        walk, noise, shift_draw, shift_size = _day_draws(day.toordinal())
+        walk, noise, shift_draw, shift_size = _day_draws(day.toordinal(), seed)
         anchor += 0.00025  # long-run inflation of kamas
         level += 0.035 * (anchor - level) + 0.006 * walk
         if shift_draw < SHIFT_PROBABILITY:  # a lasting shift: the anchor moves too
@@ -59,9 +60,11 @@ def _rate_as_upstream_prints_it(rate_tenth: int) -> int | float:
     return rate_tenth // 10 if rate_tenth % 10 == 0 else rate_tenth / 10
 
 
-def synthetic_payload(today: dt.date, *, sort: str = "ASC", limit: int = 0) -> dict[str, Any]:
+def synthetic_payload(
+    today: dt.date, *, sort: str = "ASC", limit: int = 0, seed: int = SEED
+) -> dict[str, Any]:
     """The upstream envelope for every day before ``today`` (UTC), like ``GET /ogrineRates``."""
-    series = synthetic_rate_tenths(today - dt.timedelta(days=1))
+    series = synthetic_rate_tenths(today - dt.timedelta(days=1), seed)
     rates = [
         {
             "id": index + 1,

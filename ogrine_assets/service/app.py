@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
@@ -24,19 +25,19 @@ from litestar.params import Parameter
 from litestar.response.base import ASGIResponse
 from markupsafe import Markup
 
-from ogrine_assets.service.chart import render_chart
-from ogrine_assets.service.config import ServiceConfig
-from ogrine_assets.service.document import (
+from ogrine_assets.forecast_document import (
+    INTERVAL_LEVELS,
     DataInfo,
     ForecastDocument,
     ForecastPoint,
-    ForecastSource,
     HistoryPoint,
     LiveAccuracy,
-    LoadedForecast,
     ModelInfo,
     Quality,
 )
+from ogrine_assets.service.chart import render_chart
+from ogrine_assets.service.config import ServiceConfig
+from ogrine_assets.service.source import ForecastSource, LoadedForecast
 
 logger = logging.getLogger("ogrine_assets.service")
 
@@ -52,10 +53,11 @@ _templates = Environment(
 )
 
 
-class SeedPoint(
+class LegacyForecastPoint(
     msgspec.Struct, frozen=True, rename={"prediction_rate_tenth": "prediction_rateTenth"}
 ):
-    """One day of the old project's /seven-days-forecast answer, field for field."""
+    """One day of the old project's /seven-days-forecast answer, field for field: its
+    clients keep working unchanged."""
 
     datetime: str
     prediction_rate_tenth: int
@@ -87,32 +89,43 @@ class HealthResponse(msgspec.Struct, frozen=True, omit_defaults=True):
     last_observed_date: dt.date | None = None
 
 
-def _derive(document: ForecastDocument) -> dict[str, Any]:
-    seed = [
-        SeedPoint(p.datetime, p.prediction_rate_tenth, p.prediction_rate) for p in document.forecast
+@dataclass(frozen=True)
+class Responses:
+    """The bodies derived once per document: requests only write them out."""
+
+    seven_days: bytes  # /seven-days-forecast, pre-encoded
+    page: bytes  # /, rendered
+
+
+def _derive(document: ForecastDocument) -> Responses:
+    legacy = [
+        LegacyForecastPoint(p.datetime, p.prediction_rate_tenth, p.prediction_rate)
+        for p in document.forecast
     ]
-    bands = {
-        level: [(p.date, *getattr(p, f"interval_{level}")) for p in document.forecast]
-        for level in ("95", "80")
-        if all(getattr(p, f"interval_{level}") for p in document.forecast)
-    }
+    bands: dict[int, list[tuple[dt.date, float, float]]] = {}
+    for level in sorted(INTERVAL_LEVELS, reverse=True):  # the wider band is drawn first
+        intervals = [(point.date, point.interval(level)) for point in document.forecast]
+        if all(interval for _, interval in intervals):
+            bands[level] = [(day, *interval) for day, interval in intervals if interval]
     chart = render_chart(
         [(h.date, h.rate) for h in document.history[-CHART_HISTORY_DAYS:]],
         [(p.date, p.prediction_rate) for p in document.forecast],
         bands,
     )
     page = _templates.get_template("page.html.jinja").render(document=document, chart=Markup(chart))
-    return {"seven_days": msgspec.json.encode(seed), "page": page.encode()}
+    return Responses(seven_days=msgspec.json.encode(legacy), page=page.encode())
 
 
-def _routes(source: ForecastSource, now: Clock, stale_after_days: int) -> list[HTTPRouteHandler]:
+def _routes(
+    source: ForecastSource[Responses], now: Clock, stale_after_days: int
+) -> list[HTTPRouteHandler]:
     """The handlers, closed over their forecast source.
 
     Closures rather than Litestar's dependency injection: injecting ``State`` cost about a
     third of the throughput of /seven-days-forecast (measured with benchmarks/serve.py).
     """
 
-    def loaded() -> LoadedForecast:
+    def loaded() -> LoadedForecast[Responses]:
         current = source.current()
         if current is None:
             raise ServiceUnavailableException(detail=source.problem or "no forecast available")
@@ -122,12 +135,12 @@ def _routes(source: ForecastSource, now: Clock, stale_after_days: int) -> list[H
         "/seven-days-forecast",
         sync_to_thread=False,
         summary="The next 7 days (the old project's shape)",
-        responses={200: ResponseSpec(list[SeedPoint], description="7 consecutive days")},
+        responses={200: ResponseSpec(list[LegacyForecastPoint], description="7 consecutive days")},
     )
     def seven_days_forecast() -> ASGIResponse:
         """`[{"datetime", "prediction_rateTenth", "prediction_rate"}]`, pre-encoded."""
         return ASGIResponse(
-            body=loaded().derived["seven_days"], media_type=MediaType.JSON, headers=JSON_HEADERS
+            body=loaded().derived.seven_days, media_type=MediaType.JSON, headers=JSON_HEADERS
         )
 
     @get("/forecast", sync_to_thread=False, summary="The forecast with provenance and staleness")
@@ -180,7 +193,7 @@ def _routes(source: ForecastSource, now: Clock, stale_after_days: int) -> list[H
                 document=None, reason=source.problem
             )
             return ASGIResponse(body=html.encode(), media_type=MediaType.HTML, status_code=503)
-        return ASGIResponse(body=current.derived["page"], media_type=MediaType.HTML)
+        return ASGIResponse(body=current.derived.page, media_type=MediaType.HTML)
 
     return [seven_days_forecast, forecast, history, health, page]
 

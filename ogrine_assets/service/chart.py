@@ -30,10 +30,10 @@ Band = Sequence[tuple[dt.date, float, float]]
 def render_chart(
     history: Sequence[tuple[dt.date, float]],
     forecast: Sequence[tuple[dt.date, float]],
-    bands: Mapping[str, Band] | None = None,
+    bands: Mapping[int, Band] | None = None,
 ) -> str:
     """An SVG string; ``history`` and ``forecast`` are (date, rate in kamas), ascending;
-    ``bands`` maps a level ("95", "80") to (date, low, high) per forecast day."""
+    ``bands`` maps a level (95, 80: drawn in that order) to (date, low, high) per forecast day."""
     bands = bands or {}
     points = [*history, *forecast]
     first_day, last_day = points[0][0], points[-1][0]
@@ -57,9 +57,9 @@ def render_chart(
         'aria-label="Ogrine rate: history and 7-day forecast" xmlns="http://www.w3.org/2000/svg">'
     ]
     for tick in _ticks(low, high):
-        level = f"{y(tick):.1f}"
+        height = f"{y(tick):.1f}"
         parts.append(
-            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{level}" y2="{level}"/>'
+            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{height}" y2="{height}"/>'
             f'<text class="axis" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">'
             f"{tick:g}</text>"
         )
@@ -76,8 +76,8 @@ def render_chart(
         upper = [(anchor_day, anchor_rate), *((day, high) for day, _, high in band)]
         lower = [(day, low) for day, low, _ in reversed(band)]
         parts.append(
-            f'<polygon class="band band-{escape(level)}" points="{polyline([*upper, *lower])}">'
-            f"<title>{escape(level)}% range</title></polygon>"
+            f'<polygon class="band band-{level:d}" points="{polyline([*upper, *lower])}">'
+            f"<title>{level:d}% range</title></polygon>"
         )
     parts.append(f'<polyline class="history" points="{polyline(history)}"/>')
     parts.append(f'<polyline class="forecast" points="{polyline([history[-1], *forecast])}"/>')

@@ -13,20 +13,17 @@ from mlflow.tracking import MlflowClient
 from sklearn.linear_model import LinearRegression
 
 from ogrine_assets.definitions import build_definitions
-from ogrine_assets.defs.resources import Clock, ModelRegistry, RatesSource, SyntheticRatesSource
-from ogrine_assets.defs.training import log_and_register
+from ogrine_assets.defs.common.clock import Clock
+from ogrine_assets.defs.common.model_registry import ModelRegistry
+from ogrine_assets.defs.ingestion.sources import RatesSource, SyntheticRatesSource
 from ogrine_assets.model.features import daily_series, training_examples
+from ogrine_assets.names import CHAMPION_ALIAS, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
 from ogrine_assets.rates.upstream import Fetched
 from ogrine_assets.service.app import create_app
 from ogrine_assets.service.config import ServiceConfig
-from ogrine_assets.settings import (
-    CHAMPION_ALIAS,
-    EXPERIMENT_NAME,
-    REGISTERED_MODEL_NAME,
-    Settings,
-)
-from ogrine_assets_tests.conftest import FIXED_NOW
+from ogrine_assets.settings import Settings
 from ogrine_assets_tests.fake_upstream import envelope
+from ogrine_assets_tests.support import FIXED_NOW
 
 pytestmark = pytest.mark.integration
 
@@ -38,15 +35,14 @@ class SeriesSource(RatesSource):
 
     start: str
     tenths: list[int]
-    clock: Clock
 
-    def fetch(self) -> Fetched:
+    def fetch(self, today: dt.date) -> Fetched:
         first = dt.date.fromisoformat(self.start)
         rows = [
             {"id": i, "datetime": f"{first + dt.timedelta(days=i)}T00:00:00+00:00",
              "rateTenth": tenth, "rate": tenth / 10}
             for i, tenth in enumerate(self.tenths)
-            if first + dt.timedelta(days=i) < self.clock.today()
+            if first + dt.timedelta(days=i) < today
         ]  # fmt: skip
         body = json.dumps(envelope(rows)).encode()
         return Fetched(url="test:series", body=body, content_type="application/json", attempts=1)
@@ -55,11 +51,9 @@ class SeriesSource(RatesSource):
         return "a test series"
 
 
-def series_source(values: np.ndarray, clock: Clock) -> SeriesSource:
+def series_source(values: np.ndarray) -> SeriesSource:
     start = TODAY - dt.timedelta(days=len(values))
-    return SeriesSource(
-        start=start.isoformat(), tenths=[round(float(v) * 10) for v in values], clock=clock
-    )
+    return SeriesSource(start=start.isoformat(), tenths=[round(float(v) * 10) for v in values])
 
 
 def run(defs: dg.Definitions, instance: dg.DagsterInstance, job: str) -> dg.ExecuteInProcessResult:
@@ -77,7 +71,7 @@ def test_on_a_random_walk_the_document_says_the_naive_forecast_wins(settings: Se
     # Seed 0: a walk where, as on most random walks (model/test_backtest.py), naive wins.
     walk = 700 + np.cumsum(np.random.default_rng(0).normal(0, 5, 1500))
     clock = Clock(fixed_now=FIXED_NOW.isoformat())
-    defs = build_definitions(settings, clock=clock, rates_source=series_source(walk, clock))
+    defs = build_definitions(settings, clock=clock, rates_source=series_source(walk))
     with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
         run(defs, instance, "training_job")
         promotion = run(defs, instance, "promotion_job")
@@ -98,7 +92,7 @@ def test_on_trend_and_rhythm_the_regression_beats_a_weak_champion(settings: Sett
         600 + 0.3 * t + np.array([-6, -8, -4, 0, 4, 9, 5])[(t + 3) % 7] + rng.normal(0, 2, t.size)
     )
     clock = Clock(fixed_now=FIXED_NOW.isoformat())
-    defs = build_definitions(settings, clock=clock, rates_source=series_source(values, clock))
+    defs = build_definitions(settings, clock=clock, rates_source=series_source(values))
     registry: ModelRegistry = defs.resources["model_registry"]
 
     # A weak champion already in place: a month's mean knows neither trend nor weekday.
@@ -107,9 +101,8 @@ def test_on_trend_and_rhythm_the_regression_beats_a_weak_champion(settings: Sett
     )
     examples, target = training_examples(series)
     weak = LinearRegression().fit(examples[["mean_28"]], target)
-    registry.activate()
-    with mlflow.start_run(experiment_id=registry.ensure_experiment()):
-        weak_version = log_and_register(weak, examples[["mean_28"]].head(3), registry.model_name)
+    with mlflow.start_run(experiment_id=registry.experiment_id()):
+        weak_version, _ = registry.log_model(weak, examples[["mean_28"]].head(3))
     registry.set_champion(weak_version)
 
     with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
@@ -151,9 +144,7 @@ def test_live_accuracy_matches_earlier_forecasts_to_later_actuals(settings: Sett
     with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
         for now in (first_day, first_day + dt.timedelta(days=8)):
             clock = Clock(fixed_now=now.isoformat())
-            defs = build_definitions(
-                settings, clock=clock, rates_source=SyntheticRatesSource(clock=clock)
-            )
+            defs = build_definitions(settings, clock=clock, rates_source=SyntheticRatesSource())
             run(defs, instance, "training_job")
             promotion = run(defs, instance, "promotion_job")
             if now == first_day:

@@ -9,7 +9,7 @@ show up, counted, in the metadata and the quarantine.
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,17 +21,14 @@ from litestar.testing import TestClient
 from mlflow.tracking import MlflowClient
 
 from ogrine_assets.definitions import build_definitions
-from ogrine_assets.defs.resources import Clock, HttpRatesSource
+from ogrine_assets.defs.common.clock import Clock
+from ogrine_assets.defs.ingestion.sources import HttpRatesSource
+from ogrine_assets.names import CHAMPION_ALIAS, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
 from ogrine_assets.service.app import create_app
 from ogrine_assets.service.config import ServiceConfig
-from ogrine_assets.settings import (
-    CHAMPION_ALIAS,
-    EXPERIMENT_NAME,
-    REGISTERED_MODEL_NAME,
-    Settings,
-)
-from ogrine_assets_tests.conftest import FIXED_NOW, make_settings
+from ogrine_assets.settings import Settings
 from ogrine_assets_tests.fake_upstream import FakeUpstream, good_rows
+from ogrine_assets_tests.support import FIXED_NOW, make_settings
 
 pytestmark = pytest.mark.integration
 
@@ -111,13 +108,13 @@ def failure_messages(result: dg.ExecuteInProcessResult) -> str:
     )
 
 
-def rows_with(change, rows: list[dict] | None = None) -> list[dict]:  # type: ignore[no-untyped-def]
+def rows_with(change: Callable[[list[dict]], None], rows: list[dict] | None = None) -> list[dict]:
     rows = [dict(row) for row in (rows or good_rows())]
     change(rows)
     return rows
 
 
-def _replace_every(step: int, **fields: object):  # type: ignore[no-untyped-def]
+def _replace_every(step: int, **fields: object) -> Callable[[list[dict]], None]:
     def change(rows: list[dict]) -> None:
         for row in rows[::step]:
             row.update(fields)

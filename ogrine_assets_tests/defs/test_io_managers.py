@@ -4,7 +4,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from ogrine_assets.defs.io_managers import PolarsParquetIOManager
+from ogrine_assets.defs.common.io_managers import PolarsParquetIOManager
 
 
 def test_frames_round_trip_as_parquet(tmp_path: Path) -> None:

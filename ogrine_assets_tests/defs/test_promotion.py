@@ -1,6 +1,7 @@
 """Promotion both ways, on crafted models registered in a real MLflow store."""
 
 import datetime as dt
+from collections.abc import Iterator
 
 import dagster as dg
 import mlflow
@@ -9,12 +10,13 @@ import polars as pl
 import pytest
 from sklearn.linear_model import LinearRegression
 
-from ogrine_assets.defs.automation import MODEL_VERSION_TAG
-from ogrine_assets.defs.promotion import DECISION_TAG, champion_model
-from ogrine_assets.defs.resources import Clock, ModelRegistry
-from ogrine_assets.defs.training import log_and_register
+from ogrine_assets.defs.common.clock import Clock
+from ogrine_assets.defs.common.model_registry import ModelRegistry
+from ogrine_assets.defs.serving.promotion import champion_model
 from ogrine_assets.model.features import MODEL_FEATURES, daily_series, training_examples
+from ogrine_assets.model.promotion import DECISION_TAG
 from ogrine_assets.model.splitting import split_by_time
+from ogrine_assets.names import MODEL_VERSION_METADATA, MODEL_VERSION_TAG
 from ogrine_assets.settings import Settings
 
 START = dt.date(2024, 1, 1)
@@ -53,9 +55,9 @@ def register(
     examples, target = training_examples(series)
     model = LinearRegression().fit(examples[list(features)], target)
     model.intercept_ += shift
-    registry.activate()
-    with mlflow.start_run(experiment_id=registry.ensure_experiment()):
-        return log_and_register(model, examples[list(features)].head(3), registry.model_name)
+    with mlflow.start_run(experiment_id=registry.experiment_id()):
+        version, _ = registry.log_model(model, examples[list(features)].head(3))
+        return version
 
 
 def promote(
@@ -65,11 +67,11 @@ def promote(
     train, test = split_by_time(rates)
 
     @dg.asset(name="ogrine_model")
-    def candidate() -> dict:
-        return {"version": version}
+    def candidate() -> dg.MaterializeResult:
+        return dg.MaterializeResult(metadata={MODEL_VERSION_METADATA: version})
 
     @dg.multi_asset(outs={"train_set": dg.AssetOut(), "test_set": dg.AssetOut()})
-    def sets():  # type: ignore[no-untyped-def]
+    def sets() -> Iterator[dg.Output[pl.DataFrame]]:
         yield dg.Output(train, output_name="train_set")
         yield dg.Output(test, output_name="test_set")
 

@@ -15,7 +15,7 @@ from dagster._core.instance.config import dagster_instance_config
 from dagster._core.workspace.config_schema import ensure_workspace_config
 
 from ogrine_assets_tests.net import free_port, stop, wait_until_ok
-from ogrine_assets_tests.service.conftest import document_bytes
+from ogrine_assets_tests.support import document_bytes
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCKER = ROOT / "docker"

@@ -18,10 +18,11 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from ogrine_assets.definitions import build_definitions
-from ogrine_assets.defs.automation import model_promotion_sensor
-from ogrine_assets.defs.resources import Clock
-from ogrine_assets.settings import CHAMPION_ALIAS, REGISTERED_MODEL_NAME, Settings
-from ogrine_assets_tests.conftest import FIXED_NOW
+from ogrine_assets.defs.automation.sensors import model_promotion_sensor
+from ogrine_assets.defs.common.clock import Clock
+from ogrine_assets.names import CHAMPION_ALIAS, REGISTERED_MODEL_NAME
+from ogrine_assets.settings import Settings
+from ogrine_assets_tests.support import FIXED_NOW
 
 pytestmark = pytest.mark.integration
 

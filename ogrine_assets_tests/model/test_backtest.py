@@ -8,14 +8,13 @@ from ogrine_assets.model.backtest import (
     NAIVE,
     SEASONAL_NAIVE,
     backtest_origins,
-    held_out_coverage,
-    interval_record,
     least_squares,
     refit_paths,
     run_backtest,
     seasonal_naive_paths,
 )
 from ogrine_assets.model.features import MODEL_FEATURES, DailySeries
+from ogrine_assets.model.intervals import held_out_coverage, interval_record
 
 START = dt.date(2022, 1, 3)  # a Monday
 
@@ -98,10 +97,10 @@ def test_interval_coverage_is_near_nominal_on_known_noise() -> None:
     series = trend_and_rhythm(1400, 5.0, seed=11)
     backtest = run_backtest(series, {"model": MODEL_FEATURES}, backtest_origins(series, days=600))
     coverage = held_out_coverage(backtest.errors("model"))
-    assert coverage[0.8] == pytest.approx(0.8, abs=0.06)
-    assert coverage[0.95] == pytest.approx(0.95, abs=0.04)
+    assert coverage[80] == pytest.approx(0.8, abs=0.06)
+    assert coverage[95] == pytest.approx(0.95, abs=0.04)
     record = interval_record(backtest, "model")
-    lower, upper = record["bands"]["0.8"]["lower"], record["bands"]["0.8"]["upper"]
+    lower, upper = record.bands[80].lower, record.bands[80].upper
     assert len(lower) == len(upper) == 7
     assert all(lo < 0 < hi for lo, hi in zip(lower, upper, strict=True))
     # With noise of 5 kamas the 80% band of a one-day forecast is about +/-1.28 sigma.

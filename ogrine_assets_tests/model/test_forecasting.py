@@ -3,7 +3,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from ogrine_assets.model.evaluation import at_least_as_good, score_on_window
+from ogrine_assets.model.evaluation import score_on_window
 from ogrine_assets.model.features import WINDOW, DailySeries
 from ogrine_assets.model.forecasting import (
     actual_paths,
@@ -12,6 +12,7 @@ from ogrine_assets.model.forecasting import (
     next_days,
     window_origins,
 )
+from ogrine_assets.model.promotion import at_least_as_good
 from ogrine_assets.model.training import as_predictor, fit_regression
 
 START = dt.date(2024, 1, 1)  # a Monday

@@ -2,7 +2,12 @@ import datetime as dt
 
 import numpy as np
 
-from ogrine_assets.rates.synthetic import FIRST_DATE, synthetic_payload, synthetic_rate_tenths
+from ogrine_assets.rates.synthetic import (
+    FIRST_DATE,
+    SEED,
+    synthetic_payload,
+    synthetic_rate_tenths,
+)
 from ogrine_assets.rates.upstream import check_envelope
 
 
@@ -51,3 +56,11 @@ def test_sort_and_limit_like_upstream() -> None:
         "2019-12-30",
         "2019-12-29",
     ]
+
+
+def test_another_seed_draws_another_market_from_the_same_first_day() -> None:
+    default = synthetic_rate_tenths(dt.date(2019, 6, 30))
+    assert synthetic_rate_tenths(dt.date(2019, 6, 30), seed=SEED) == default
+    other = synthetic_rate_tenths(dt.date(2019, 6, 30), seed=SEED + 1)
+    assert [day for day, _ in other] == [day for day, _ in default]
+    assert [tenth for _, tenth in other] != [tenth for _, tenth in default]

@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from ogrine_assets.service.app import create_app
 from ogrine_assets.service.config import ServiceConfig
-from ogrine_assets_tests.service.conftest import LAST_OBSERVED, document_bytes
+from ogrine_assets_tests.support import LAST_OBSERVED, document_bytes
 
 NOW = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ogrine_assets_tests.service.conftest import Published, RunningService
+from ogrine_assets_tests.support import Deployment, RunningService
 
 pytestmark = pytest.mark.integration
 
@@ -35,7 +35,7 @@ def chromium_path() -> str:
 
 
 def test_chart_renders_history_and_seven_forecast_points(
-    chromium_path: str, running_service: RunningService, published: Published
+    chromium_path: str, running_service: RunningService, materialized: Deployment
 ) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -65,7 +65,7 @@ def test_chart_renders_history_and_seven_forecast_points(
                 "e => getComputedStyle(e).strokeDasharray"
             )
             assert dash not in ("", "none")  # the forecast is drawn dotted
-            version = published.document()["model"]["version"]
+            version = materialized.document()["model"]["version"]
             assert page.locator("#model-version").inner_text().endswith(f"v{version}")
             assert page.locator("#synthetic-banner").is_visible()
             page_width = page.evaluate("document.documentElement.scrollWidth")

@@ -3,18 +3,18 @@
 import httpx
 import pytest
 
-from ogrine_assets_tests.service.conftest import Published, RunningService
+from ogrine_assets_tests.support import Deployment, RunningService
 
 pytestmark = pytest.mark.integration
 
 
 def test_serves_the_published_forecast(
-    running_service: RunningService, published: Published
+    running_service: RunningService, materialized: Deployment
 ) -> None:
-    document = published.document()
-    seed = httpx.get(f"{running_service.base_url}/seven-days-forecast").json()
-    assert [p["datetime"] for p in seed] == [p["datetime"] for p in document["forecast"]]
-    assert [p["prediction_rateTenth"] for p in seed] == [
+    document = materialized.document()
+    legacy = httpx.get(f"{running_service.base_url}/seven-days-forecast").json()
+    assert [p["datetime"] for p in legacy] == [p["datetime"] for p in document["forecast"]]
+    assert [p["prediction_rateTenth"] for p in legacy] == [
         p["prediction_rate_tenth"] for p in document["forecast"]
     ]
     body = httpx.get(f"{running_service.base_url}/forecast").json()

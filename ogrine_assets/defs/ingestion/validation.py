@@ -1,25 +1,41 @@
-"""validated_rates and its asset checks: the data every model may trust."""
+"""validated_rates and its checks: the data every model may trust.
+
+The asset validates once and reports what it found as its own blocking checks (schema,
+history length), so nothing loads the frame again to re-check it. The freshness check is
+separate on purpose: it compares the stored data with *now*, so it stays meaningful when
+run again later without a new fetch.
+"""
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
 import pandera.errors
 import polars as pl
 
-from ogrine_assets.defs.metadata import date_range_metadata, key_value_table, markdown_table
-from ogrine_assets.defs.resources import Clock, RunArchive
+from ogrine_assets.defs.common.clock import Clock
+from ogrine_assets.defs.common.metadata import (
+    column_schema,
+    date_range_metadata,
+    key_value_table,
+    markdown_table,
+)
+from ogrine_assets.defs.ingestion.run_archive import RunArchive
 from ogrine_assets.model.backtest import MIN_TRAINING_DAYS
 from ogrine_assets.model.features import WINDOW
 from ogrine_assets.model.forecasting import HORIZON
 from ogrine_assets.model.splitting import TEST_DAYS
-from ogrine_assets.rates.cleaning import clean_rates, gap_summary
-from ogrine_assets.rates.schema import validate
+from ogrine_assets.rates.cleaning import clean_rates, date_bounds, gap_summary
+from ogrine_assets.rates.schema import ValidatedRates, validate
 
 MAX_REJECTED_SHARE = 0.05
 MAX_HISTORY_SHRINK = 0.05  # losing more than this share of the last good days fails the run
 # A test window plus enough to learn from, and at least two backtest origins.
 MIN_HISTORY_DAYS = max(TEST_DAYS + 2 * WINDOW, WINDOW + MIN_TRAINING_DAYS + HORIZON + 1)
+
+SCHEMA_CHECK = "validated_rates_schema"
+HISTORY_CHECK = "validated_rates_history_length"
 
 
 def _last_good(context: dg.AssetExecutionContext) -> tuple[dt.date | None, int | None]:
@@ -36,7 +52,7 @@ def _last_good(context: dg.AssetExecutionContext) -> tuple[dt.date | None, int |
     rows = metadata.get("max_days_seen") or metadata.get("dagster/row_count")
     return (
         dt.date.fromisoformat(str(last.value)) if last else None,
-        int(rows.value) if rows else None,  # type: ignore[arg-type]
+        int(str(rows.value)) if rows else None,
     )
 
 
@@ -49,16 +65,31 @@ def _refuse(message: str, metadata: dict[str, Any]) -> dg.Failure:
 @dg.asset(
     group_name="ingestion",
     kinds={"polars", "pandera"},
-    io_manager_key="polars_parquet_io_manager",
     description="One rate per UTC day, ascending, cleaned by a written policy and checked by the "
     "pandera ValidatedRates schema; rejected rows are counted, shown and quarantined.",
+    metadata=column_schema(ValidatedRates),
+    check_specs=[
+        dg.AssetCheckSpec(
+            SCHEMA_CHECK,
+            asset="validated_rates",
+            blocking=True,
+            description="The frame satisfies the ValidatedRates schema (types, ranges, order).",
+        ),
+        dg.AssetCheckSpec(
+            HISTORY_CHECK,
+            asset="validated_rates",
+            blocking=True,
+            description=f"At least {MIN_HISTORY_DAYS} days of rates: a {TEST_DAYS}-day test "
+            "window and enough history before it to learn from.",
+        ),
+    ],
 )
 def validated_rates(
     context: dg.AssetExecutionContext,
     raw_rates: pl.DataFrame,
     clock: Clock,
     run_archive: RunArchive,
-) -> dg.Output[pl.DataFrame]:
+) -> Iterator[dg.Output[pl.DataFrame] | dg.AssetCheckResult]:
     result = clean_rates(raw_rates, today=clock.today())
     report: dict[str, Any] = {
         "raw_row_count": raw_rates.height,
@@ -87,11 +118,20 @@ def validated_rates(
     try:
         validated = validate(result.clean)
     except pandera.errors.SchemaErrors as exc:
-        report["failure_cases"] = markdown_table(exc.failure_cases)
-        raise _refuse(f"The cleaned rates break their schema: {exc.message}", report) from exc
+        failures = markdown_table(exc.failure_cases)
+        yield dg.AssetCheckResult(
+            check_name=SCHEMA_CHECK,
+            passed=False,
+            description=exc.message,
+            metadata={"failure_cases": failures},
+        )
+        raise _refuse(
+            f"The cleaned rates break their schema: {exc.message}",
+            {**report, "failure_cases": failures},
+        ) from exc
 
     last_date, last_rows = _last_good(context)
-    newest = validated["date"].max()
+    newest = date_bounds(validated["date"])[1]
     if last_date is not None and newest < last_date:
         raise _refuse(f"The newest rate is {newest}, older than the last good {last_date}.", report)
     if last_rows is not None and validated.height < last_rows * (1 - MAX_HISTORY_SHRINK):
@@ -104,7 +144,7 @@ def validated_rates(
         context.log.warning(f"No day newer than {last_date} since the last good snapshot.")
 
     missing_days, longest_gap = gap_summary(validated["date"])
-    return dg.Output(
+    yield dg.Output(
         validated,
         metadata={
             **date_range_metadata(validated),
@@ -115,35 +155,13 @@ def validated_rates(
             "longest_gap_days": longest_gap,
         },
     )
-
-
-@dg.asset_check(
-    asset=validated_rates,
-    blocking=True,
-    description="The stored frame satisfies the ValidatedRates schema (types, ranges, order).",
-)
-def validated_rates_schema(validated_rates: pl.DataFrame) -> dg.AssetCheckResult:
-    try:
-        validate(validated_rates)
-    except pandera.errors.SchemaErrors as exc:
-        return dg.AssetCheckResult(
-            passed=False,
-            description=exc.message,
-            metadata={"failure_cases": markdown_table(exc.failure_cases)},
-        )
-    return dg.AssetCheckResult(passed=True, metadata={"dagster/row_count": validated_rates.height})
-
-
-@dg.asset_check(
-    asset=validated_rates,
-    blocking=True,
-    description=f"At least {MIN_HISTORY_DAYS} days of rates: a {TEST_DAYS}-day test window "
-    "and enough history before it to learn from.",
-)
-def validated_rates_history_length(validated_rates: pl.DataFrame) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(
-        passed=validated_rates.height >= MIN_HISTORY_DAYS,
-        metadata={"days": validated_rates.height, "required_days": MIN_HISTORY_DAYS},
+    yield dg.AssetCheckResult(
+        check_name=SCHEMA_CHECK, passed=True, metadata={"dagster/row_count": validated.height}
+    )
+    yield dg.AssetCheckResult(
+        check_name=HISTORY_CHECK,
+        passed=validated.height >= MIN_HISTORY_DAYS,
+        metadata={"days": validated.height, "required_days": MIN_HISTORY_DAYS},
     )
 
 
@@ -159,7 +177,7 @@ def build_freshness_check(max_age_days: int) -> dg.AssetChecksDefinition:
     def validated_rates_freshness(
         validated_rates: pl.DataFrame, clock: Clock
     ) -> dg.AssetCheckResult:
-        newest: dt.date = validated_rates["date"].max()
+        newest = date_bounds(validated_rates["date"])[1]
         age_days = (clock.today() - newest).days
         return dg.AssetCheckResult(
             passed=age_days <= max_age_days,

@@ -3,23 +3,27 @@
 import dagster as dg
 import polars as pl
 
-from ogrine_assets.defs.resources import RatesSource, RunArchive
+from ogrine_assets.defs.common.clock import Clock
+from ogrine_assets.defs.ingestion.run_archive import RunArchive
+from ogrine_assets.defs.ingestion.sources import RatesSource
 from ogrine_assets.rates.upstream import UpstreamError, parse_rates
 
 
 @dg.asset(
     group_name="ingestion",
     kinds={"polars", "python"},
-    io_manager_key="polars_parquet_io_manager",
     description="Every Ogrine rate row the source answers, as it came; the exact bytes of "
     "each fetch are kept per run so any training set can be traced to them.",
 )
 def raw_rates(
-    context: dg.AssetExecutionContext, rates_source: RatesSource, run_archive: RunArchive
+    context: dg.AssetExecutionContext,
+    rates_source: RatesSource,
+    run_archive: RunArchive,
+    clock: Clock,
 ) -> dg.Output[pl.DataFrame]:
     source = rates_source.describe()
     try:
-        fetched = rates_source.fetch()
+        fetched = rates_source.fetch(clock.today())
     except UpstreamError as exc:
         raise dg.Failure(description=f"Fetch failed; last good data kept. {exc}") from exc
     snapshot, sha256 = run_archive.save_snapshot(context.run.run_id, fetched.body)
@@ -53,7 +57,7 @@ def raw_rates(
             "snapshot": dg.MetadataValue.path(str(snapshot)),
             "snapshot_sha256": sha256,
             "snapshot_bytes": len(fetched.body),
-            "first_datetime": datetimes.min() if datetimes.len() else "",
-            "last_datetime": datetimes.max() if datetimes.len() else "",
+            "first_datetime": str(datetimes.min()) if datetimes.len() else "",
+            "last_datetime": str(datetimes.max()) if datetimes.len() else "",
         },
     )

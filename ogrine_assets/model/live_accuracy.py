@@ -7,12 +7,13 @@ actually read did. Both are kept side by side so a drift shows.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import polars as pl
 
+from ogrine_assets.forecast_document import ForecastDocument, Quality
+
 PUBLISHED_SCHEMA = {
-    "generated_at": pl.String(),
+    "generated_at": pl.Datetime("us", "UTC"),
     "model_version": pl.String(),
     "origin": pl.Date(),
     "date": pl.Date(),
@@ -26,39 +27,37 @@ PUBLISHED_SCHEMA = {
 }
 
 
-def published_points(documents: Iterable[dict[str, Any]]) -> pl.DataFrame:
+def published_points(documents: Iterable[ForecastDocument]) -> pl.DataFrame:
     """One row per forecast day of every document; the newest document wins for an origin."""
     rows = []
     for document in documents:
-        quality = document.get("quality") or {}
-        # Compare each horizon day with the backtest's error at that same horizon.
-        by_step = quality.get("backtest_mae_by_horizon") or []
-        for point in document["forecast"]:
-            step = point["horizon_days"]
-            band80 = point.get("interval_80") or [None, None]
-            band95 = point.get("interval_95") or [None, None]
+        for point in document.forecast:
+            step = point.horizon_days
+            band80 = point.interval_80 or (None, None)
+            band95 = point.interval_95 or (None, None)
             rows.append(
-                {
-                    "generated_at": document["generated_at"],
-                    "model_version": str(document["model"]["version"]),
-                    "origin": document["data"]["last_observed_date"],
-                    "date": point["date"],
-                    "horizon_days": step,
-                    "predicted": point["prediction_rate"],
-                    "lower_80": band80[0],
-                    "upper_80": band80[1],
-                    "lower_95": band95[0],
-                    "upper_95": band95[1],
-                    "backtest_mae": by_step[step - 1]
-                    if len(by_step) >= step
-                    else quality.get("backtest_mae"),
-                }
+                (
+                    document.generated_at,
+                    document.model.version,
+                    document.data.last_observed_date,
+                    point.date,
+                    step,
+                    point.prediction_rate,
+                    *band80,
+                    *band95,
+                    _backtest_mae(document.quality, step),
+                )
             )
-    frame = pl.DataFrame(
-        rows, schema={**PUBLISHED_SCHEMA, "origin": pl.String(), "date": pl.String()}
-    )
-    frame = frame.with_columns(pl.col("origin", "date").str.to_date())
+    frame = pl.DataFrame(rows, schema=PUBLISHED_SCHEMA, orient="row")
     return frame.sort("generated_at").unique(["origin", "date"], keep="last").sort("origin", "date")
+
+
+def _backtest_mae(quality: Quality | None, step: int) -> float | None:
+    """The backtest's error at the same horizon day (its overall one for older documents)."""
+    if quality is None:
+        return None
+    by_step = quality.backtest_mae_by_horizon or []
+    return by_step[step - 1] if len(by_step) >= step else quality.backtest_mae
 
 
 def match_actuals(published: pl.DataFrame, actuals: pl.DataFrame) -> pl.DataFrame:

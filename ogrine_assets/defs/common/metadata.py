@@ -1,9 +1,10 @@
-"""Small helpers that turn frames and mappings into Dagster metadata values."""
+"""Small helpers that turn frames, mappings and schemas into Dagster metadata values."""
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dagster as dg
+import pandera.polars as pa
 import polars as pl
 
 
@@ -37,4 +38,32 @@ def date_range_metadata(frame: pl.DataFrame) -> dict[str, Any]:
         "dagster/row_count": frame.height,
         "first_date": str(frame["date"].min()),
         "last_date": str(frame["date"].max()),
+    }
+
+
+def column_schema(model: type[pa.DataFrameModel]) -> dict[str, dg.TableSchema]:
+    """``dagster/column_schema`` from a pandera model: its columns, types, rules and docs.
+
+    Derived, never written by hand, so the UI's schema tab cannot disagree with what
+    validation enforces.
+    """
+    schema = model.to_schema()
+    columns = [
+        dg.TableColumn(
+            name=name,
+            type=str(column.dtype),
+            description=column.description,
+            constraints=dg.TableColumnConstraints(
+                nullable=column.nullable,
+                unique=column.unique,
+                other=[check.error for check in column.checks if check.error],
+            ),
+        )
+        for name, column in schema.columns.items()
+    ]
+    rules = [check.error for check in schema.checks if check.error]
+    return {
+        "dagster/column_schema": dg.TableSchema(
+            columns=columns, constraints=dg.TableConstraints(other=rules)
+        )
     }

@@ -3,30 +3,48 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from ogrine_assets.model.accuracy import by_horizon, match_actuals, published_points
+from ogrine_assets.forecast_document import (
+    DataInfo,
+    ForecastDocument,
+    ForecastPoint,
+    HistoryPoint,
+    ModelInfo,
+    Quality,
+)
+from ogrine_assets.model.live_accuracy import by_horizon, match_actuals, published_points
 
 
-def document(origin: str, generated_at: str, base: float, version: str = "1") -> dict:
+def document(origin: str, generated_at: str, base: float, version: str = "1") -> ForecastDocument:
     day = dt.date.fromisoformat(origin)
-    return {
-        "generated_at": generated_at,
-        "model": {"version": version},
-        "data": {"last_observed_date": origin},
-        "quality": {
-            "backtest_mae": 2.0,
-            "backtest_mae_by_horizon": [1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0],
-        },
-        "forecast": [
-            {
-                "date": (day + dt.timedelta(days=h)).isoformat(),
-                "horizon_days": h,
-                "prediction_rate": base + h,
-                "interval_80": [base + h - 1, base + h + 1],
-                "interval_95": [base + h - 3, base + h + 3],
-            }
+    return ForecastDocument(
+        schema_version=1,
+        generated_at=dt.datetime.fromisoformat(generated_at),
+        model=ModelInfo(name="m", version=version, run_id="r", alias="champion"),
+        dagster_run_id="d",
+        data=DataInfo(source="s", synthetic=False, first_observed_date=day, last_observed_date=day),
+        history=[HistoryPoint(date=day, rate_tenth=1000, rate=100.0)],
+        quality=Quality(
+            backtest_origins=10,
+            backtest_mae=2.0,
+            naive_mae=3.0,
+            seasonal_naive_mae=3.0,
+            beats_naive=True,
+            interval_coverage={80: 0.8, 95: 0.95},
+            backtest_mae_by_horizon=[1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0],
+        ),
+        forecast=[
+            ForecastPoint(
+                date=day + dt.timedelta(days=h),
+                datetime="",
+                horizon_days=h,
+                prediction_rate_tenth=round((base + h) * 10),
+                prediction_rate=base + h,
+                interval_80=(base + h - 1, base + h + 1),
+                interval_95=(base + h - 3, base + h + 3),
+            )
             for h in range(1, 8)
         ],
-    }
+    )
 
 
 def test_forecasts_are_matched_to_the_actuals_that_arrived() -> None:

@@ -1,0 +1,1 @@
+"""Automation: the jobs, the weekly training and daily refresh schedules, the promotion sensor."""

@@ -1,0 +1,27 @@
+"""The three jobs: train, promote and publish, refresh the forecast."""
+
+import dagster as dg
+
+training_job = dg.define_asset_job(
+    name="training_job",
+    selection=dg.AssetSelection.assets(
+        "raw_rates", "validated_rates", "train_set", "test_set", "ogrine_model"
+    ),
+    description="Fetch, validate and split the rates, then train and register a new model version.",
+)
+
+promotion_job = dg.define_asset_job(
+    name="promotion_job",
+    selection=dg.AssetSelection.assets("champion_model", "forecast_accuracy", "forecast"),
+    description="Judge the newest model version against the champion, score the forecasts "
+    "published so far, then publish the new forecast.",
+)
+
+forecast_refresh_job = dg.define_asset_job(
+    name="forecast_refresh_job",
+    selection=dg.AssetSelection.assets(
+        "raw_rates", "validated_rates", "forecast_accuracy", "forecast"
+    ),
+    description="Fetch the newest rates and forecast the next 7 days with the current champion, "
+    "without retraining.",
+)

@@ -1,0 +1,26 @@
+"""The sensor that sends each newly registered model version to promotion, once."""
+
+import dagster as dg
+
+from ogrine_assets.defs.automation.jobs import promotion_job
+from ogrine_assets.names import MODEL_VERSION_METADATA, MODEL_VERSION_TAG
+
+
+@dg.asset_sensor(
+    asset_key=dg.AssetKey("ogrine_model"),
+    job=promotion_job,
+    name="model_promotion_sensor",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    minimum_interval_seconds=30,
+    description="For each new ogrine_model version, run promotion and the forecast once.",
+)
+def model_promotion_sensor(
+    context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry
+) -> dg.RunRequest | dg.SkipReason:
+    materialization = asset_event.asset_materialization
+    entry = materialization.metadata.get(MODEL_VERSION_METADATA) if materialization else None
+    if entry is None:
+        return dg.SkipReason("ogrine_model materialization carries no model_version")
+    version = str(entry.value)
+    # The run key is the version: a version is never promoted or forecast twice by the sensor.
+    return dg.RunRequest(run_key=f"model-version-{version}", tags={MODEL_VERSION_TAG: version})

@@ -1,0 +1,1 @@
+"""What every domain shares: its resources are bound once, in ``definitions.py``."""

@@ -1,0 +1,26 @@
+"""The current time, as a resource: fixed in tests so nothing depends on today's date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import dagster as dg
+from pydantic import Field
+
+
+class Clock(dg.ConfigurableResource):
+    """The current time; ``fixed_now`` (``OGRINE_NOW``) pins it for tests and demos."""
+
+    fixed_now: str | None = Field(
+        default=None,
+        description="ISO 8601 instant to use as 'now' (UTC if naive); unset: real time.",
+    )
+
+    def now(self) -> dt.datetime:
+        if self.fixed_now is None:
+            return dt.datetime.now(dt.UTC)
+        moment = dt.datetime.fromisoformat(self.fixed_now)
+        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+    def today(self) -> dt.date:
+        return self.now().astimezone(dt.UTC).date()

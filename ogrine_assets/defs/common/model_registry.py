@@ -1,0 +1,226 @@
+"""The model registry: every MLflow call of the project goes through this one resource.
+
+dagster-mlflow opens the tracking run (``mlflow_tracking.py``); everything else is here:
+logging a training's params, metrics and artifacts, logging and registering the model,
+tagging versions, the ``champion`` alias, reading a version's features and bands, loading
+it to forecast, and the links into MLflow's UI. The tracking and registry URIs are set once
+per execution, when Dagster sets the resource up, because MLflow keeps them process-global.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from importlib.metadata import version as installed_version
+from pathlib import Path
+
+import dagster as dg
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from mlflow.tracking import MlflowClient
+from pydantic import Field, PrivateAttr
+from sklearn.linear_model import LinearRegression
+
+from ogrine_assets.model.forecasting import Predictor
+from ogrine_assets.model.intervals import IntervalRecord
+from ogrine_assets.model.training import TrainedModel
+from ogrine_assets.names import CHAMPION_ALIAS, INTERVALS_ARTIFACT
+
+# Given explicitly: MLflow's own inference starts a subprocess and costs seconds per model.
+MODEL_REQUIREMENTS = ("scikit-learn", "numpy", "scipy", "pandas", "skops")
+
+
+@dataclass(frozen=True)
+class RegisteredVersion:
+    """A model version as this project uses it (MLflow gives the number as int or str)."""
+
+    version: str
+    run_id: str
+    tags: dict[str, str]
+
+    @classmethod
+    def of(cls, found: ModelVersion) -> RegisteredVersion:
+        # Every version of ours is registered from a training run, so it has a run id.
+        return cls(
+            version=str(found.version), run_id=found.run_id or "", tags=dict(found.tags or {})
+        )
+
+
+@dataclass(frozen=True)
+class LoggedTraining:
+    """Where a training landed: its MLflow run and the version it registered."""
+
+    version: str
+    run_id: str
+    experiment_id: str
+
+
+class ModelRegistry(dg.ConfigurableResource):
+    """One registered model in one MLflow store: its versions, champion alias and runs."""
+
+    tracking_uri: str
+    artifact_root: str | None = Field(
+        default=None,
+        description="Artifact location of the experiment when created (None: the server's).",
+    )
+    model_name: str
+    experiment_name: str
+    champion_alias: str = CHAMPION_ALIAS
+    ui_url: str = Field(default="http://127.0.0.1:5000", description="Base URL of the MLflow UI.")
+
+    _client: MlflowClient | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._connect()
+
+    def _connect(self) -> MlflowClient:
+        """Point MLflow's process-global fluent API at this store, once, and keep a client."""
+        mlflow.set_tracking_uri(self.tracking_uri)
+        mlflow.set_registry_uri(self.tracking_uri)
+        self._client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
+        return self._client
+
+    @property
+    def client(self) -> MlflowClient:
+        # Set up by Dagster for a run; connected on first use when called directly (tests).
+        return self._client or self._connect()
+
+    def _fluent(self) -> None:
+        """Make sure MLflow's fluent API (log_model, load_model) points at this store."""
+        if self._client is None:
+            self._connect()
+
+    def experiment_id(self) -> str:
+        """The experiment's id, creating it with artifacts under ``artifact_root`` if needed."""
+        experiment = self.client.get_experiment_by_name(self.experiment_name)
+        if experiment is not None:
+            return experiment.experiment_id
+        return self.client.create_experiment(
+            self.experiment_name, artifact_location=self.artifact_root
+        )
+
+    # Versions and the champion alias.
+
+    def champion(self) -> RegisteredVersion | None:
+        try:
+            found = self.client.get_model_version_by_alias(self.model_name, self.champion_alias)
+        except MlflowException as exc:
+            if exc.error_code in {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"}:
+                return None
+            raise
+        return RegisteredVersion.of(found)
+
+    def version(self, version: str) -> RegisteredVersion:
+        return RegisteredVersion.of(self.client.get_model_version(self.model_name, version))
+
+    def set_champion(self, version: str) -> None:
+        self.client.set_registered_model_alias(self.model_name, self.champion_alias, version)
+
+    def tag_version(self, version: str, tags: dict[str, str]) -> None:
+        for key, value in tags.items():
+            self.client.set_model_version_tag(self.model_name, version, key, value)
+
+    def feature_names(self, version: str) -> list[str]:
+        """The feature columns a version was trained on, from its MLflow signature."""
+        self._fluent()
+        info = mlflow.models.get_model_info(f"models:/{self.model_name}/{version}")
+        if info.signature is None:
+            raise ValueError(f"model version {version} has no signature")
+        return list(info.signature.inputs.input_names())
+
+    def load_predictor(self, version: str) -> Predictor:
+        """A function from a feature frame to predictions, using the version's own columns."""
+        self._fluent()
+        model = mlflow.pyfunc.load_model(f"models:/{self.model_name}/{version}")
+        schema = model.metadata.get_input_schema()
+        columns = schema.input_names() if schema is not None else None
+
+        def predict(features: pd.DataFrame) -> np.ndarray:
+            if columns is not None:
+                missing = sorted(set(columns) - set(features.columns))
+                if missing:
+                    raise ValueError(
+                        f"model version {version} needs features {missing} that this code "
+                        "does not compute"
+                    )
+                features = features[columns]
+            return np.asarray(model.predict(features), dtype=float)
+
+        return predict
+
+    def interval_record(self, run_id: str) -> IntervalRecord | None:
+        """The bands a training run stored; None for runs trained before they existed."""
+        try:
+            path = self.client.download_artifacts(run_id, INTERVALS_ARTIFACT)
+        except (MlflowException, OSError):
+            return None
+        return IntervalRecord.from_json(Path(path).read_bytes())
+
+    # Training runs.
+
+    def log_model(self, regressor: LinearRegression, sample: pd.DataFrame) -> tuple[str, str]:
+        """Log the regressor to the active run and register it: (version, logged model id).
+
+        The signature and input example come from real feature rows, so a version carries
+        the exact feature columns it needs.
+        """
+        self._fluent()
+        info = mlflow.sklearn.log_model(
+            regressor,
+            name="model",
+            signature=infer_signature(sample, regressor.predict(sample)),
+            input_example=sample,
+            pip_requirements=[f"{name}=={installed_version(name)}" for name in MODEL_REQUIREMENTS],
+            registered_model_name=self.model_name,
+        )
+        return str(info.registered_model_version), info.model_id
+
+    def log_training(
+        self, trained: TrainedModel, *, run_tags: dict[str, str], version_tags: dict[str, str]
+    ) -> LoggedTraining:
+        """Record a training in the active MLflow run, register its model, and end the run.
+
+        The backtest scores are logged against the logged model too (MLflow 3's model id),
+        so the model's own page shows them. The run ends FAILED if anything here fails.
+        """
+        self._fluent()
+        run = mlflow.active_run()
+        if run is None:
+            raise RuntimeError("no active MLflow run: mlflow_tracking did not start one")
+        try:
+            mlflow.log_params(trained.params())
+            mlflow.log_metrics(trained.holdout.as_metrics())
+            version, model_id = self.log_model(trained.regressor, trained.sample())
+            mlflow.log_metrics(trained.backtest_metrics(), model_id=model_id)
+            for name, values in trained.mae_by_horizon().items():
+                for step, value in enumerate(values, start=1):
+                    mlflow.log_metric(name, value, step=step, model_id=model_id)
+            with tempfile.TemporaryDirectory() as folder:
+                for relative, content in trained.artifacts().items():
+                    path = Path(folder, relative)
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(content)
+                mlflow.log_artifacts(folder)
+            mlflow.set_tags(run_tags)
+            self.tag_version(version, {**trained.summary.as_tags(), **version_tags})
+        except BaseException:
+            mlflow.end_run(status="FAILED")
+            raise
+        # dagster-mlflow's end hook ends the run after the topologically last op, which in
+        # an asset job may be an asset check; the training owns its run and closes it here.
+        mlflow.end_run()
+        return LoggedTraining(
+            version=version, run_id=run.info.run_id, experiment_id=run.info.experiment_id
+        )
+
+    # Links into the MLflow UI.
+
+    def run_url(self, experiment_id: str, run_id: str) -> str:
+        return f"{self.ui_url}/#/experiments/{experiment_id}/runs/{run_id}"
+
+    def version_url(self, version: str) -> str:
+        return f"{self.ui_url}/#/models/{self.model_name}/versions/{version}"

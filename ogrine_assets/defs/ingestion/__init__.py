@@ -1,0 +1,1 @@
+"""Ingestion: where rates come from, what is kept of each fetch, and the validated rates."""

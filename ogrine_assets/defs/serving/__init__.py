@@ -1,0 +1,1 @@
+"""Serving: promotion to the champion alias, live accuracy and the published forecast."""

@@ -1,0 +1,119 @@
+"""forecast: the champion's next 7 days, published as the document the service serves."""
+
+import datetime as dt
+
+import dagster as dg
+import msgspec
+import polars as pl
+
+from ogrine_assets.defs.common.clock import Clock
+from ogrine_assets.defs.common.metadata import markdown_table
+from ogrine_assets.defs.common.model_registry import ModelRegistry, RegisteredVersion
+from ogrine_assets.defs.ingestion.sources import RatesSource
+from ogrine_assets.defs.serving.forecast_store import ForecastStore
+from ogrine_assets.forecast_document import (
+    LiveAccuracy,
+    ModelInfo,
+    Quality,
+    build_forecast_document,
+)
+from ogrine_assets.model.features import series_from_frame
+from ogrine_assets.model.forecasting import HORIZON, next_days, unusable_rates
+from ogrine_assets.model.live_accuracy import by_horizon
+from ogrine_assets.model.quality import BacktestSummary, document_quality
+
+# The daily schedule refreshes the forecast at 02:00 UTC. A day and two hours without a new
+# one means a refresh was missed (a failing run, a stopped schedule); two days, that the
+# loop has stopped: the UI shows the asset as stale, then failing.
+FRESHNESS = dg.FreshnessPolicy.time_window(
+    warn_window=dt.timedelta(hours=26), fail_window=dt.timedelta(hours=50)
+)
+
+
+def _quality(
+    model_registry: ModelRegistry, champion: RegisteredVersion
+) -> tuple[Quality | None, dict[int, tuple[list[float], list[float]]]]:
+    """The champion's backtest scores and interval bands, when it was trained with them."""
+    summary = BacktestSummary.from_tags(champion.tags)
+    record = model_registry.interval_record(champion.run_id)
+    if summary is None or record is None:
+        return None, {}
+    return document_quality(summary, record), record.offsets()
+
+
+@dg.asset(
+    group_name="serving",
+    kinds={"mlflow", "json"},
+    deps=["champion_model"],
+    freshness_policy=FRESHNESS,
+    description=f"The champion's forecast for the {HORIZON} days after the last observed rate, "
+    "with 80% and 95% bands and its quality record, published atomically as the JSON document "
+    "the HTTP service serves.",
+)
+def forecast(
+    context: dg.AssetExecutionContext,
+    validated_rates: pl.DataFrame,
+    forecast_accuracy: pl.DataFrame,
+    model_registry: ModelRegistry,
+    forecast_store: ForecastStore,
+    clock: Clock,
+    rates_source: RatesSource,
+) -> dg.MaterializeResult:
+    champion = model_registry.champion()
+    if champion is None:
+        raise dg.Failure(
+            f"No '{model_registry.champion_alias}' alias on {model_registry.model_name} yet: "
+            "materialize ogrine_model and champion_model first."
+        )
+    # Resolve the alias once, then load that exact version, so the document cannot name
+    # one version while another made its numbers.
+    predict = model_registry.load_predictor(champion.version)
+    predictions = next_days(predict, series_from_frame(validated_rates), HORIZON)
+    unusable = unusable_rates(predictions)
+    if unusable:
+        raise dg.Failure(
+            f"Champion v{champion.version} predicted unusable rates {unusable}; forecast kept."
+        )
+    quality, bands = _quality(model_registry, champion)
+    if quality and not quality.beats_naive:
+        context.log.warning(
+            f"Champion v{champion.version} does not beat the naive forecast "
+            f"(backtest MAE {quality.backtest_mae:.2f} >= {quality.naive_mae:.2f}); "
+            "the document says so."
+        )
+    live = by_horizon(forecast_accuracy).with_columns(pl.col(pl.Float64).round(3))
+    document = build_forecast_document(
+        model=ModelInfo(
+            name=model_registry.model_name,
+            version=champion.version,
+            run_id=champion.run_id,
+            alias=model_registry.champion_alias,
+        ),
+        generated_at=clock.now(),
+        dagster_run_id=context.run.run_id,
+        data_source=rates_source.describe(),
+        synthetic=rates_source.is_synthetic,
+        history=validated_rates.select("date", "rate_tenth").rows(),
+        predictions=predictions,
+        bands=bands,
+        quality=quality,
+        live_accuracy=msgspec.convert(live.to_dicts(), list[LiveAccuracy]),
+    )
+    path = forecast_store.publish(document, context.run.run_id)
+    context.log.info(f"Forecast by model v{champion.version} published to {path}")
+    points = pl.DataFrame(msgspec.to_builtins(document.forecast)).drop("datetime")
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(path)),
+            "model_version": champion.version,
+            "mlflow_model_version": dg.MetadataValue.url(
+                model_registry.version_url(champion.version)
+            ),
+            "last_observed_date": str(document.data.last_observed_date),
+            "first_forecast_date": str(document.forecast[0].date),
+            "generated_at": document.generated_at.isoformat(),
+            "synthetic": rates_source.is_synthetic,
+            "beats_naive": quality.beats_naive if quality else "unknown",
+            "forecast": markdown_table(points),
+        }
+    )

@@ -1,0 +1,42 @@
+"""The published forecast document, and every document published before it.
+
+``forecast.json`` is what the service reads; each published document is also archived
+(``<archive>/<last observed day>_<run id>.json``) so live accuracy can later score it
+against what happened. Both are written atomically and read back through the one
+definition of the document (``ogrine_assets.forecast_document``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+
+from ogrine_assets.defs.common.files import write_atomically
+from ogrine_assets.forecast_document import ForecastDocument, InvalidDocument, decode, encode
+
+
+class ForecastStore(dg.ConfigurableResource):
+    """``path`` is the document the service serves; ``archive_dir`` keeps every one published."""
+
+    path: str
+    archive_dir: str
+
+    def publish(self, document: ForecastDocument, run_id: str) -> Path:
+        content = encode(document)
+        target = Path(self.path)
+        write_atomically(target, content)
+        last_observed = document.data.last_observed_date.isoformat()
+        write_atomically(Path(self.archive_dir) / f"{last_observed}_{run_id}.json", content)
+        return target
+
+    def published(self) -> tuple[list[ForecastDocument], list[str]]:
+        """Every readable archived document (oldest origin first), and the problems with
+        those that are not: one bad file must not stop the next forecast."""
+        documents, problems = [], []
+        for path in sorted(Path(self.archive_dir).glob("*.json")):
+            try:
+                documents.append(decode(path.read_bytes()))
+            except (OSError, InvalidDocument) as exc:
+                problems.append(f"{path.name}: {exc}")
+        return documents, problems

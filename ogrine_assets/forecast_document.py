@@ -1,0 +1,211 @@
+"""The forecast document: the one JSON file the pipeline publishes and the service serves.
+
+It is defined once, here, as msgspec structs. The ``forecast`` asset builds it, the forecast
+store publishes and archives it, live accuracy reads the archived ones back and the service
+serves it, all through these types and :func:`decode`'s rules, so no part can drift from
+another. Only msgspec and the standard library: the service imports this module without
+the pipeline's stack. ``SCHEMA_VERSION`` changes whenever a field's meaning does.
+
+Interval levels are whole percents (80, 95) from the backtest that makes them to the page
+that draws them; JSON object keys are strings, so they read "80" and "95" in the file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import msgspec
+
+SCHEMA_VERSION = 1
+HISTORY_DAYS = 90
+INTERVAL_LEVELS = (80, 95)  # percent; each has its field on a forecast point
+
+
+class ModelInfo(msgspec.Struct, frozen=True):
+    """The registered model version that made the numbers, and the alias it was found by."""
+
+    name: str
+    version: str
+    run_id: str
+    alias: str
+
+
+class DataInfo(msgspec.Struct, frozen=True):
+    source: str
+    synthetic: bool
+    first_observed_date: dt.date
+    last_observed_date: dt.date
+
+
+class HistoryPoint(msgspec.Struct, frozen=True):
+    date: dt.date
+    rate_tenth: int
+    rate: float
+
+
+class ForecastPoint(msgspec.Struct, frozen=True):
+    """One forecast day; ``datetime`` is midnight UTC, as the old project's API printed it."""
+
+    date: dt.date
+    datetime: str
+    horizon_days: int
+    prediction_rate_tenth: int
+    prediction_rate: float
+    interval_80: tuple[float, float] | None = None
+    interval_95: tuple[float, float] | None = None
+
+    def interval(self, level: int) -> tuple[float, float] | None:
+        """The band of ``level`` percent (one of ``INTERVAL_LEVELS``), when known."""
+        return self.interval_80 if level == 80 else self.interval_95 if level == 95 else None
+
+
+class Quality(msgspec.Struct, frozen=True):
+    """The champion's rolling-origin backtest against the naive baselines, in kamas."""
+
+    backtest_origins: int
+    backtest_mae: float
+    naive_mae: float
+    seasonal_naive_mae: float
+    beats_naive: bool
+    interval_coverage: dict[int, float]  # held-out coverage per level (percent)
+    backtest_mae_by_horizon: list[float] | None = None
+
+
+class LiveAccuracy(msgspec.Struct, frozen=True):
+    """How the forecasts published so far did, for one horizon day."""
+
+    horizon_days: int
+    forecasts: int
+    live_mae: float | None
+    backtest_mae: float | None
+    coverage_80: float | None
+    coverage_95: float | None
+
+
+class ForecastDocument(msgspec.Struct, frozen=True):
+    schema_version: int
+    generated_at: dt.datetime
+    model: ModelInfo
+    dagster_run_id: str
+    data: DataInfo
+    history: list[HistoryPoint]
+    forecast: list[ForecastPoint]
+    quality: Quality | None = None
+    live_accuracy: list[LiveAccuracy] = []
+
+
+class InvalidDocument(ValueError):
+    """The document exists but cannot be trusted; the message says why."""
+
+
+class _Versioned(msgspec.Struct):
+    schema_version: int
+
+
+def build_forecast_document(
+    *,
+    model: ModelInfo,
+    generated_at: dt.datetime,
+    dagster_run_id: str,
+    data_source: str,
+    synthetic: bool,
+    history: Sequence[tuple[dt.date, int]],
+    predictions: Sequence[tuple[dt.date, float]],
+    bands: Mapping[int, tuple[Sequence[float], Sequence[float]]] | None = None,
+    quality: Quality | None = None,
+    live_accuracy: Sequence[LiveAccuracy] = (),
+) -> ForecastDocument:
+    """Provenance, the last ``HISTORY_DAYS`` observed rates (in tenths) and the predictions.
+
+    ``bands`` maps a level (percent) to per-horizon (lower, upper) offsets from the
+    prediction. The result passes :func:`check`: what the pipeline builds, the service takes.
+    """
+    if not history:
+        raise InvalidDocument("the history has no observed rate")
+    bands = bands or {}
+
+    def band(level: int, step: int, rate: float) -> tuple[float, float] | None:
+        if level not in bands:
+            return None
+        lower, upper = bands[level]
+        return round(rate + lower[step - 1], 1), round(rate + upper[step - 1], 1)
+
+    points = []
+    for step, (day, rate) in enumerate(predictions, start=1):
+        tenth = round(rate * 10)
+        points.append(
+            ForecastPoint(
+                date=day,
+                datetime=f"{day.isoformat()}T00:00:00+00:00",
+                horizon_days=step,
+                prediction_rate_tenth=tenth,
+                prediction_rate=tenth / 10,
+                interval_80=band(80, step, rate),
+                interval_95=band(95, step, rate),
+            )
+        )
+    document = ForecastDocument(
+        schema_version=SCHEMA_VERSION,
+        generated_at=generated_at.astimezone(dt.UTC).replace(microsecond=0),
+        model=model,
+        dagster_run_id=dagster_run_id,
+        data=DataInfo(
+            source=data_source,
+            synthetic=synthetic,
+            first_observed_date=history[0][0],
+            last_observed_date=history[-1][0],
+        ),
+        history=[
+            HistoryPoint(date=day, rate_tenth=tenth, rate=tenth / 10)
+            for day, tenth in history[-HISTORY_DAYS:]
+        ],
+        forecast=points,
+        quality=quality,
+        live_accuracy=list(live_accuracy),
+    )
+    check(document)
+    return document
+
+
+def check(document: ForecastDocument) -> None:
+    """The rules a typed document must also meet to be served; :class:`InvalidDocument` if not."""
+    if document.schema_version != SCHEMA_VERSION:
+        raise InvalidDocument(f"schema_version {document.schema_version} is not {SCHEMA_VERSION}")
+    if not document.forecast:
+        raise InvalidDocument("the forecast has no points")
+    if not document.history:
+        raise InvalidDocument("the history has no observed rate")
+    if document.quality and not set(INTERVAL_LEVELS) <= set(document.quality.interval_coverage):
+        raise InvalidDocument("quality.interval_coverage needs the 80 and 95 levels")
+    expected = [
+        document.data.last_observed_date + dt.timedelta(days=step)
+        for step in range(1, len(document.forecast) + 1)
+    ]
+    if [point.date for point in document.forecast] != expected:
+        raise InvalidDocument(
+            "forecast dates are not the consecutive days after the last observation"
+        )
+    if any(point.prediction_rate_tenth <= 0 for point in document.forecast):
+        raise InvalidDocument("the forecast has a non-positive rate")
+
+
+def encode(document: ForecastDocument) -> bytes:
+    """The file's bytes: indented for people who open it, newline-terminated."""
+    return msgspec.json.format(msgspec.json.encode(document), indent=2) + b"\n"
+
+
+def decode(raw: bytes) -> ForecastDocument:
+    """A document from its bytes, typed and checked; :class:`InvalidDocument` names the fault."""
+    try:
+        version = msgspec.json.decode(raw, type=_Versioned).schema_version
+    except msgspec.DecodeError as exc:
+        raise InvalidDocument(f"not a forecast document: {exc}") from exc
+    if version != SCHEMA_VERSION:
+        raise InvalidDocument(f"schema_version {version} is not {SCHEMA_VERSION}")
+    try:
+        document = msgspec.json.decode(raw, type=ForecastDocument)
+    except msgspec.DecodeError as exc:
+        raise InvalidDocument(f"not a forecast document: {exc}") from exc
+    check(document)
+    return document

@@ -1,0 +1,27 @@
+"""The names that tie the parts together: in MLflow, on Dagster runs, in artifacts.
+
+One module, so that what training writes and what promotion, the forecast and the tests
+read can never spell a name two ways. Plain strings only: every part may import it.
+"""
+
+from __future__ import annotations
+
+# MLflow: the registered model, its experiment and the alias the service's forecast follows.
+REGISTERED_MODEL_NAME = "ogrine-rate-forecaster"
+EXPERIMENT_NAME = "ogrine-rate-forecaster"
+CHAMPION_ALIAS = "champion"
+
+# A training run's backtest files (tables, figure) sit in this artifact folder, among them
+# the interval bands (model/intervals.py) that the forecast reads back.
+BACKTEST_ARTIFACTS = "backtest"
+INTERVALS_ARTIFACT = f"{BACKTEST_ARTIFACTS}/intervals.json"
+
+# The Dagster run tag by which the promotion sensor names the version a run must judge.
+MODEL_VERSION_TAG = "ogrine/model_version"
+
+# The name of the trained model's rows in backtest tables (beside "naive", ...).
+MODEL_METHOD = "model"
+
+# The ogrine_model metadata entry that names the version it registered: the promotion
+# sensor and champion_model read it.
+MODEL_VERSION_METADATA = "model_version"

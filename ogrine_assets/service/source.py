@@ -1,0 +1,81 @@
+"""The forecast document as the service holds it: checked, reloaded when it changes, never lost.
+
+Each request costs one ``stat``. The file is parsed again only when its identity (inode,
+size, modification time) changes; the pipeline replaces it by rename, so a reader never
+sees half a file from it. A document that breaks the contract (``forecast_document.decode``)
+is logged once and ignored: the last good one keeps being served.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from ogrine_assets.forecast_document import ForecastDocument, InvalidDocument, decode
+
+logger = logging.getLogger("ogrine_assets.service")
+
+Derived = TypeVar("Derived")
+
+
+@dataclass(frozen=True)
+class LoadedForecast(Generic[Derived]):
+    """A good document and what is derived from it once, not per request."""
+
+    document: ForecastDocument
+    derived: Derived
+
+
+class ForecastSource(Generic[Derived]):
+    """The newest good forecast document at ``path``, checked on every call."""
+
+    def __init__(self, path: Path, derive: Callable[[ForecastDocument], Derived]) -> None:
+        self.path = path
+        self._derive = derive
+        self._identity: tuple[int, int, int] | None = None
+        self._loaded: LoadedForecast[Derived] | None = None
+        self._problem: str | None = None
+
+    def current(self) -> LoadedForecast[Derived] | None:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            if self._loaded is None:
+                self._problem = f"no forecast has been published yet at {self.path}"
+            return self._loaded
+        except OSError as exc:
+            self._problem = f"cannot read {self.path}: {exc.strerror}"
+            return self._loaded
+        identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if identity != self._identity:
+            self._identity = identity
+            self._reload()
+        return self._loaded
+
+    @property
+    def problem(self) -> str | None:
+        """Why there is no good document (or why the newest file was not taken)."""
+        return self._problem
+
+    def _reload(self) -> None:
+        try:
+            document = decode(self.path.read_bytes())
+            loaded = LoadedForecast(document=document, derived=self._derive(document))
+        except Exception as exc:
+            if not isinstance(exc, OSError | InvalidDocument):
+                logger.exception("deriving the responses of %s failed", self.path)
+            kept = (
+                f"; still serving model v{self._loaded.document.model.version}"
+                if self._loaded
+                else ""
+            )
+            self._problem = f"{self.path} was not loaded: {exc}{kept}"
+            logger.warning(self._problem)
+            return
+        self._loaded = loaded
+        self._problem = None
+        logger.info("loaded forecast by model v%s from %s", document.model.version, self.path)

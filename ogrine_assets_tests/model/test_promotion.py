@@ -1,0 +1,98 @@
+"""The promotion rule, on its own: every branch and the record it leaves."""
+
+import datetime as dt
+
+from ogrine_assets.model.promotion import (
+    DECISION_TAG,
+    REASON_TAG,
+    Contest,
+    decide,
+    decision_tags,
+    veto_unusable,
+)
+
+WINDOW = "182 origins x 7 days from 2026-05-27"
+
+
+def contest(**changes: object) -> Contest:
+    fields: dict = {
+        "candidate": "5",
+        "champion": "4",
+        "candidate_mae": 10.0,
+        "champion_mae": 12.0,
+        "window": WINDOW,
+    }
+    return Contest(**{**fields, **changes})
+
+
+def test_no_champion_promotes() -> None:
+    decision = decide(contest(champion=None, champion_mae=None))
+    assert (decision.promote, decision.moves_alias, decision.reason) == (
+        True,
+        True,
+        "no champion yet",
+    )
+
+
+def test_the_champion_itself_is_promoted_without_moving_the_alias() -> None:
+    decision = decide(contest(champion="5", champion_mae=None))
+    assert decision.promote and not decision.moves_alias
+    assert decision.reason == "already the champion"
+
+
+def test_better_and_tied_candidates_promote_and_worse_ones_do_not() -> None:
+    better = decide(contest())
+    assert better.promote and better.moves_alias and better.label == "promoted"
+    assert better.reason == f"backtest MAE over {WINDOW}: 10.000 <= champion v4's 12.000"
+    tie = decide(contest(candidate_mae=12.0, same_features=True))
+    assert tie.promote
+    assert tie.reason.endswith("(same features: the same procedure on fresher data)")
+    worse = decide(contest(candidate_mae=12.5))
+    assert not worse.promote and not worse.moves_alias and worse.label == "rejected"
+    assert "12.500 > champion v4's 12.000" in worse.reason
+
+
+def test_a_champion_that_cannot_be_refitted_gives_way() -> None:
+    decision = decide(contest(champion_mae=None, champion_missing_features=["year"]))
+    assert decision.promote and decision.moves_alias
+    assert decision.reason == "champion v4 needs features ['year'] no longer computed"
+
+
+def test_an_unusable_forecast_vetoes_only_a_move_of_the_alias() -> None:
+    vetoed = veto_unusable(decide(contest()), [-3.2, float("nan")])
+    assert not vetoed.promote and not vetoed.moves_alias
+    assert vetoed.reason.startswith("its own forecast is unusable [-3.2, nan], although")
+    kept = decide(contest(champion="5", champion_mae=None))
+    assert veto_unusable(kept, [-1.0]) == kept  # the alias does not move: nothing to veto
+    assert veto_unusable(decide(contest()), []) == decide(contest())
+
+
+def test_the_record_names_the_decision_and_both_scores() -> None:
+    made = contest()
+    tags = decision_tags(
+        decide(made),
+        made,
+        naive_mae=15.0,
+        origins=182,
+        first_origin=dt.date(2026, 5, 27),
+        decided_at=dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC),
+        dagster_run_id="run",
+    )
+    assert tags[DECISION_TAG] == "promoted" and tags[REASON_TAG] == decide(made).reason
+    assert tags["promotion.candidate_backtest_mae"] == "10.0000"
+    assert tags["promotion.champion_backtest_mae"] == "12.0000"
+    assert tags["promotion.naive_backtest_mae"] == "15.0000"
+    assert tags["promotion.previous_champion"] == "4"
+    assert tags["promotion.decided_at"] == "2026-11-26T09:30:00+00:00"
+    first = contest(champion=None, champion_mae=None)
+    first_tags = decision_tags(
+        decide(first),
+        first,
+        naive_mae=15.0,
+        origins=182,
+        first_origin=dt.date(2026, 5, 27),
+        decided_at=dt.datetime(2026, 11, 26, tzinfo=dt.UTC),
+        dagster_run_id="run",
+    )
+    assert first_tags["promotion.previous_champion"] == ""
+    assert "promotion.champion_backtest_mae" not in first_tags

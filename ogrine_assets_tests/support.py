@@ -1,0 +1,138 @@
+"""Helpers shared by the tests: a fixed "now", a temporary OGRINE_HOME, a deployment of the
+real graph on a real Dagster instance and MLflow store, and forecast documents to serve."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from mlflow.tracking import MlflowClient
+
+from ogrine_assets.definitions import build_definitions
+from ogrine_assets.defs.common.clock import Clock
+from ogrine_assets.defs.ingestion.sources import RatesSource
+from ogrine_assets.forecast_document import (
+    LiveAccuracy,
+    ModelInfo,
+    Quality,
+    build_forecast_document,
+    encode,
+)
+from ogrine_assets.settings import Settings, ensure_local_state
+
+# Every test sees the same "now": nothing depends on the day the suite runs.
+FIXED_NOW = dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)
+
+
+def make_settings(home: Path) -> Settings:
+    settings = Settings.from_env({"OGRINE_HOME": str(home)})
+    ensure_local_state(settings)
+    return settings
+
+
+@dataclass
+class Deployment:
+    """The real graph on a real (SQLite) Dagster instance and MLflow store in one home."""
+
+    settings: Settings
+    defs: dg.Definitions
+    instance: dg.DagsterInstance
+
+    def run(self, job_name: str, **kwargs: Any) -> dg.ExecuteInProcessResult:
+        job = self.defs.resolve_job_def(job_name)
+        return job.execute_in_process(instance=self.instance, raise_on_error=False, **kwargs)
+
+    def client(self) -> MlflowClient:
+        uri = self.settings.mlflow_tracking_uri
+        return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+    def document(self) -> dict[str, Any]:
+        return json.loads(self.settings.forecast_path.read_text())
+
+    def metadata(self, key: str) -> dict[str, Any]:
+        """The latest materialization's metadata of asset ``key``, as plain values."""
+        event = self.instance.get_latest_materialization_event(dg.AssetKey(key))
+        assert event is not None and event.asset_materialization is not None, key
+        return {k: v.value for k, v in event.asset_materialization.metadata.items()}
+
+
+@contextmanager
+def deployment(
+    home: Path, *, now: dt.datetime = FIXED_NOW, rates_source: RatesSource | None = None
+) -> Iterator[Deployment]:
+    settings = make_settings(home)
+    defs = build_definitions(
+        settings, clock=Clock(fixed_now=now.isoformat()), rates_source=rates_source
+    )
+    with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
+        yield Deployment(settings, defs, instance)
+
+
+# Documents for the service's tests.
+
+LAST_OBSERVED = dt.date(2026, 11, 25)
+
+
+def document_bytes(
+    version: str = "3",
+    last_observed: dt.date = LAST_OBSERVED,
+    base: float = 700.0,
+    beats_naive: bool | None = None,
+) -> bytes:
+    """A forecast document; with ``beats_naive`` set, also bands, quality and live accuracy."""
+    history = [
+        (last_observed - dt.timedelta(days=i), int(base * 10) + i) for i in range(120, -1, -1)
+    ]
+    predictions = [(last_observed + dt.timedelta(days=i), base + i) for i in range(1, 8)]
+    graded = beats_naive is not None
+    return encode(
+        build_forecast_document(
+            model=ModelInfo(
+                name="ogrine-rate-forecaster", version=version, run_id="abc", alias="champion"
+            ),
+            generated_at=dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC),
+            dagster_run_id="run-1",
+            data_source="test",
+            synthetic=False,
+            history=history,
+            predictions=predictions,
+            bands={80: ([-5.0] * 7, [5.0] * 7), 95: ([-9.0] * 7, [9.0] * 7)} if graded else None,
+            quality=Quality(
+                backtest_origins=182,
+                backtest_mae=10.0 if beats_naive else 30.0,
+                naive_mae=20.0,
+                seasonal_naive_mae=22.0,
+                beats_naive=bool(beats_naive),
+                interval_coverage={80: 0.81, 95: 0.94},
+            )
+            if graded
+            else None,
+            live_accuracy=[
+                LiveAccuracy(
+                    horizon_days=1,
+                    forecasts=3,
+                    live_mae=12.5,
+                    backtest_mae=10.0,
+                    coverage_80=0.67,
+                    coverage_95=1.0,
+                )
+            ]
+            if graded
+            else [],
+        )
+    )
+
+
+@dataclass
+class RunningService:
+    """A real `ogrine serve` process and where it answers."""
+
+    base_url: str
+    process: subprocess.Popen[str]
