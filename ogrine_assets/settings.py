@@ -16,7 +16,7 @@ DEFAULT_HOME = Path.home() / ".ogrine"
 
 @dataclass(frozen=True)
 class Settings:
-    """Resolved configuration; see the README's Configuration table for each variable."""
+    """Resolved configuration; docs/configuration.md describes each variable."""
 
     home: Path
     dagster_home: Path

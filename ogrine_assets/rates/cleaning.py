@@ -1,15 +1,10 @@
 """Turn the raw upstream rows into one trustworthy row per UTC day.
 
-The policy, also in the README:
-
-- **Repaired and reported**: rows out of date order (sorted), several rows on one UTC day
-  (the latest observation of the day wins: the upstream scrapes once a day and a second row
-  is a re-scrape), times other than midnight and offsets other than +00:00 (converted to UTC,
-  the row belongs to its UTC day). ``rateTenth`` is the truth; ``rate`` is recomputed from it.
-- **Rejected with a reason** (and quarantined by the caller): a row that is not an object; a
-  ``datetime`` that is missing or not ISO 8601 with an offset; a date after today; a
-  ``rateTenth`` that is missing or not an integer; one that is not positive or outside the
-  plausible range; a ``rate`` that is not a number or disagrees with ``rateTenth``.
+The policy (what is repaired, what is rejected and why) is written for operators in
+``docs/data.md``; the rules themselves are :func:`_rejection_reason` and :func:`clean_rates`.
+When several rows fall on one UTC day, the latest observation wins: the upstream
+scrapes once a day and a second row is a re-scrape. ``rateTenth`` is the truth; ``rate`` is
+recomputed from it.
 
 Every input row ends up in exactly one place: kept, merged into a kept row of the same
 day, or rejected; :class:`CleaningResult` counts each.

@@ -67,9 +67,8 @@ def test_an_unusable_forecast_vetoes_only_a_move_of_the_alias() -> None:
     assert veto_unusable(decide(contest()), []) == decide(contest())
 
 
-def test_the_record_names_the_decision_and_both_scores() -> None:
-    made = contest()
-    tags = decision_tags(
+def record(made: Contest) -> dict[str, str]:
+    return decision_tags(
         decide(made),
         made,
         naive_mae=15.0,
@@ -78,21 +77,18 @@ def test_the_record_names_the_decision_and_both_scores() -> None:
         decided_at=dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC),
         dagster_run_id="run",
     )
+
+
+def test_the_record_names_the_decision_and_both_scores() -> None:
+    made = contest()
+    tags = record(made)
     assert tags[DECISION_TAG] == "promoted" and tags[REASON_TAG] == decide(made).reason
     assert tags["promotion.candidate_backtest_mae"] == "10.0000"
     assert tags["promotion.champion_backtest_mae"] == "12.0000"
     assert tags["promotion.naive_backtest_mae"] == "15.0000"
     assert tags["promotion.previous_champion"] == "4"
+    assert tags["promotion.backtest_first_origin"] == "2026-05-27"
     assert tags["promotion.decided_at"] == "2026-11-26T09:30:00+00:00"
-    first = contest(champion=None, champion_mae=None)
-    first_tags = decision_tags(
-        decide(first),
-        first,
-        naive_mae=15.0,
-        origins=182,
-        first_origin=dt.date(2026, 5, 27),
-        decided_at=dt.datetime(2026, 11, 26, tzinfo=dt.UTC),
-        dagster_run_id="run",
-    )
-    assert first_tags["promotion.previous_champion"] == ""
-    assert "promotion.champion_backtest_mae" not in first_tags
+    first = record(contest(champion=None, champion_mae=None))
+    assert first["promotion.previous_champion"] == ""
+    assert "promotion.champion_backtest_mae" not in first
