@@ -25,7 +25,7 @@ from ogrine_assets.model.features import (
     WEEKDAY_FEATURES,
     series_from_frame,
 )
-from ogrine_assets.rates.cleaning import clean_rates
+from ogrine_assets.rates.cleaning import clean_rates, date_bounds
 from ogrine_assets.rates.synthetic import synthetic_payload
 from ogrine_assets.rates.upstream import parse_rates
 
@@ -50,7 +50,8 @@ def main() -> int:
         return run_backtest(series, {"model": features}, origins).overall("model")["mae"]
 
     baselines = run_backtest(series, {}, origins)
-    span = f"{frame['date'].min()} to {frame['date'].max()}"
+    first, last = date_bounds(frame["date"])
+    span = f"{first} to {last}"
     print(f"\n{len(origins)} origins, 7-day forecasts, data {span}\n")
     print("| step | features | backtest MAE | gain |")
     print("|---:|---|---:|---:|")

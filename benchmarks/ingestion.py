@@ -16,6 +16,8 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
+from typing import TypeVar
 
 import numpy as np
 import polars as pl
@@ -47,8 +49,11 @@ def answer(rows: int) -> tuple[bytes, dt.date]:
     return body, START + dt.timedelta(days=rows)
 
 
-def best(repeat: int, work: Callable[[], object]) -> tuple[float, object]:
-    times, result = [], None
+Result = TypeVar("Result")
+
+
+def best(repeat: int, work: Callable[[], Result]) -> tuple[float, Result]:
+    times = []
     for _ in range(repeat):
         began = time.perf_counter()
         result = work()
@@ -67,11 +72,11 @@ def main() -> int:
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for rows in SIZES:
         body, today = answer(rows)
-        reference, _ = best(args.repeat, lambda body=body: json.loads(body))
-        parse_s, raw = best(args.repeat, lambda body=body: parse_rates(body))
-        clean_s, cleaned = best(args.repeat, lambda raw=raw, today=today: clean_rates(raw, today))
+        reference, _ = best(args.repeat, partial(json.loads, body))
+        parse_s, raw = best(args.repeat, partial(parse_rates, body))
+        clean_s, cleaned = best(args.repeat, partial(clean_rates, raw, today))
         assert cleaned.clean.height == rows and cleaned.rejected_count == 0
-        validate_s, _ = best(args.repeat, lambda frame=cleaned.clean: validate(frame))
+        validate_s, _ = best(args.repeat, partial(validate, cleaned.clean))
         total = parse_s + clean_s + validate_s
         print(
             f"| {rows:,} | {len(body) / 1e6:.0f} | {reference:.3f} s | {parse_s:.3f} s | "

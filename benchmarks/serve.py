@@ -26,7 +26,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ogrine_assets.publication import build_forecast_document, encode
+from ogrine_assets.forecast_document import ModelInfo, build_forecast_document, encode
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,12 +43,9 @@ def sample_document() -> bytes:
     predictions = [(last + dt.timedelta(days=i), 700.0 + i) for i in range(1, 8)]
     return encode(
         build_forecast_document(
-            model={
-                "name": "ogrine-rate-forecaster",
-                "version": "1",
-                "run_id": "r",
-                "alias": "champion",
-            },
+            model=ModelInfo(
+                name="ogrine-rate-forecaster", version="1", run_id="r", alias="champion"
+            ),
             generated_at=dt.datetime(2026, 11, 26, tzinfo=dt.UTC),
             dagster_run_id="benchmark",
             data_source="benchmark",
@@ -113,7 +110,10 @@ def load(url: str, seconds: int, connections: int) -> tuple[float, float, float]
     ).stdout  # fmt: skip
     if "Non-2xx" in output:
         raise RuntimeError(f"{url} answered errors under load:\n{output}")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    throughput = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    if throughput is None:
+        raise RuntimeError(f"wrk printed no Requests/sec for {url}:\n{output}")
+    rps = float(throughput.group(1))
     latency = {p: float(v) * UNIT_MS[u] for p, v, u in LATENCY.findall(output)}
     return rps, latency["50"], latency["99"]
 

@@ -13,13 +13,16 @@ that draws them; JSON object keys are strings, so they read "80" and "95" in the
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 
 import msgspec
 
 SCHEMA_VERSION = 1
 HISTORY_DAYS = 90
-INTERVAL_LEVELS = (80, 95)  # percent; each has its field on a forecast point
+# The interval levels, in percent. Fixed by the schema: each has its own field below
+# (interval_80, coverage_80, ...); another level means another SCHEMA_VERSION.
+INTERVAL_LEVELS = (80, 95)
 
 
 class ModelInfo(msgspec.Struct, frozen=True):
@@ -57,7 +60,9 @@ class ForecastPoint(msgspec.Struct, frozen=True):
 
     def interval(self, level: int) -> tuple[float, float] | None:
         """The band of ``level`` percent (one of ``INTERVAL_LEVELS``), when known."""
-        return self.interval_80 if level == 80 else self.interval_95 if level == 95 else None
+        if level not in INTERVAL_LEVELS:
+            raise ValueError(f"no {level}% band in schema {SCHEMA_VERSION}")
+        return self.interval_80 if level == 80 else self.interval_95
 
 
 class Quality(msgspec.Struct, frozen=True):
@@ -97,6 +102,12 @@ class ForecastDocument(msgspec.Struct, frozen=True):
 
 class InvalidDocument(ValueError):
     """The document exists but cannot be trusted; the message says why."""
+
+
+def publishable(rate: float) -> bool:
+    """Whether a predicted rate (kamas) can be published: finite, and positive once rounded
+    to the tenths the document keeps. Promotion and the forecast judge forecasts by it."""
+    return math.isfinite(rate) and round(rate * 10) > 0
 
 
 class _Versioned(msgspec.Struct):
@@ -186,7 +197,7 @@ def check(document: ForecastDocument) -> None:
         raise InvalidDocument(
             "forecast dates are not the consecutive days after the last observation"
         )
-    if any(point.prediction_rate_tenth <= 0 for point in document.forecast):
+    if not all(publishable(point.prediction_rate) for point in document.forecast):
         raise InvalidDocument("the forecast has a non-positive rate")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +25,9 @@ from ogrine_assets.forecast_document import (
     build_forecast_document,
     encode,
 )
+from ogrine_assets.rates.upstream import Fetched
 from ogrine_assets.settings import Settings, ensure_local_state
+from ogrine_assets_tests.fake_upstream import envelope
 
 # Every test sees the same "now": nothing depends on the day the suite runs.
 FIXED_NOW = dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)
@@ -73,6 +75,34 @@ def deployment(
     )
     with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
         yield Deployment(settings, defs, instance)
+
+
+class SeriesSource(RatesSource):
+    """Serves a given daily series (rates in tenths) up to the day before the run, in the
+    upstream's envelope, from memory."""
+
+    start: str
+    tenths: list[int]
+
+    def fetch(self, today: dt.date) -> Fetched:
+        first = dt.date.fromisoformat(self.start)
+        rows = [
+            {"id": i, "datetime": f"{first + dt.timedelta(days=i)}T00:00:00+00:00",
+             "rateTenth": tenth, "rate": tenth / 10}
+            for i, tenth in enumerate(self.tenths)
+            if first + dt.timedelta(days=i) < today
+        ]  # fmt: skip
+        body = json.dumps(envelope(rows)).encode()
+        return Fetched(url="test:series", body=body, content_type="application/json", attempts=1)
+
+    def describe(self) -> str:
+        return "a test series"
+
+
+def series_source(values: Sequence[float]) -> SeriesSource:
+    """The rates ``values`` (kamas), the last of them on the day before FIXED_NOW."""
+    start = FIXED_NOW.date() - dt.timedelta(days=len(values))
+    return SeriesSource(start=start.isoformat(), tenths=[round(float(v) * 10) for v in values])
 
 
 # Documents for the service's tests.

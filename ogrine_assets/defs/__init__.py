@@ -5,5 +5,8 @@
 - ``ingestion/``: rates sources, the run archive, ``raw_rates`` and ``validated_rates``;
 - ``training/``: ``train_set``/``test_set`` and ``ogrine_model``;
 - ``serving/``: promotion (``champion_model``), live accuracy and the published ``forecast``;
-- ``automation.py``: the jobs, schedules and the promotion sensor.
+- ``automation/``: the jobs, schedules and the promotion sensor.
+
+Each domain's ``definitions.py`` binds the resources only it uses; shared ones are bound
+once, in ``common/definitions.py``.
 """

@@ -13,6 +13,7 @@ The errors per horizon give the prediction intervals (``intervals.py``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -103,11 +104,16 @@ class Backtest:
     origins: np.ndarray
     actual: np.ndarray  # (origins, horizon)
     scale: np.ndarray  # (origins,)
+    first_origin: dt.date
     forecasts: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def horizon(self) -> int:
         return self.actual.shape[1]
+
+    def window(self) -> str:
+        """The origins compared, in words a decision's reason can carry."""
+        return f"{len(self.origins)} origins x {self.horizon} days from {self.first_origin}"
 
     def errors(self, method: str) -> np.ndarray:
         """Residuals, actual minus forecast, shape (origins, horizon); NaN on carried days."""
@@ -160,5 +166,6 @@ def run_backtest(
         origins=origins,
         actual=actual_paths(series, origins, horizon),
         scale=naive_scale(series, origins),
+        first_origin=series.start + dt.timedelta(days=int(origins[0])),
         forecasts=forecasts,
     )

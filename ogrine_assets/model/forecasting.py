@@ -7,12 +7,12 @@ forecast, so what is measured is exactly what is shipped.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ogrine_assets.forecast_document import publishable
 from ogrine_assets.model.features import WINDOW, DailySeries, feature_frame
 
 HORIZON = 7
@@ -74,10 +74,9 @@ def next_days(
 
 
 def unusable_rates(predictions: Sequence[tuple[dt.date, float]]) -> list[float]:
-    """The predicted rates no one could use (not finite, or not positive), rounded to show.
+    """The predicted rates that cannot be published (``forecast_document.publishable``).
 
-    The one rule for "can this forecast be published": promotion tries a candidate's own
-    artifact against it before moving the alias, and the forecast refuses to publish
-    anything that breaks it.
+    Promotion tries a candidate's own artifact against this before moving the alias, and
+    the forecast refuses to publish anything it lists.
     """
-    return [round(rate, 1) for _, rate in predictions if not math.isfinite(rate) or rate <= 0]
+    return [rate for _, rate in predictions if not publishable(rate)]

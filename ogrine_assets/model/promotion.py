@@ -15,6 +15,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ogrine_assets.model.backtest import NAIVE, Backtest, run_backtest
+from ogrine_assets.model.features import DailySeries, unknown_features
+
 CANDIDATE, CHAMPION = "candidate", "champion"  # their rows in the promotion backtest
 
 # The version tags that record a decision; a version that carries DECISION_TAG is judged.
@@ -35,10 +38,47 @@ class Contest:
     candidate: str
     champion: str | None  # the version the alias points at, if any
     candidate_mae: float
-    champion_mae: float | None  # None: the champion's procedure could not be refitted
+    champion_mae: float | None  # None: no champion, or its procedure could not be refitted
+    naive_mae: float
     window: str  # the origins compared, in words ("182 origins x 7 days from 2026-05-27")
+    origins: int
+    first_origin: dt.date
     champion_missing_features: Sequence[str] = ()
     same_features: bool = False
+
+
+def compare(
+    series: DailySeries,
+    candidate: str,
+    candidate_features: Sequence[str],
+    champion: str | None = None,
+    champion_features: Sequence[str] = (),
+) -> tuple[Contest, Backtest]:
+    """Backtest the candidate's procedure and the champion's on the same origins of ``series``.
+
+    A champion that needs features this code no longer computes cannot be refitted: the
+    contest then records which, and the rule lets it give way.
+    """
+    specs = {CANDIDATE: list(candidate_features)}
+    rival = champion is not None and champion != candidate
+    missing = unknown_features(champion_features) if rival else []
+    if rival and not missing:
+        specs[CHAMPION] = list(champion_features)
+    backtest = run_backtest(series, specs)
+    mae = {method: backtest.overall(method)["mae"] for method in backtest.forecasts}
+    contest = Contest(
+        candidate=candidate,
+        champion=champion,
+        candidate_mae=mae[CANDIDATE],
+        champion_mae=mae.get(CHAMPION),
+        naive_mae=mae[NAIVE],
+        window=backtest.window(),
+        origins=len(backtest.origins),
+        first_origin=backtest.first_origin,
+        champion_missing_features=missing,
+        same_features=specs[CANDIDATE] == specs.get(CHAMPION),
+    )
+    return contest, backtest
 
 
 @dataclass(frozen=True)
@@ -83,29 +123,23 @@ def veto_unusable(decision: Decision, unusable: Sequence[float]) -> Decision:
         decision,
         promote=False,
         moves_alias=False,
-        reason=f"its own forecast is unusable {list(unusable)}, although {decision.reason}",
+        reason=f"its own forecast is unusable {[round(rate, 1) for rate in unusable]}, "
+        f"although {decision.reason}",
     )
 
 
 def decision_tags(
-    decision: Decision,
-    contest: Contest,
-    *,
-    naive_mae: float,
-    origins: int,
-    first_origin: dt.date,
-    decided_at: dt.datetime,
-    dagster_run_id: str,
+    decision: Decision, contest: Contest, *, decided_at: dt.datetime, dagster_run_id: str
 ) -> dict[str, str]:
     """The record left on the candidate version, readable in the MLflow UI."""
     tags = {
         DECISION_TAG: decision.label,
         REASON_TAG: decision.reason,
         "promotion.score": "backtest MAE (kamas), mean over origins and horizon days",
-        "promotion.backtest_origins": str(origins),
-        "promotion.backtest_first_origin": str(first_origin),
+        "promotion.backtest_origins": str(contest.origins),
+        "promotion.backtest_first_origin": str(contest.first_origin),
         "promotion.candidate_backtest_mae": f"{contest.candidate_mae:.4f}",
-        "promotion.naive_backtest_mae": f"{naive_mae:.4f}",
+        "promotion.naive_backtest_mae": f"{contest.naive_mae:.4f}",
         "promotion.previous_champion": contest.champion or "",
         "promotion.decided_at": decided_at.isoformat(timespec="seconds"),
         "promotion.dagster_run_id": dagster_run_id,

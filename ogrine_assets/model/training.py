@@ -58,10 +58,6 @@ class TrainedModel:
     intervals: IntervalRecord
     summary: BacktestSummary
 
-    @property
-    def first_origin(self) -> dt.date:
-        return self.series.start + dt.timedelta(days=int(self.backtest.origins[0]))
-
     def sample(self, rows: int = 5) -> pd.DataFrame:
         """Real feature rows: the model's signature and input example come from them."""
         return self.examples[list(self.features)].head(rows)
@@ -74,7 +70,7 @@ class TrainedModel:
             "horizon_days": HORIZON,
             "test_days": TEST_DAYS,
             "backtest_origins": len(self.backtest.origins),
-            "backtest_first_origin": str(self.first_origin),
+            "backtest_first_origin": str(self.backtest.first_origin),
             "data_first_date": str(self.series.start),
             "data_last_date": str(self.series.last_date),
             "test_first_date": str(self.test_start),

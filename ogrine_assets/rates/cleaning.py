@@ -2,9 +2,6 @@
 
 The policy (what is repaired, what is rejected and why) is written for operators in
 ``docs/data.md``; the rules themselves are :func:`_rejection_reason` and :func:`clean_rates`.
-When several rows fall on one UTC day, the latest observation wins: the upstream
-scrapes once a day and a second row is a re-scrape. ``rateTenth`` is the truth; ``rate`` is
-recomputed from it.
 
 Every input row ends up in exactly one place: kept, merged into a kept row of the same
 day, or rejected; :class:`CleaningResult` counts each.
@@ -115,7 +112,8 @@ def clean_rates(raw: pl.DataFrame, today: dt.date | None = None) -> CleaningResu
     in_order = kept if out_of_order == 0 else kept.sort("observed_at", "row")
     daily = (
         in_order.with_columns(date=pl.col("observed_at").dt.date())
-        # The last row of each day: the next row falls on another day (or there is none).
+        # The last row of each day wins (the upstream scrapes once a day; a second row is a
+        # re-scrape): the next row falls on another day, or there is none.
         .filter(pl.col("date") != pl.col("date").shift(-1, fill_value=dt.date.max))
         .select(
             pl.col("date"),

@@ -15,45 +15,17 @@ from sklearn.linear_model import LinearRegression
 from ogrine_assets.definitions import build_definitions
 from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.common.model_registry import ModelRegistry
-from ogrine_assets.defs.ingestion.sources import RatesSource, SyntheticRatesSource
+from ogrine_assets.defs.ingestion.sources import SyntheticRatesSource
 from ogrine_assets.model.features import daily_series, training_examples
 from ogrine_assets.names import CHAMPION_ALIAS, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
-from ogrine_assets.rates.upstream import Fetched
 from ogrine_assets.service.app import create_app
 from ogrine_assets.service.config import ServiceConfig
 from ogrine_assets.settings import Settings
-from ogrine_assets_tests.fake_upstream import envelope
-from ogrine_assets_tests.support import FIXED_NOW
+from ogrine_assets_tests.support import FIXED_NOW, series_source
 
 pytestmark = pytest.mark.integration
 
 TODAY = FIXED_NOW.date()
-
-
-class SeriesSource(RatesSource):
-    """Serves a given daily series (rates in tenths) up to yesterday, like the upstream."""
-
-    start: str
-    tenths: list[int]
-
-    def fetch(self, today: dt.date) -> Fetched:
-        first = dt.date.fromisoformat(self.start)
-        rows = [
-            {"id": i, "datetime": f"{first + dt.timedelta(days=i)}T00:00:00+00:00",
-             "rateTenth": tenth, "rate": tenth / 10}
-            for i, tenth in enumerate(self.tenths)
-            if first + dt.timedelta(days=i) < today
-        ]  # fmt: skip
-        body = json.dumps(envelope(rows)).encode()
-        return Fetched(url="test:series", body=body, content_type="application/json", attempts=1)
-
-    def describe(self) -> str:
-        return "a test series"
-
-
-def series_source(values: np.ndarray) -> SeriesSource:
-    start = TODAY - dt.timedelta(days=len(values))
-    return SeriesSource(start=start.isoformat(), tenths=[round(float(v) * 10) for v in values])
 
 
 def run(defs: dg.Definitions, instance: dg.DagsterInstance, job: str) -> dg.ExecuteInProcessResult:

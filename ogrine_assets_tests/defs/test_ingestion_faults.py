@@ -18,17 +18,14 @@ import mlflow
 import polars as pl
 import pytest
 from litestar.testing import TestClient
-from mlflow.tracking import MlflowClient
 
-from ogrine_assets.definitions import build_definitions
-from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.ingestion.sources import HttpRatesSource
 from ogrine_assets.names import CHAMPION_ALIAS, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
 from ogrine_assets.service.app import create_app
 from ogrine_assets.service.config import ServiceConfig
 from ogrine_assets.settings import Settings
 from ogrine_assets_tests.fake_upstream import FakeUpstream, good_rows
-from ogrine_assets_tests.support import FIXED_NOW, make_settings
+from ogrine_assets_tests.support import Deployment, deployment, series_source
 
 pytestmark = pytest.mark.integration
 
@@ -37,27 +34,29 @@ INGESTION = [dg.AssetKey("raw_rates"), dg.AssetKey("validated_rates")]
 
 @dataclass
 class World:
-    settings: Settings
-    defs: dg.Definitions
-    instance: dg.DagsterInstance
+    """A deployment fed by a fake upstream that each test can make misbehave."""
+
+    deployment: Deployment
     upstream: FakeUpstream
 
+    @property
+    def settings(self) -> Settings:
+        return self.deployment.settings
+
     def run(self, *, only_ingestion: bool = False) -> dg.ExecuteInProcessResult:
-        job = self.defs.resolve_job_def("training_job")
         selection = INGESTION if only_ingestion else None
-        return job.execute_in_process(
-            instance=self.instance, raise_on_error=False, asset_selection=selection
-        )
+        return self.deployment.run("training_job", asset_selection=selection)
+
+    def metadata(self, key: str) -> dict:
+        return self.deployment.metadata(key)
 
     def champion(self) -> str:
-        uri = self.settings.mlflow_tracking_uri
-        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        client = self.deployment.client()
         return str(client.get_model_version_by_alias(REGISTERED_MODEL_NAME, CHAMPION_ALIAS).version)
 
     def mlflow_statuses(self) -> list[str]:
         """Statuses of every MLflow run of the experiment, oldest first."""
-        uri = self.settings.mlflow_tracking_uri
-        client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+        client = self.deployment.client()
         experiment = client.get_experiment_by_name(EXPERIMENT_NAME)
         runs = client.search_runs(
             [experiment.experiment_id], order_by=["attributes.start_time ASC"]
@@ -68,26 +67,18 @@ class World:
         validated = (self.settings.storage_dir / "validated_rates.parquet").read_bytes()
         return validated, self.settings.forecast_path.read_bytes(), self.champion()
 
-    def metadata(self, key: str) -> dict:
-        event = self.instance.get_latest_materialization_event(dg.AssetKey(key))
-        return {k: v.value for k, v in event.asset_materialization.metadata.items()}
-
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     upstream = FakeUpstream().start()
-    settings = make_settings(tmp_path_factory.mktemp("faults") / "home")
     source = HttpRatesSource(
         api_url=upstream.url, read_timeout_seconds=0.5, max_attempts=3, backoff_base_seconds=0.0
     )
-    defs = build_definitions(
-        settings, clock=Clock(fixed_now=FIXED_NOW.isoformat()), rates_source=source
-    )
-    with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
-        world = World(settings, defs, instance, upstream)
+    home = tmp_path_factory.mktemp("faults") / "home"
+    with deployment(home, rates_source=source) as deployed:
+        world = World(deployed, upstream)
         assert world.run().success
-        promotion = defs.resolve_job_def("promotion_job").execute_in_process(instance=instance)
-        assert promotion.success
+        assert deployed.run("promotion_job").success
         yield world
     upstream.stop()
 
@@ -292,3 +283,23 @@ def test_bad_rows_are_rejected_counted_and_quarantined(world: World, good: None)
 def test_no_new_day_is_a_warning_not_a_failure(world: World, good: None) -> None:
     metadata = run_with(world, good_rows())
     assert metadata["new_days"] == 0
+
+
+def test_a_short_history_is_kept_but_trains_nothing(tmp_path: Path) -> None:
+    # Good data, just too little of it: stored (it is the truth), but the blocking check
+    # keeps the split and the training from running on it.
+    with deployment(tmp_path / "home", rates_source=series_source([700.0] * 60)) as short:
+        result = short.run("training_job")
+        assert not result.success
+        (evaluation,) = [
+            e
+            for e in result.get_asset_check_evaluations()
+            if e.check_name == "validated_rates_history_length"
+        ]
+        assert not evaluation.passed
+        assert short.metadata("validated_rates")["dagster/row_count"] == 60
+        materialized = {
+            e.asset_key.to_user_string() for e in result.get_asset_materialization_events()
+        }
+        assert materialized == {"raw_rates", "validated_rates"}
+        assert not short.settings.forecast_path.exists()

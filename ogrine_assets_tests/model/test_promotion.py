@@ -2,10 +2,15 @@
 
 import datetime as dt
 
+import numpy as np
+import pytest
+
+from ogrine_assets.model.features import MODEL_FEATURES, DailySeries
 from ogrine_assets.model.promotion import (
     DECISION_TAG,
     REASON_TAG,
     Contest,
+    compare,
     decide,
     decision_tags,
     veto_unusable,
@@ -20,9 +25,43 @@ def contest(**changes: object) -> Contest:
         "champion": "4",
         "candidate_mae": 10.0,
         "champion_mae": 12.0,
+        "naive_mae": 15.0,
         "window": WINDOW,
+        "origins": 182,
+        "first_origin": dt.date(2026, 5, 27),
     }
     return Contest(**{**fields, **changes})
+
+
+def rhythm(days: int = 300) -> DailySeries:
+    t = np.arange(days)
+    weekly = np.array([-6.0, -8, -4, 0, 4, 9, 5])[t % 7]
+    noise = np.random.default_rng(2).normal(0, 1, days)
+    return DailySeries(dt.date(2024, 1, 1), 600 + 0.2 * t + weekly + noise)
+
+
+def test_compare_backtests_both_procedures_on_the_same_origins() -> None:
+    series = rhythm()
+    made, backtest = compare(series, "2", MODEL_FEATURES, "1", ["mean_28"])
+    assert made.champion_mae is not None and made.candidate_mae < made.champion_mae
+    assert made.naive_mae == pytest.approx(backtest.overall("naive")["mae"])
+    assert made.origins == len(backtest.origins) and made.window == backtest.window()
+    assert made.first_origin == series.start + dt.timedelta(days=int(backtest.origins[0]))
+    assert not made.same_features
+    same, _ = compare(series, "2", MODEL_FEATURES, "1", MODEL_FEATURES)
+    assert same.same_features and same.candidate_mae == same.champion_mae
+
+
+def test_compare_without_a_comparable_champion() -> None:
+    series = rhythm()
+    first, backtest = compare(series, "1", MODEL_FEATURES)
+    assert first.champion is None and first.champion_mae is None
+    assert set(backtest.forecasts) == {"candidate", "naive", "seasonal_naive"}
+    itself, _ = compare(series, "3", MODEL_FEATURES, "3", MODEL_FEATURES)
+    assert itself.champion_mae is None
+    old, _ = compare(series, "4", MODEL_FEATURES, "3", ["lag_1", "year"])
+    assert old.champion_mae is None and old.champion_missing_features == ["year"]
+    assert decide(old).reason == "champion v3 needs features ['year'] no longer computed"
 
 
 def test_no_champion_promotes() -> None:
@@ -71,9 +110,6 @@ def record(made: Contest) -> dict[str, str]:
     return decision_tags(
         decide(made),
         made,
-        naive_mae=15.0,
-        origins=182,
-        first_origin=dt.date(2026, 5, 27),
         decided_at=dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC),
         dagster_run_id="run",
     )

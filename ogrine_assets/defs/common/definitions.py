@@ -6,7 +6,7 @@ from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.common.io_managers import PolarsParquetIOManager
 from ogrine_assets.defs.common.mlflow_tracking import mlflow_tracking_run
 from ogrine_assets.defs.common.model_registry import ModelRegistry
-from ogrine_assets.names import CHAMPION_ALIAS, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
+from ogrine_assets.names import EXPERIMENT_NAME, REGISTERED_MODEL_NAME
 from ogrine_assets.settings import Settings
 
 
@@ -19,12 +19,9 @@ def definitions(settings: Settings, clock: Clock) -> dg.Definitions:
                 artifact_root=settings.mlflow_artifact_root,
                 model_name=REGISTERED_MODEL_NAME,
                 experiment_name=EXPERIMENT_NAME,
-                champion_alias=CHAMPION_ALIAS,
                 ui_url=settings.mlflow_ui_url,
             ),
-            "mlflow_tracking": mlflow_tracking_run(
-                experiment_name=EXPERIMENT_NAME, tracking_uri=settings.mlflow_tracking_uri
-            ),
+            "mlflow_tracking": mlflow_tracking_run,
             # Every frame the graph stores is a polars DataFrame, kept as Parquet.
             "io_manager": PolarsParquetIOManager(base_dir=str(settings.storage_dir)),
         },

@@ -39,29 +39,26 @@ with integration_warnings_silenced():
     from dagster_mlflow import mlflow_tracking
 
 
-def mlflow_tracking_run(*, experiment_name: str, tracking_uri: str) -> dg.ResourceDefinition:
-    """dagster-mlflow's resource for one experiment in one store, ready to bind."""
-
-    @dg.resource(
-        required_resource_keys={"model_registry"},
-        description="dagster-mlflow's mlflow_tracking: one MLflow run per Dagster run, in the "
-        "experiment the model registry created under OGRINE_HOME; closed as FAILED if left open.",
-    )
-    def tracking_run(context: dg.InitResourceContext) -> Iterator[Any]:
-        context.resources.model_registry.experiment_id()
-        config = {"experiment_name": experiment_name, "mlflow_tracking_uri": tracking_uri}
+@dg.resource(
+    required_resource_keys={"model_registry"},
+    description="dagster-mlflow's mlflow_tracking: one MLflow run per Dagster run, in the "
+    "model registry's experiment and store; closed as FAILED if left open.",
+)
+def mlflow_tracking_run(context: dg.InitResourceContext) -> Iterator[Any]:
+    registry = context.resources.model_registry
+    registry.experiment_id()  # created with its artifacts where the registry says
+    config = {
+        "experiment_name": registry.experiment_name,
+        "mlflow_tracking_uri": registry.tracking_uri,
+    }
+    with integration_warnings_silenced():
+        start = cast(Callable[[dg.InitResourceContext], Iterator[Any]], mlflow_tracking.resource_fn)
+        lifecycle = start(context.replace_config(config))
+        tracking = next(lifecycle)
+    try:
+        yield tracking
+    finally:
         with integration_warnings_silenced():
-            start = cast(
-                Callable[[dg.InitResourceContext], Iterator[Any]], mlflow_tracking.resource_fn
-            )
-            lifecycle = start(context.replace_config(config))
-            tracking = next(lifecycle)
-        try:
-            yield tracking
-        finally:
-            with integration_warnings_silenced():
-                next(lifecycle, None)  # dagster-mlflow's own cleanup (FAILED on an error)
-            if mlflow.active_run() is not None:
-                mlflow.end_run(status="FAILED")
-
-    return tracking_run
+            next(lifecycle, None)  # dagster-mlflow's own cleanup (FAILED on an error)
+        if mlflow.active_run() is not None:
+            mlflow.end_run(status="FAILED")

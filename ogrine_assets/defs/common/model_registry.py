@@ -16,6 +16,7 @@ from pathlib import Path
 
 import dagster as dg
 import mlflow
+import msgspec
 import numpy as np
 import pandas as pd
 from mlflow.entities.model_registry import ModelVersion
@@ -90,8 +91,9 @@ class ModelRegistry(dg.ConfigurableResource):
         return self._client or self._connect()
 
     def _fluent(self) -> None:
-        """Make sure MLflow's fluent API (log_model, load_model) points at this store."""
-        if self._client is None:
+        """Make sure MLflow's fluent API (log_model, load_model) points at this store; only
+        another store used in the same process (tests) can have moved it since setup."""
+        if self._client is None or mlflow.get_tracking_uri() != self.tracking_uri:
             self._connect()
 
     def experiment_id(self) -> str:
@@ -153,12 +155,20 @@ class ModelRegistry(dg.ConfigurableResource):
         return predict
 
     def interval_record(self, run_id: str) -> IntervalRecord | None:
-        """The bands a training run stored; None for runs trained before they existed."""
-        try:
-            path = self.client.download_artifacts(run_id, INTERVALS_ARTIFACT)
-        except (MlflowException, OSError):
-            return None
-        return IntervalRecord.from_json(Path(path).read_bytes())
+        """The bands a training run stored; None for runs trained before they existed, or
+        whose record cannot be read (said in the log): a forecast without bands is better
+        than none."""
+        with tempfile.TemporaryDirectory() as folder:
+            try:
+                path = self.client.download_artifacts(run_id, INTERVALS_ARTIFACT, folder)
+                return IntervalRecord.from_json(Path(path).read_bytes())
+            except (MlflowException, OSError):
+                return None
+            except msgspec.DecodeError as exc:
+                dg.get_dagster_logger().warning(
+                    f"The interval record of run {run_id} is unreadable ({exc}); no bands."
+                )
+                return None
 
     # Training runs.
 

@@ -1,9 +1,9 @@
 """validated_rates and its checks: the data every model may trust.
 
-The asset validates once and reports what it found as its own blocking checks (schema,
-history length), so nothing loads the frame again to re-check it. The freshness check is
-separate on purpose: it compares the stored data with *now*, so it stays meaningful when
-run again later without a new fetch.
+The asset validates once and reports the result as its own blocking schema check, so
+nothing loads the frame again to validate it twice. Two checks stay separate on purpose:
+history length stores a short history (it is good data) and only stops training, and
+freshness compares the stored data with *now*, so it means something when run again later.
 """
 
 import datetime as dt
@@ -35,7 +35,6 @@ MAX_HISTORY_SHRINK = 0.05  # losing more than this share of the last good days f
 MIN_HISTORY_DAYS = max(TEST_DAYS + 2 * WINDOW, WINDOW + MIN_TRAINING_DAYS + HORIZON + 1)
 
 SCHEMA_CHECK = "validated_rates_schema"
-HISTORY_CHECK = "validated_rates_history_length"
 
 
 def _last_good(context: dg.AssetExecutionContext) -> tuple[dt.date | None, int | None]:
@@ -74,13 +73,6 @@ def _refuse(message: str, metadata: dict[str, Any]) -> dg.Failure:
             asset="validated_rates",
             blocking=True,
             description="The frame satisfies the ValidatedRates schema (types, ranges, order).",
-        ),
-        dg.AssetCheckSpec(
-            HISTORY_CHECK,
-            asset="validated_rates",
-            blocking=True,
-            description=f"At least {MIN_HISTORY_DAYS} days of rates: a {TEST_DAYS}-day test "
-            "window and enough history before it to learn from.",
         ),
     ],
 )
@@ -158,10 +150,18 @@ def validated_rates(
     yield dg.AssetCheckResult(
         check_name=SCHEMA_CHECK, passed=True, metadata={"dagster/row_count": validated.height}
     )
-    yield dg.AssetCheckResult(
-        check_name=HISTORY_CHECK,
-        passed=validated.height >= MIN_HISTORY_DAYS,
-        metadata={"days": validated.height, "required_days": MIN_HISTORY_DAYS},
+
+
+@dg.asset_check(
+    asset=validated_rates,
+    blocking=True,
+    description=f"At least {MIN_HISTORY_DAYS} days of rates: a {TEST_DAYS}-day test window "
+    "and enough history before it to learn from.",
+)
+def validated_rates_history_length(validated_rates: pl.DataFrame) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=validated_rates.height >= MIN_HISTORY_DAYS,
+        metadata={"days": validated_rates.height, "required_days": MIN_HISTORY_DAYS},
     )
 
 

@@ -72,7 +72,8 @@ def forecast(
     unusable = unusable_rates(predictions)
     if unusable:
         raise dg.Failure(
-            f"Champion v{champion.version} predicted unusable rates {unusable}; forecast kept."
+            f"Champion v{champion.version} predicted unusable rates {unusable}; "
+            "the published forecast is kept."
         )
     quality, bands = _quality(model_registry, champion)
     if quality and not quality.beats_naive:
@@ -101,7 +102,8 @@ def forecast(
     )
     path = forecast_store.publish(document, context.run.run_id)
     context.log.info(f"Forecast by model v{champion.version} published to {path}")
-    points = pl.DataFrame(msgspec.to_builtins(document.forecast)).drop("datetime")
+    shown = ["date", "prediction_rate", *(f"interval_{level}" for level in bands)]
+    points = pl.DataFrame(msgspec.to_builtins(document.forecast)).select(shown)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(path)),

@@ -1,27 +1,22 @@
 """champion_model: judge the newest model version, and move the ``champion`` alias if it earns it.
 
-The rule is ``model/promotion.py``; this asset gathers its inputs (the versions' feature
-sets, one backtest of both on the same origins), carries the decision out and records it.
+The comparison and the rule are ``model/promotion.py``; this asset gathers their inputs
+from the registry, carries the decision out and records it on the version.
 """
-
-import datetime as dt
-from typing import Any
 
 import dagster as dg
 import polars as pl
 
 from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.common.model_registry import ModelRegistry
-from ogrine_assets.model.backtest import NAIVE, SEASONAL_NAIVE, run_backtest
-from ogrine_assets.model.features import series_from_frame, unknown_features
+from ogrine_assets.model.backtest import SEASONAL_NAIVE
+from ogrine_assets.model.features import series_from_frame
 from ogrine_assets.model.forecasting import next_days, unusable_rates
 from ogrine_assets.model.plots import horizon_table_markdown
 from ogrine_assets.model.promotion import (
-    CANDIDATE,
-    CHAMPION,
     DECISION_TAG,
     REASON_TAG,
-    Contest,
+    compare,
     decide,
     decision_tags,
     veto_unusable,
@@ -60,6 +55,7 @@ def champion_model(
     candidate = candidate_version(context)
     recorded = model_registry.version(candidate).tags
     incumbent = model_registry.champion()
+    champion = incumbent.version if incumbent else None
     if DECISION_TAG in recorded:
         # Idempotent: a version is judged once; a re-run reports the recorded decision.
         context.log.info(f"Version {candidate} was already judged: {recorded[DECISION_TAG]}.")
@@ -68,29 +64,19 @@ def champion_model(
                 "candidate_version": candidate,
                 "decision": recorded[DECISION_TAG],
                 "reason": recorded.get(REASON_TAG, ""),
-                "champion_version": incumbent.version if incumbent else "",
+                "champion_version": champion or "",
                 "already_decided": True,
             }
         )
 
     series = series_from_frame(pl.concat([train_set, test_set]))
-    specs = {CANDIDATE: model_registry.feature_names(candidate)}
-    rival = incumbent.version if incumbent and incumbent.version != candidate else None
-    rival_features = model_registry.feature_names(rival) if rival else []
-    missing = unknown_features(rival_features)
-    if rival and not missing:  # a champion needing features no longer computed cannot refit
-        specs[CHAMPION] = rival_features
-    backtest = run_backtest(series, specs)
-    scores = {method: backtest.overall(method)["mae"] for method in backtest.forecasts}
-    first_origin = series.start + dt.timedelta(days=int(backtest.origins[0]))
-    contest = Contest(
-        candidate=candidate,
-        champion=incumbent.version if incumbent else None,
-        candidate_mae=scores[CANDIDATE],
-        champion_mae=scores.get(CHAMPION),
-        window=f"{len(backtest.origins)} origins x {backtest.horizon} days from {first_origin}",
-        champion_missing_features=missing,
-        same_features=specs[CANDIDATE] == specs.get(CHAMPION),
+    rival = champion if champion != candidate else None
+    contest, backtest = compare(
+        series,
+        candidate,
+        model_registry.feature_names(candidate),
+        champion,
+        model_registry.feature_names(rival) if rival else (),
     )
     decision = decide(contest)
     if decision.moves_alias:
@@ -101,36 +87,30 @@ def champion_model(
         model_registry.set_champion(candidate)
     model_registry.tag_version(
         candidate,
-        decision_tags(
-            decision,
-            contest,
-            naive_mae=scores[NAIVE],
-            origins=len(backtest.origins),
-            first_origin=first_origin,
-            decided_at=clock.now(),
-            dagster_run_id=context.run.run_id,
-        ),
+        decision_tags(decision, contest, decided_at=clock.now(), dagster_run_id=context.run.run_id),
     )
     context.log.info(f"Version {candidate} {decision.label}: {decision.reason}")
-
-    champion_now = candidate if decision.promote else contest.champion
-    metadata: dict[str, Any] = {
-        "candidate_version": candidate,
-        "decision": decision.label,
-        "reason": decision.reason,
-        "champion_version": champion_now or "",
-        "previous_champion_version": contest.champion or "",
-        "backtest_origins": len(backtest.origins),
-        "candidate_backtest_mae": scores[CANDIDATE],
-        "naive_backtest_mae": scores[NAIVE],
-        "seasonal_naive_backtest_mae": scores[SEASONAL_NAIVE],
-        "backtest_mae_by_horizon": dg.MetadataValue.md(horizon_table_markdown(backtest)),
-        "candidate_model_version": dg.MetadataValue.url(model_registry.version_url(candidate)),
-        "already_decided": False,
-    }
-    if CHAMPION in scores:
-        metadata["champion_backtest_mae"] = scores[CHAMPION]
-    return dg.MaterializeResult(metadata=metadata)
+    return dg.MaterializeResult(
+        metadata={
+            "candidate_version": candidate,
+            "decision": decision.label,
+            "reason": decision.reason,
+            "champion_version": (candidate if decision.promote else champion) or "",
+            "previous_champion_version": champion or "",
+            "backtest_origins": contest.origins,
+            "candidate_backtest_mae": contest.candidate_mae,
+            **(
+                {"champion_backtest_mae": contest.champion_mae}
+                if contest.champion_mae is not None
+                else {}
+            ),
+            "naive_backtest_mae": contest.naive_mae,
+            "seasonal_naive_backtest_mae": backtest.overall(SEASONAL_NAIVE)["mae"],
+            "backtest_mae_by_horizon": dg.MetadataValue.md(horizon_table_markdown(backtest)),
+            "candidate_model_version": dg.MetadataValue.url(model_registry.version_url(candidate)),
+            "already_decided": False,
+        }
+    )
 
 
 @dg.asset_check(

@@ -53,8 +53,7 @@ def ogrine_model(
             f"The model does not beat the naive forecast: backtest MAE {summary.model_mae:.2f} "
             f">= {summary.naive_mae:.2f}."
         )
-    coverage = trained.intervals.held_out_coverage
-    summary_scores = trained.backtest.overall(MODEL_METHOD)
+    scores = trained.backtest.overall(MODEL_METHOD)
     return dg.MaterializeResult(
         metadata={
             MODEL_VERSION_METADATA: logged.version,
@@ -66,16 +65,19 @@ def ogrine_model(
                 model_registry.version_url(logged.version)
             ),
             **trained.holdout.as_metrics(),
-            **{f"backtest_{name}": value for name, value in summary_scores.items()},
+            **{f"backtest_{name}": value for name, value in scores.items()},
             "backtest_naive_mae": summary.naive_mae,
             "backtest_seasonal_naive_mae": summary.seasonal_naive_mae,
-            "backtest_origins": len(trained.backtest.origins),
+            "backtest_origins": summary.origins,
             "test_window_origins": trained.holdout.origins,
             "beats_naive": summary.beats_naive,
             "backtest_mae_by_horizon": dg.MetadataValue.md(
                 horizon_table_markdown(trained.backtest)
             ),
-            **{f"interval_coverage_{level}": value for level, value in coverage.items()},
+            **{
+                f"interval_coverage_{level}": value
+                for level, value in trained.intervals.held_out_coverage.items()
+            },
             "coefficients": key_value_table(trained.coefficients(), ("feature", "weight")),
         },
     )
