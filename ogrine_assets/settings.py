@@ -1,8 +1,8 @@
 """Where everything lives, resolved once from the environment.
 
 One variable, ``OGRINE_HOME``, roots all local state so that a laptop needs no server;
-each part can be pointed elsewhere on its own. Nothing here touches the disk: callers
-that need the folders call :func:`ensure_local_state`.
+each part can be pointed elsewhere on its own. Nothing here touches the disk: ``home.py``
+makes what a run needs.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class Settings:
     archive_dir: Path
     freshness_max_age_days: int
     fixed_now: str | None = None
+    lock_wait_seconds: float = 1800.0
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -55,31 +56,14 @@ class Settings:
             archive_dir=Path(env.get("OGRINE_ARCHIVE_DIR") or home / "archive").expanduser(),
             freshness_max_age_days=int(env.get("OGRINE_FRESHNESS_MAX_AGE_DAYS") or 3),
             fixed_now=env.get("OGRINE_NOW") or None,
+            lock_wait_seconds=float(env.get("OGRINE_LOCK_WAIT_SECONDS") or 1800),
         )
 
     @property
     def uses_local_mlflow_store(self) -> bool:
         return self.mlflow_tracking_uri.startswith("sqlite:")
 
-
-DAGSTER_YAML = """\
-# Written by ogrine_assets on first use; edit freely, it is not overwritten.
-# Local instance: SQLite storage in this folder. See docker/dagster.yaml for Postgres.
-telemetry:
-  enabled: false
-"""
-
-
-def ensure_local_state(settings: Settings) -> None:
-    """Create the folders of the embedded default and a minimal dagster.yaml."""
-    settings.home.mkdir(parents=True, exist_ok=True)
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    settings.storage_dir.mkdir(parents=True, exist_ok=True)
-    settings.forecast_path.parent.mkdir(parents=True, exist_ok=True)
-    if settings.uses_local_mlflow_store:
-        Path(settings.mlflow_tracking_uri.removeprefix("sqlite:///")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
-    dagster_yaml = settings.dagster_home / "dagster.yaml"
-    if not dagster_yaml.exists():
-        dagster_yaml.write_text(DAGSTER_YAML)
+    @property
+    def local_mlflow_db(self) -> Path:
+        """The SQLite file of a local MLflow store (``uses_local_mlflow_store``)."""
+        return Path(self.mlflow_tracking_uri.removeprefix("sqlite:///"))

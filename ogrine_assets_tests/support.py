@@ -25,8 +25,9 @@ from ogrine_assets.forecast_document import (
     build_forecast_document,
     encode,
 )
+from ogrine_assets.home import prepare
 from ogrine_assets.rates.upstream import Fetched
-from ogrine_assets.settings import Settings, ensure_local_state
+from ogrine_assets.settings import Settings
 from ogrine_assets_tests.fake_upstream import envelope
 
 # Every test sees the same "now": nothing depends on the day the suite runs.
@@ -35,7 +36,7 @@ FIXED_NOW = dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)
 
 def make_settings(home: Path) -> Settings:
     settings = Settings.from_env({"OGRINE_HOME": str(home)})
-    ensure_local_state(settings)
+    prepare(settings)
     return settings
 
 

@@ -84,8 +84,11 @@ def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -
     port = free_port()  # nothing listens there
     failed = ogrine(home, "materialize", OGRINE_API_URL=f"http://127.0.0.1:{port}/ogrineRates")
     assert failed.returncode == 1
-    assert "training_job FAILED" in failed.stderr
-    assert "could not reach" in failed.stderr
+    # One line, the last, names the step and the cause; no traceback reaches the terminal.
+    last = failed.stderr.strip().splitlines()[-1]
+    assert last.startswith("ogrine materialize FAILED at raw_rates: ")
+    assert "could not reach it" in last and "last good data kept" in last
+    assert "Traceback" not in failed.stderr + failed.stdout
     assert forecast_path.read_bytes() == published
 
 

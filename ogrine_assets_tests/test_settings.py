@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from ogrine_assets.settings import Settings, ensure_local_state
+from ogrine_assets.settings import Settings
 
 
 def test_ogrine_home_roots_everything(tmp_path: Path) -> None:
@@ -29,14 +29,3 @@ def test_each_part_can_be_pointed_elsewhere(tmp_path: Path) -> None:
     assert not settings.uses_local_mlflow_store
     assert settings.api_url == "http://127.0.0.1:9/ogrineRates"
     assert settings.forecast_path == Path("/srv/forecast.json")
-
-
-def test_local_state_is_created_once(tmp_path: Path) -> None:
-    settings = Settings.from_env({"OGRINE_HOME": str(tmp_path / "home")})
-    ensure_local_state(settings)
-    dagster_yaml = settings.dagster_home / "dagster.yaml"
-    assert "telemetry" in dagster_yaml.read_text()
-    dagster_yaml.write_text("# mine\n")
-    ensure_local_state(settings)
-    assert dagster_yaml.read_text() == "# mine\n"
-    assert (tmp_path / "home" / "mlflow").is_dir()

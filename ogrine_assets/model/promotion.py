@@ -1,16 +1,21 @@
-"""The promotion rule: when a new model version may take the ``champion`` alias.
+"""The promotion rule: when a new model version may replace the champion, and which is it.
 
 Both versions' *procedures* (their feature sets, refitted at every origin) are backtested
 on the same origins of the newest data (``backtest.py`` says why procedures, not frozen
 artifacts, are what can be compared honestly). The rule and the record it leaves on the
 version live here, pure, so they are tested on their own; the ``champion_model`` asset only
 gathers the inputs and carries the decision out.
+
+The record on the versions is the truth: every version gets one decision, and the champion
+is the newest version promoted and not found broken (:func:`standing_champion`). The
+``champion`` alias follows the published forecast: it is moved to that version once the
+forecast made by it is in place, so the two never name different versions.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -23,6 +28,29 @@ CANDIDATE, CHAMPION = "candidate", "champion"  # their rows in the promotion bac
 # The version tags that record a decision; a version that carries DECISION_TAG is judged.
 DECISION_TAG = "promotion.decision"
 REASON_TAG = "promotion.reason"
+PROMOTED, REJECTED = "promoted", "rejected"
+# Set on a promoted version found unloadable (its files gone): why. It is champion no more.
+BROKEN_TAG = "promotion.broken"
+
+Decisions = Mapping[str, Mapping[str, str]]  # version -> its tags
+
+
+def _newest_first(decisions: Decisions) -> list[str]:
+    return sorted(decisions, key=int, reverse=True)
+
+
+def standing_champion(decisions: Decisions) -> str | None:
+    """The newest version promoted and not found broken: what the forecast is made with."""
+    for version in _newest_first(decisions):
+        tags = decisions[version]
+        if tags.get(DECISION_TAG) == PROMOTED and BROKEN_TAG not in tags:
+            return version
+    return None
+
+
+def pending(decisions: Decisions) -> list[str]:
+    """The versions still waiting for a decision, oldest first: each gets exactly one."""
+    return [v for v in reversed(_newest_first(decisions)) if DECISION_TAG not in decisions[v]]
 
 
 def at_least_as_good(candidate_error: float, champion_error: float) -> bool:
@@ -36,7 +64,7 @@ class Contest:
     """What the rule weighs: the versions, and their backtest MAE on the same origins."""
 
     candidate: str
-    champion: str | None  # the version the alias points at, if any
+    champion: str | None  # the standing champion, if any
     candidate_mae: float
     champion_mae: float | None  # None: no champion, or its procedure could not be refitted
     naive_mae: float
@@ -44,6 +72,7 @@ class Contest:
     origins: int
     first_origin: dt.date
     champion_missing_features: Sequence[str] = ()
+    champion_broken: str = ""  # why the champion cannot be loaded, when it cannot
     same_features: bool = False
 
 
@@ -53,14 +82,16 @@ def compare(
     candidate_features: Sequence[str],
     champion: str | None = None,
     champion_features: Sequence[str] = (),
+    champion_broken: str = "",
 ) -> tuple[Contest, Backtest]:
     """Backtest the candidate's procedure and the champion's on the same origins of ``series``.
 
-    A champion that needs features this code no longer computes cannot be refitted: the
-    contest then records which, and the rule lets it give way.
+    A champion that needs features this code no longer computes, or that cannot be loaded
+    at all (``champion_broken`` says why), cannot be refitted: the contest records why, and
+    the rule lets it give way.
     """
     specs = {CANDIDATE: list(candidate_features)}
-    rival = champion is not None and champion != candidate
+    rival = champion is not None and champion != candidate and not champion_broken
     missing = unknown_features(champion_features) if rival else []
     if rival and not missing:
         specs[CHAMPION] = list(champion_features)
@@ -76,6 +107,7 @@ def compare(
         origins=len(backtest.origins),
         first_origin=backtest.first_origin,
         champion_missing_features=missing,
+        champion_broken=champion_broken,
         same_features=specs[CANDIDATE] == specs.get(CHAMPION),
     )
     return contest, backtest
@@ -85,25 +117,34 @@ def compare(
 class Decision:
     promote: bool
     reason: str
-    moves_alias: bool  # False when the candidate already is the champion
 
     @property
     def label(self) -> str:
-        return "promoted" if self.promote else "rejected"
+        return PROMOTED if self.promote else REJECTED
 
 
 def decide(contest: Contest) -> Decision:
-    """Promote when there is no comparable champion, or when the candidate is at least as good."""
+    """Promote when there is no working champion to compare with, or when the candidate is at
+    least as good as it.
+
+    A champion that cannot be loaded gives way like no champion at all: a working model
+    beats none. The candidate's score against the naive forecast is recorded instead.
+    """
     if contest.champion is None:
-        return Decision(True, "no champion yet", moves_alias=True)
-    if contest.champion == contest.candidate:
-        return Decision(True, "already the champion", moves_alias=False)
+        return Decision(True, "no champion yet")
+    if contest.champion_broken:
+        versus_naive = at_least_as_good(contest.candidate_mae, contest.naive_mae)
+        return Decision(
+            True,
+            f"champion v{contest.champion} cannot be loaded ({contest.champion_broken}); "
+            f"judged against the naive forecast instead: {contest.candidate_mae:.3f} "
+            f"{'<=' if versus_naive else '>'} {contest.naive_mae:.3f}",
+        )
     if contest.champion_mae is None:
         return Decision(
             True,
             f"champion v{contest.champion} needs features "
             f"{list(contest.champion_missing_features)} no longer computed",
-            moves_alias=True,
         )
     promote = at_least_as_good(contest.candidate_mae, contest.champion_mae)
     reason = (
@@ -111,39 +152,62 @@ def decide(contest: Contest) -> Decision:
         f"{'<=' if promote else '>'} champion v{contest.champion}'s {contest.champion_mae:.3f}"
         + (" (same features: the same procedure on fresher data)" if contest.same_features else "")
     )
-    return Decision(promote, reason, moves_alias=promote)
+    return Decision(promote, reason)
 
 
 def veto_unusable(decision: Decision, unusable: Sequence[float]) -> Decision:
-    """Reject a promotion whose candidate artifact forecasts ``unusable`` rates: the alias
-    must never point at a model that cannot forecast."""
-    if not (decision.promote and decision.moves_alias and unusable):
+    """Reject a promotion whose candidate artifact forecasts ``unusable`` rates: the champion
+    must never be a model that cannot forecast."""
+    if not (decision.promote and unusable):
         return decision
     return replace(
         decision,
         promote=False,
-        moves_alias=False,
         reason=f"its own forecast is unusable {[round(rate, 1) for rate in unusable]}, "
         f"although {decision.reason}",
     )
 
 
+def unloadable(why: str) -> Decision:
+    """The decision for a candidate whose own model cannot be loaded."""
+    return Decision(False, f"it cannot be used: {why}")
+
+
+def unfinished(version: str, status: str) -> Decision:
+    """The decision for a version whose training run never finished (its process died after
+    registering it): it was never fully recorded, so it cannot be trusted."""
+    return Decision(False, f"its training run ended {status}: v{version} was never fully recorded")
+
+
 def decision_tags(
-    decision: Decision, contest: Contest, *, decided_at: dt.datetime, dagster_run_id: str
+    decision: Decision,
+    contest: Contest | None,
+    *,
+    decided_at: dt.datetime,
+    dagster_run_id: str,
 ) -> dict[str, str]:
-    """The record left on the candidate version, readable in the MLflow UI."""
+    """The record left on the candidate version, readable in the MLflow UI (``contest`` is
+    None when the version could not be compared at all).
+
+    The decision tag comes last: tags are written one by one, and a version counts as
+    decided only once its whole record is there, so a process stopped half-way leaves it
+    pending, to be judged again.
+    """
     tags = {
-        DECISION_TAG: decision.label,
         REASON_TAG: decision.reason,
+        "promotion.decided_at": decided_at.isoformat(timespec="seconds"),
+        "promotion.dagster_run_id": dagster_run_id,
+    }
+    if contest is None:
+        return tags | {DECISION_TAG: decision.label}
+    tags |= {
         "promotion.score": "backtest MAE (kamas), mean over origins and horizon days",
         "promotion.backtest_origins": str(contest.origins),
         "promotion.backtest_first_origin": str(contest.first_origin),
         "promotion.candidate_backtest_mae": f"{contest.candidate_mae:.4f}",
         "promotion.naive_backtest_mae": f"{contest.naive_mae:.4f}",
         "promotion.previous_champion": contest.champion or "",
-        "promotion.decided_at": decided_at.isoformat(timespec="seconds"),
-        "promotion.dagster_run_id": dagster_run_id,
     }
     if contest.champion_mae is not None:
         tags["promotion.champion_backtest_mae"] = f"{contest.champion_mae:.4f}"
-    return tags
+    return tags | {DECISION_TAG: decision.label}

@@ -1,7 +1,9 @@
 """Promotion both ways, on crafted models registered in a real MLflow store."""
 
 import datetime as dt
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import dagster as dg
 import mlflow
@@ -14,7 +16,7 @@ from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.common.model_registry import ModelRegistry
 from ogrine_assets.defs.serving.promotion import champion_model
 from ogrine_assets.model.features import MODEL_FEATURES, daily_series, training_examples
-from ogrine_assets.model.promotion import DECISION_TAG
+from ogrine_assets.model.promotion import BROKEN_TAG, DECISION_TAG, standing_champion
 from ogrine_assets.model.splitting import split_by_time
 from ogrine_assets.names import MODEL_VERSION_METADATA, MODEL_VERSION_TAG
 from ogrine_assets.settings import Settings
@@ -89,11 +91,17 @@ def promote(
     return {key: value.value for key, value in event.metadata.items()}
 
 
+def standing(registry: ModelRegistry) -> str | None:
+    return standing_champion(registry.decisions())
+
+
 def test_first_version_becomes_champion(registry: ModelRegistry, rates: pl.DataFrame) -> None:
     version = register(registry, rates, MODEL_FEATURES)
     outcome = promote(registry, rates, version)
     assert outcome["decision"] == "promoted" and outcome["reason"] == "no champion yet"
-    assert registry.champion().version == version
+    assert standing(registry) == version == outcome["champion_version"]
+    # The alias follows publication: only the forecast moves it, once its document is out.
+    assert registry.champion() is None
 
 
 def test_worse_model_is_rejected_and_better_one_promoted(
@@ -107,7 +115,7 @@ def test_worse_model_is_rejected_and_better_one_promoted(
     assert outcome["decision"] == "rejected"
     assert outcome["candidate_backtest_mae"] > outcome["champion_backtest_mae"]
     assert outcome["backtest_origins"] == 200 - 7 - 83  # every day from the first trainable one
-    assert registry.champion().version == good
+    assert standing(registry) == good
     tags = registry.version(worse).tags
     assert tags["promotion.decision"] == "rejected"
     assert tags["promotion.previous_champion"] == good
@@ -118,12 +126,13 @@ def test_worse_model_is_rejected_and_better_one_promoted(
     )
 
     # A worse champion gives way to a better candidate.
-    registry.set_champion(worse)
+    registry.tag_version(worse, {DECISION_TAG: "promoted"})  # as if it had been promoted
+    assert standing(registry) == worse
     better = register(registry, rates, MODEL_FEATURES)
     outcome = promote(registry, rates, better)
     assert outcome["decision"] == "promoted"
     assert outcome["candidate_backtest_mae"] < outcome["champion_backtest_mae"]
-    assert registry.champion().version == better
+    assert standing(registry) == better
 
 
 def test_a_version_is_judged_once(registry: ModelRegistry, rates: pl.DataFrame) -> None:
@@ -131,11 +140,11 @@ def test_a_version_is_judged_once(registry: ModelRegistry, rates: pl.DataFrame) 
     promote(registry, rates, good)
     worse = register(registry, rates, WEAK_FEATURES)
     first = promote(registry, rates, worse)
-    registry.set_champion(worse)  # someone moves the alias by hand
-    second = promote(registry, rates, worse)
+    decided_at = registry.version(worse).tags["promotion.decided_at"]
+    second = promote(registry, rates, worse, tags={MODEL_VERSION_TAG: worse})
     assert first["already_decided"] is False and second["already_decided"] is True
-    assert second["decision"] == "rejected"
-    assert registry.champion().version == worse  # the re-run changed nothing
+    assert second["decision"] == "rejected" and second["candidate_version"] == worse
+    assert registry.version(worse).tags["promotion.decided_at"] == decided_at
 
 
 def test_a_model_whose_forecast_is_unusable_never_becomes_champion(
@@ -147,15 +156,53 @@ def test_a_model_whose_forecast_is_unusable_never_becomes_champion(
     broken = register(registry, rates, MODEL_FEATURES, shift=-1e6)
     outcome = promote(registry, rates, broken)
     assert outcome["decision"] == "rejected" and "unusable" in outcome["reason"]
-    assert registry.champion().version == good
+    assert standing(registry) == good
 
 
-def test_the_sensor_named_version_is_the_one_judged(
+def test_every_waiting_version_gets_one_decision_oldest_first(
     registry: ModelRegistry, rates: pl.DataFrame
 ) -> None:
     first = register(registry, rates, MODEL_FEATURES)
     newest = register(registry, rates, WEAK_FEATURES)
-    # The run asks about `first` while storage already holds `newest`.
+    # The sensor's run names `first`; `newest` was registered since: both are judged, once.
     outcome = promote(registry, rates, newest, tags={MODEL_VERSION_TAG: first})
-    assert outcome["candidate_version"] == first
-    assert DECISION_TAG not in registry.version(newest).tags
+    assert outcome["candidate_version"] == first and outcome["decision"] == "promoted"
+    assert registry.version(newest).tags[DECISION_TAG] == "rejected"
+    assert f"champion v{first}'s" in registry.version(newest).tags["promotion.reason"]
+    again = promote(registry, rates, newest, tags={MODEL_VERSION_TAG: newest})
+    assert again["already_decided"] is True and again["decision"] == "rejected"
+
+
+def test_a_version_whose_training_never_finished_is_rejected(
+    registry: ModelRegistry, rates: pl.DataFrame
+) -> None:
+    version = register(registry, rates, MODEL_FEATURES)
+    registry.close_run(registry.version(version).run_id, "KILLED")  # its process was killed
+    outcome = promote(registry, rates, version)
+    assert outcome["decision"] == "rejected"
+    assert (
+        outcome["reason"] == f"its training run ended KILLED: v{version} was never fully recorded"
+    )
+    assert standing(registry) is None
+
+
+def test_a_champion_whose_files_are_gone_is_recorded_broken_and_gives_way(
+    registry: ModelRegistry, rates: pl.DataFrame
+) -> None:
+    champion = register(registry, rates, MODEL_FEATURES)
+    promote(registry, rates, champion)
+    shutil.rmtree(model_folder(registry, champion))
+    candidate = register(registry, rates, WEAK_FEATURES)  # worse, but it can be loaded
+    outcome = promote(registry, rates, candidate)
+    assert outcome["decision"] == "promoted"
+    assert outcome["reason"].startswith(f"champion v{champion} cannot be loaded (")
+    assert "judged against the naive forecast instead" in outcome["reason"]
+    assert "cannot be loaded" in registry.version(champion).tags[BROKEN_TAG]
+    assert standing(registry) == candidate
+
+
+def model_folder(registry: ModelRegistry, version: str) -> Path:
+    """Where a version's model files live (its logged model's artifacts)."""
+    model_id = registry.client.get_model_version(registry.model_name, version).source
+    logged = registry.client.get_logged_model(model_id.removeprefix("models:/"))
+    return Path(logged.artifact_location.removeprefix("file://"))

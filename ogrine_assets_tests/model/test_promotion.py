@@ -7,12 +7,18 @@ import pytest
 
 from ogrine_assets.model.features import MODEL_FEATURES, DailySeries
 from ogrine_assets.model.promotion import (
+    BROKEN_TAG,
     DECISION_TAG,
     REASON_TAG,
     Contest,
+    Decision,
     compare,
     decide,
     decision_tags,
+    pending,
+    standing_champion,
+    unfinished,
+    unloadable,
     veto_unusable,
 )
 
@@ -57,8 +63,8 @@ def test_compare_without_a_comparable_champion() -> None:
     first, backtest = compare(series, "1", MODEL_FEATURES)
     assert first.champion is None and first.champion_mae is None
     assert set(backtest.forecasts) == {"candidate", "naive", "seasonal_naive"}
-    itself, _ = compare(series, "3", MODEL_FEATURES, "3", MODEL_FEATURES)
-    assert itself.champion_mae is None
+    broken, _ = compare(series, "4", MODEL_FEATURES, "3", [], champion_broken="gone")
+    assert broken.champion_mae is None and broken.champion_broken == "gone"
     old, _ = compare(series, "4", MODEL_FEATURES, "3", ["lag_1", "year"])
     assert old.champion_mae is None and old.champion_missing_features == ["year"]
     assert decide(old).reason == "champion v3 needs features ['year'] no longer computed"
@@ -66,44 +72,69 @@ def test_compare_without_a_comparable_champion() -> None:
 
 def test_no_champion_promotes() -> None:
     decision = decide(contest(champion=None, champion_mae=None))
-    assert (decision.promote, decision.moves_alias, decision.reason) == (
-        True,
-        True,
-        "no champion yet",
-    )
-
-
-def test_the_champion_itself_is_promoted_without_moving_the_alias() -> None:
-    decision = decide(contest(champion="5", champion_mae=None))
-    assert decision.promote and not decision.moves_alias
-    assert decision.reason == "already the champion"
+    assert (decision.promote, decision.reason) == (True, "no champion yet")
 
 
 def test_better_and_tied_candidates_promote_and_worse_ones_do_not() -> None:
     better = decide(contest())
-    assert better.promote and better.moves_alias and better.label == "promoted"
+    assert better.promote and better.label == "promoted"
     assert better.reason == f"backtest MAE over {WINDOW}: 10.000 <= champion v4's 12.000"
     tie = decide(contest(candidate_mae=12.0, same_features=True))
     assert tie.promote
     assert tie.reason.endswith("(same features: the same procedure on fresher data)")
     worse = decide(contest(candidate_mae=12.5))
-    assert not worse.promote and not worse.moves_alias and worse.label == "rejected"
+    assert not worse.promote and worse.label == "rejected"
     assert "12.500 > champion v4's 12.000" in worse.reason
 
 
 def test_a_champion_that_cannot_be_refitted_gives_way() -> None:
     decision = decide(contest(champion_mae=None, champion_missing_features=["year"]))
-    assert decision.promote and decision.moves_alias
+    assert decision.promote
     assert decision.reason == "champion v4 needs features ['year'] no longer computed"
 
 
-def test_an_unusable_forecast_vetoes_only_a_move_of_the_alias() -> None:
+def test_a_champion_that_cannot_be_loaded_gives_way_and_naive_is_the_yardstick() -> None:
+    beats = decide(contest(champion_mae=None, champion_broken="its files are gone"))
+    assert beats.promote
+    assert beats.reason == (
+        "champion v4 cannot be loaded (its files are gone); judged against the naive "
+        "forecast instead: 10.000 <= 15.000"
+    )
+    # Worse than naive, still promoted: a working model beats none, and the document says so.
+    loses = decide(contest(candidate_mae=16.0, champion_mae=None, champion_broken="gone"))
+    assert loses.promote and loses.reason.endswith("16.000 > 15.000")
+
+
+def test_an_unusable_forecast_vetoes_a_promotion() -> None:
     vetoed = veto_unusable(decide(contest()), [-3.2, float("nan")])
-    assert not vetoed.promote and not vetoed.moves_alias
+    assert not vetoed.promote
     assert vetoed.reason.startswith("its own forecast is unusable [-3.2, nan], although")
-    kept = decide(contest(champion="5", champion_mae=None))
-    assert veto_unusable(kept, [-1.0]) == kept  # the alias does not move: nothing to veto
+    rejected = decide(contest(candidate_mae=13.0))
+    assert veto_unusable(rejected, [-1.0]) == rejected  # nothing to veto
     assert veto_unusable(decide(contest()), []) == decide(contest())
+
+
+def test_candidates_that_cannot_be_judged_are_rejected_with_their_cause() -> None:
+    assert unfinished("7", "KILLED") == Decision(
+        False, "its training run ended KILLED: v7 was never fully recorded"
+    )
+    assert unloadable("model version 7 cannot be loaded: gone") == Decision(
+        False, "it cannot be used: model version 7 cannot be loaded: gone"
+    )
+
+
+def test_the_champion_is_the_newest_version_promoted_and_not_broken() -> None:
+    decisions = {
+        "1": {DECISION_TAG: "promoted"},
+        "2": {DECISION_TAG: "promoted", BROKEN_TAG: "its files are gone"},
+        "3": {DECISION_TAG: "rejected"},
+        "10": {},
+        "4": {},
+    }
+    assert standing_champion(decisions) == "1"
+    assert pending(decisions) == ["4", "10"]  # oldest first, by number
+    assert standing_champion({**decisions, "11": {DECISION_TAG: "promoted"}}) == "11"
+    assert standing_champion({}) is None and pending({}) == []
 
 
 def record(made: Contest) -> dict[str, str]:
@@ -125,6 +156,17 @@ def test_the_record_names_the_decision_and_both_scores() -> None:
     assert tags["promotion.previous_champion"] == "4"
     assert tags["promotion.backtest_first_origin"] == "2026-05-27"
     assert tags["promotion.decided_at"] == "2026-11-26T09:30:00+00:00"
+    # Written last, so a record cut short by a killed process leaves the version pending.
+    assert list(tags)[-1] == DECISION_TAG
+    unjudged = decision_tags(
+        unfinished("5", "KILLED"),
+        None,
+        decided_at=dt.datetime(2026, 11, 26, tzinfo=dt.UTC),
+        dagster_run_id="run",
+    )
+    assert list(unjudged) == [
+        REASON_TAG, "promotion.decided_at", "promotion.dagster_run_id", DECISION_TAG,
+    ]  # fmt: skip
     first = record(contest(champion=None, champion_mae=None))
     assert first["promotion.previous_champion"] == ""
     assert "promotion.champion_backtest_mae" not in first

@@ -20,8 +20,9 @@ promotion_job = dg.define_asset_job(
 forecast_refresh_job = dg.define_asset_job(
     name="forecast_refresh_job",
     selection=dg.AssetSelection.assets(
-        "raw_rates", "validated_rates", "forecast_accuracy", "forecast"
+        "raw_rates", "validated_rates", "champion_model", "forecast_accuracy", "forecast"
     ),
-    description="Fetch the newest rates and forecast the next 7 days with the current champion, "
-    "without retraining.",
+    description="Fetch the newest rates and forecast the next 7 days with the champion, without "
+    "retraining; a version still waiting for its promotion decision (its run was stopped) "
+    "gets it first.",
 )

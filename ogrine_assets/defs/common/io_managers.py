@@ -11,6 +11,8 @@ import polars as pl
 from pydantic import Field
 from upath import UPath
 
+from ogrine_assets.home import PARTIAL_SUFFIX
+
 
 class _PolarsParquetUPathIOManager(dg.UPathIOManager):
     extension = ".parquet"
@@ -19,7 +21,7 @@ class _PolarsParquetUPathIOManager(dg.UPathIOManager):
         if not isinstance(obj, pl.DataFrame):
             raise TypeError(f"{context.asset_key.to_user_string()} must be a polars DataFrame")
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}{PARTIAL_SUFFIX}")
         with temporary.open("wb") as stream:
             obj.write_parquet(stream)
         temporary.rename(path)

@@ -9,7 +9,10 @@ per execution, when Dagster sets the resource up, because MLflow keeps them proc
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -28,6 +31,7 @@ from sklearn.linear_model import LinearRegression
 
 from ogrine_assets.model.forecasting import Predictor
 from ogrine_assets.model.intervals import IntervalRecord
+from ogrine_assets.model.promotion import BROKEN_TAG
 from ogrine_assets.model.training import TrainedModel
 from ogrine_assets.names import CHAMPION_ALIAS, INTERVALS_ARTIFACT
 
@@ -49,6 +53,10 @@ class RegisteredVersion:
         return cls(
             version=str(found.version), run_id=found.run_id or "", tags=dict(found.tags or {})
         )
+
+
+class ModelUnavailable(RuntimeError):
+    """A registered version cannot be loaded (its files are gone, or unreadable)."""
 
 
 @dataclass(frozen=True)
@@ -97,8 +105,27 @@ class ModelRegistry(dg.ConfigurableResource):
             self._connect()
 
     def experiment_id(self) -> str:
-        """The experiment's id, creating it with artifacts under ``artifact_root`` if needed."""
+        """The experiment's id, creating it with artifacts under ``artifact_root`` if needed.
+
+        An experiment whose artifacts live elsewhere than ``artifact_root`` belongs to a home
+        that was moved (or to another OGRINE_MLFLOW_ARTIFACT_ROOT): new runs must not write
+        under the old place, so it is renamed aside and a new one made. Versions trained in
+        it stay registered; those whose files are gone are found broken when needed.
+        """
         experiment = self.client.get_experiment_by_name(self.experiment_name)
+        if experiment is not None and self.artifact_root not in (
+            None,
+            experiment.artifact_location,
+        ):
+            aside = f"{self.experiment_name} (artifacts at {experiment.artifact_location})"
+            if self.client.get_experiment_by_name(aside) is not None:
+                aside += f" {time.strftime('%Y%m%dT%H%M%S')}"
+            self.client.rename_experiment(experiment.experiment_id, aside)
+            dg.get_dagster_logger().warning(
+                f"The MLflow experiment kept its artifacts at {experiment.artifact_location}, "
+                f"not {self.artifact_root}: renamed it '{aside}' and started a new one."
+            )
+            experiment = None
         if experiment is not None:
             return experiment.experiment_id
         return self.client.create_experiment(
@@ -119,6 +146,30 @@ class ModelRegistry(dg.ConfigurableResource):
     def version(self, version: str) -> RegisteredVersion:
         return RegisteredVersion.of(self.client.get_model_version(self.model_name, version))
 
+    def versions(self) -> dict[str, RegisteredVersion]:
+        """Every registered version, by number."""
+        try:
+            found = self.client.search_model_versions(
+                f"name = '{self.model_name}'", max_results=100_000
+            )
+        except MlflowException as exc:
+            if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
+                return {}
+            raise
+        return {str(v.version): RegisteredVersion.of(v) for v in found}
+
+    def decisions(self) -> dict[str, dict[str, str]]:
+        """Every version's tags, by number: what ``model.promotion`` reads decisions from."""
+        return {number: version.tags for number, version in self.versions().items()}
+
+    def run_status(self, run_id: str) -> str:
+        """The status of a version's training run (FINISHED, FAILED, KILLED, RUNNING)."""
+        return str(self.client.get_run(run_id).info.status)
+
+    def mark_broken(self, version: str, reason: str) -> None:
+        """Record that a version cannot be loaded: it stops being the champion."""
+        self.tag_version(version, {BROKEN_TAG: reason})
+
     def set_champion(self, version: str) -> None:
         self.client.set_registered_model_alias(self.model_name, self.champion_alias, version)
 
@@ -129,15 +180,17 @@ class ModelRegistry(dg.ConfigurableResource):
     def feature_names(self, version: str) -> list[str]:
         """The feature columns a version was trained on, from its MLflow signature."""
         self._fluent()
-        info = mlflow.models.get_model_info(f"models:/{self.model_name}/{version}")
+        with _unavailable_as(version):
+            info = mlflow.models.get_model_info(f"models:/{self.model_name}/{version}")
         if info.signature is None:
-            raise ValueError(f"model version {version} has no signature")
+            raise ModelUnavailable(f"model version {version} has no signature")
         return list(info.signature.inputs.input_names())
 
     def load_predictor(self, version: str) -> Predictor:
         """A function from a feature frame to predictions, using the version's own columns."""
         self._fluent()
-        model = mlflow.pyfunc.load_model(f"models:/{self.model_name}/{version}")
+        with _unavailable_as(version):
+            model = mlflow.pyfunc.load_model(f"models:/{self.model_name}/{version}")
         schema = model.metadata.get_input_schema()
         columns = schema.input_names() if schema is not None else None
 
@@ -171,6 +224,19 @@ class ModelRegistry(dg.ConfigurableResource):
                 return None
 
     # Training runs.
+
+    def unfinished_runs(self) -> dict[str, str]:
+        """The experiment's runs still marked RUNNING: their id and their Dagster run's id."""
+        experiment = self.client.get_experiment_by_name(self.experiment_name)
+        if experiment is None:
+            return {}
+        running = self.client.search_runs(
+            [experiment.experiment_id], filter_string="attributes.status = 'RUNNING'"
+        )
+        return {run.info.run_id: run.data.tags.get("dagster_run_id", "") for run in running}
+
+    def close_run(self, run_id: str, status: str) -> None:
+        self.client.set_terminated(run_id, status)
 
     def log_model(self, regressor: LinearRegression, sample: pd.DataFrame) -> tuple[str, str]:
         """Log the regressor to the active run and register it: (version, logged model id).
@@ -234,3 +300,15 @@ class ModelRegistry(dg.ConfigurableResource):
 
     def version_url(self, version: str) -> str:
         return f"{self.ui_url}/#/models/{self.model_name}/versions/{version}"
+
+
+@contextlib.contextmanager
+def _unavailable_as(version: str) -> Iterator[None]:
+    """MLflow's many ways of failing to load a model, as one error naming the version."""
+    try:
+        yield
+    except (MlflowException, OSError) as exc:
+        cause = getattr(exc, "message", None) or str(exc)
+        raise ModelUnavailable(
+            f"model version {version} cannot be loaded: {cause.splitlines()[0]}"
+        ) from exc

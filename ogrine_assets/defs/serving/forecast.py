@@ -8,7 +8,11 @@ import polars as pl
 
 from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.common.metadata import markdown_table
-from ogrine_assets.defs.common.model_registry import ModelRegistry, RegisteredVersion
+from ogrine_assets.defs.common.model_registry import (
+    ModelRegistry,
+    ModelUnavailable,
+    RegisteredVersion,
+)
 from ogrine_assets.defs.ingestion.sources import RatesSource
 from ogrine_assets.defs.serving.forecast_store import ForecastStore
 from ogrine_assets.forecast_document import (
@@ -18,8 +22,9 @@ from ogrine_assets.forecast_document import (
     build_forecast_document,
 )
 from ogrine_assets.model.features import series_from_frame
-from ogrine_assets.model.forecasting import HORIZON, next_days, unusable_rates
+from ogrine_assets.model.forecasting import HORIZON, Predictor, next_days, unusable_rates
 from ogrine_assets.model.live_accuracy import by_horizon
+from ogrine_assets.model.promotion import standing_champion
 from ogrine_assets.model.quality import BacktestSummary, document_quality
 
 # The daily schedule refreshes the forecast at 02:00 UTC. A day and two hours without a new
@@ -28,6 +33,25 @@ from ogrine_assets.model.quality import BacktestSummary, document_quality
 FRESHNESS = dg.FreshnessPolicy.time_window(
     warn_window=dt.timedelta(hours=26), fail_window=dt.timedelta(hours=50)
 )
+
+
+def _loadable_champion(
+    context: dg.AssetExecutionContext, registry: ModelRegistry
+) -> tuple[RegisteredVersion, Predictor]:
+    """The standing champion and its predictor. A champion that cannot be loaded is recorded
+    as broken, and the one promoted before it stands in, so the loop never wedges on it."""
+    while True:
+        standing = standing_champion(registry.decisions())
+        if standing is None:
+            raise dg.Failure(
+                f"No champion to forecast with: no version of {registry.model_name} is "
+                "promoted and loadable yet. Materialize ogrine_model and champion_model."
+            )
+        try:
+            return registry.version(standing), registry.load_predictor(standing)
+        except ModelUnavailable as exc:
+            registry.mark_broken(standing, str(exc))
+            context.log.warning(f"Champion v{standing} is broken: {exc}")
 
 
 def _quality(
@@ -59,15 +83,9 @@ def forecast(
     clock: Clock,
     rates_source: RatesSource,
 ) -> dg.MaterializeResult:
-    champion = model_registry.champion()
-    if champion is None:
-        raise dg.Failure(
-            f"No '{model_registry.champion_alias}' alias on {model_registry.model_name} yet: "
-            "materialize ogrine_model and champion_model first."
-        )
-    # Resolve the alias once, then load that exact version, so the document cannot name
-    # one version while another made its numbers.
-    predict = model_registry.load_predictor(champion.version)
+    # The standing champion, the newest version promoted: the document is made with it,
+    # and the alias moves to it once the document is in place.
+    champion, predict = _loadable_champion(context, model_registry)
     predictions = next_days(predict, series_from_frame(validated_rates), HORIZON)
     unusable = unusable_rates(predictions)
     if unusable:
@@ -100,7 +118,18 @@ def forecast(
         quality=quality,
         live_accuracy=msgspec.convert(live.to_dicts(), list[LiveAccuracy]),
     )
-    path = forecast_store.publish(document, context.run.run_id)
+    try:
+        path = forecast_store.publish(document)
+    except OSError as exc:
+        raise dg.Failure(
+            f"Could not write {forecast_store.path}: {exc.strerror}; the published forecast "
+            f"and the '{model_registry.champion_alias}' alias are as they were."
+        ) from exc
+    aliased = model_registry.champion()
+    if aliased is None or aliased.version != champion.version:
+        model_registry.set_champion(champion.version)
+        context.log.info(f"'{model_registry.champion_alias}' alias moved to v{champion.version}")
+    forecast_store.archive(document, context.run.run_id)
     context.log.info(f"Forecast by model v{champion.version} published to {path}")
     shown = ["date", "prediction_rate", *(f"interval_{level}" for level in bands)]
     points = pl.DataFrame(msgspec.to_builtins(document.forecast)).select(shown)

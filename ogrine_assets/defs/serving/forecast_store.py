@@ -22,13 +22,18 @@ class ForecastStore(dg.ConfigurableResource):
     path: str
     archive_dir: str
 
-    def publish(self, document: ForecastDocument, run_id: str) -> Path:
-        content = encode(document)
+    def publish(self, document: ForecastDocument) -> Path:
+        """Replace the served document: the moment a new forecast becomes true."""
         target = Path(self.path)
-        write_atomically(target, content)
-        last_observed = document.data.last_observed_date.isoformat()
-        write_atomically(Path(self.archive_dir) / f"{last_observed}_{run_id}.json", content)
+        write_atomically(target, encode(document))
         return target
+
+    def archive(self, document: ForecastDocument, run_id: str) -> Path:
+        """Keep a copy for live accuracy, named by its last observed day and its run."""
+        last_observed = document.data.last_observed_date.isoformat()
+        path = Path(self.archive_dir) / f"{last_observed}_{run_id}.json"
+        write_atomically(path, encode(document))
+        return path
 
     def published(self) -> tuple[list[ForecastDocument], list[str]]:
         """Every readable archived document (oldest origin first), and the problems with

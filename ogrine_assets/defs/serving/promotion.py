@@ -4,46 +4,96 @@ The comparison and the rule are ``model/promotion.py``; this asset gathers their
 from the registry, carries the decision out and records it on the version.
 """
 
+from dataclasses import dataclass
+from typing import Any
+
 import dagster as dg
 import polars as pl
 
 from ogrine_assets.defs.common.clock import Clock
-from ogrine_assets.defs.common.model_registry import ModelRegistry
-from ogrine_assets.model.backtest import SEASONAL_NAIVE
-from ogrine_assets.model.features import series_from_frame
+from ogrine_assets.defs.common.metadata import key_value_table
+from ogrine_assets.defs.common.model_registry import ModelRegistry, ModelUnavailable
+from ogrine_assets.model.backtest import SEASONAL_NAIVE, Backtest
+from ogrine_assets.model.features import DailySeries, series_from_frame
 from ogrine_assets.model.forecasting import next_days, unusable_rates
 from ogrine_assets.model.plots import horizon_table_markdown
 from ogrine_assets.model.promotion import (
     DECISION_TAG,
     REASON_TAG,
+    Contest,
+    Decision,
     compare,
     decide,
     decision_tags,
+    pending,
+    standing_champion,
+    unfinished,
+    unloadable,
     veto_unusable,
 )
 from ogrine_assets.model.quality import BacktestSummary
 from ogrine_assets.names import MODEL_VERSION_METADATA, MODEL_VERSION_TAG
 
 
-def candidate_version(context: dg.AssetExecutionContext) -> str:
+def named_version(context: dg.AssetExecutionContext) -> str | None:
     """The version the sensor named for this run, else the one the newest ogrine_model
-    materialization registered."""
+    materialization registered (None before any)."""
     named = context.run.tags.get(MODEL_VERSION_TAG)
     if named:
         return named
     event = context.instance.get_latest_materialization_event(dg.AssetKey("ogrine_model"))
     entry = event.asset_materialization.metadata.get(MODEL_VERSION_METADATA) if event else None
-    if entry is None:
-        raise dg.Failure("No ogrine_model materialization names a model version yet.")
-    return str(entry.value)
+    return str(entry.value) if entry is not None else None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    candidate: str
+    decision: Decision
+    contest: Contest | None = None
+    backtest: Backtest | None = None
+
+
+def judge(candidate: str, registry: ModelRegistry, series: DailySeries) -> Verdict:
+    """Gather what the rule needs about ``candidate`` and the standing champion, and apply it."""
+    version = registry.version(candidate)
+    status = registry.run_status(version.run_id)
+    if status != "FINISHED":
+        return Verdict(candidate, unfinished(candidate, status))
+    try:
+        candidate_features = registry.feature_names(candidate)
+    except ModelUnavailable as exc:
+        return Verdict(candidate, unloadable(str(exc)))
+    champion = standing_champion(registry.decisions())
+    champion_features: list[str] = []
+    broken = ""
+    if champion is not None and champion != candidate:
+        try:
+            champion_features = registry.feature_names(champion)
+        except ModelUnavailable as exc:
+            broken = str(exc)
+            registry.mark_broken(champion, broken)
+    contest, backtest = compare(
+        series, candidate, candidate_features, champion, champion_features, broken
+    )
+    decision = decide(contest)
+    if decision.promote:
+        # A champion must be able to forecast: try the candidate's own artifact first.
+        try:
+            smoke = next_days(registry.load_predictor(candidate), series)
+        except ModelUnavailable as exc:
+            return Verdict(candidate, unloadable(str(exc)), contest, backtest)
+        decision = veto_unusable(decision, unusable_rates(smoke))
+    return Verdict(candidate, decision, contest, backtest)
 
 
 @dg.asset(
     group_name="serving",
     kinds={"mlflow"},
     deps=["ogrine_model"],
-    description="Backtests the newest registered version's procedure and the champion's on the "
-    "same origins; moves the 'champion' alias only when the new one is at least as good.",
+    description="Judges every registered version still waiting for a decision, oldest first: "
+    "its procedure against the champion's, backtested on the same origins. A version that is "
+    "at least as good is promoted; the forecast then publishes with it and moves the alias.",
 )
 def champion_model(
     context: dg.AssetExecutionContext,
@@ -52,65 +102,64 @@ def champion_model(
     model_registry: ModelRegistry,
     clock: Clock,
 ) -> dg.MaterializeResult:
-    candidate = candidate_version(context)
-    recorded = model_registry.version(candidate).tags
-    incumbent = model_registry.champion()
-    champion = incumbent.version if incumbent else None
-    if DECISION_TAG in recorded:
-        # Idempotent: a version is judged once; a re-run reports the recorded decision.
-        context.log.info(f"Version {candidate} was already judged: {recorded[DECISION_TAG]}.")
+    waiting = pending(model_registry.decisions())
+    named = named_version(context)
+    if not waiting:
+        # Idempotent: every version has its one decision; a re-run reports the recorded one.
+        recorded = model_registry.version(named).tags if named else {}
+        context.log.info(f"Nothing to judge: version {named} is {recorded.get(DECISION_TAG)}.")
         return dg.MaterializeResult(
             metadata={
-                "candidate_version": candidate,
-                "decision": recorded[DECISION_TAG],
+                "candidate_version": named or "",
+                "decision": recorded.get(DECISION_TAG, ""),
                 "reason": recorded.get(REASON_TAG, ""),
-                "champion_version": champion or "",
+                "champion_version": standing_champion(model_registry.decisions()) or "",
                 "already_decided": True,
             }
         )
-
     series = series_from_frame(pl.concat([train_set, test_set]))
-    rival = champion if champion != candidate else None
-    contest, backtest = compare(
-        series,
-        candidate,
-        model_registry.feature_names(candidate),
-        champion,
-        model_registry.feature_names(rival) if rival else (),
-    )
-    decision = decide(contest)
-    if decision.moves_alias:
-        # The alias must never point at a model that cannot forecast: try the artifact first.
-        smoke = next_days(model_registry.load_predictor(candidate), series)
-        decision = veto_unusable(decision, unusable_rates(smoke))
-    if decision.moves_alias:
-        model_registry.set_champion(candidate)
-    model_registry.tag_version(
-        candidate,
-        decision_tags(decision, contest, decided_at=clock.now(), dagster_run_id=context.run.run_id),
-    )
-    context.log.info(f"Version {candidate} {decision.label}: {decision.reason}")
-    return dg.MaterializeResult(
-        metadata={
-            "candidate_version": candidate,
-            "decision": decision.label,
-            "reason": decision.reason,
-            "champion_version": (candidate if decision.promote else champion) or "",
-            "previous_champion_version": champion or "",
+    verdicts = []
+    for candidate in waiting:
+        verdict = judge(candidate, model_registry, series)
+        tags = decision_tags(
+            verdict.decision,
+            verdict.contest,
+            decided_at=clock.now(),
+            dagster_run_id=context.run.run_id,
+        )
+        model_registry.tag_version(candidate, tags)
+        context.log.info(f"Version {candidate} {verdict.decision.label}: {verdict.decision.reason}")
+        verdicts.append(verdict)
+    shown = next((v for v in verdicts if v.candidate == named), verdicts[-1])
+    return dg.MaterializeResult(metadata=_metadata(shown, verdicts, model_registry))
+
+
+def _metadata(shown: Verdict, verdicts: list[Verdict], registry: ModelRegistry) -> dict[str, Any]:
+    contest, backtest = shown.contest, shown.backtest
+    metadata: dict[str, Any] = {
+        "candidate_version": shown.candidate,
+        "decision": shown.decision.label,
+        "reason": shown.decision.reason,
+        "champion_version": standing_champion(registry.decisions()) or "",
+        "judged_versions": key_value_table(
+            {f"v{v.candidate}": f"{v.decision.label}: {v.decision.reason}" for v in verdicts},
+            ("version", "decision"),
+        ),
+        "candidate_model_version": dg.MetadataValue.url(registry.version_url(shown.candidate)),
+        "already_decided": False,
+    }
+    if contest is not None and backtest is not None:
+        metadata |= {
+            "previous_champion_version": contest.champion or "",
             "backtest_origins": contest.origins,
             "candidate_backtest_mae": contest.candidate_mae,
-            **(
-                {"champion_backtest_mae": contest.champion_mae}
-                if contest.champion_mae is not None
-                else {}
-            ),
             "naive_backtest_mae": contest.naive_mae,
             "seasonal_naive_backtest_mae": backtest.overall(SEASONAL_NAIVE)["mae"],
             "backtest_mae_by_horizon": dg.MetadataValue.md(horizon_table_markdown(backtest)),
-            "candidate_model_version": dg.MetadataValue.url(model_registry.version_url(candidate)),
-            "already_decided": False,
         }
-    )
+        if contest.champion_mae is not None:
+            metadata["champion_backtest_mae"] = contest.champion_mae
+    return metadata
 
 
 @dg.asset_check(
@@ -119,9 +168,10 @@ def champion_model(
     "backtest: then the forecast is no better than repeating the last rate.",
 )
 def champion_beats_naive(model_registry: ModelRegistry) -> dg.AssetCheckResult:
-    champion = model_registry.champion()
-    if champion is None:
+    standing = standing_champion(model_registry.decisions())
+    if standing is None:
         return dg.AssetCheckResult(passed=False, description="no champion yet")
+    champion = model_registry.version(standing)
     summary = BacktestSummary.from_tags(champion.tags)
     if summary is None:
         return dg.AssetCheckResult(

@@ -1,0 +1,145 @@
+"""``ogrine materialize`` and ``ogrine refresh``: jobs run in this process, under the home's lock.
+
+The runs are recorded in the Dagster instance in ``DAGSTER_HOME``, the one the UI reads.
+Before the first job, this process takes the home's lock (or says at once who holds it),
+makes the home ready and repairs what a killed run may have left. While the jobs run it
+prints each asset as it lands and each warning in one line; a failure ends with one line
+naming the step (or "startup") and the cause in plain words. Tracebacks stay in the
+Dagster run log (``--verbose`` prints those of failures outside a run).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Sequence
+
+import dagster as dg
+
+from ogrine_assets.definitions import build_definitions
+from ogrine_assets.defs.common.definitions import model_registry_for
+from ogrine_assets.defs.common.recovery import PROCESS_TAG, recover
+from ogrine_assets.failures import cause_of, cause_of_exception
+from ogrine_assets.home import HomeLock, LockHeld, prepare, process_identity
+from ogrine_assets.settings import Settings
+
+# Nothing on the console from Dagster's own logger: this module prints what matters.
+SILENT_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+TRAIN_AND_PUBLISH = ("training_job", "promotion_job")
+REFRESH = ("forecast_refresh_job",)
+
+
+class JobFailed(Exception):
+    """A job's run failed; the message is its one-line summary."""
+
+
+def run_jobs(settings: Settings, jobs: Sequence[str], command: str, *, verbose: bool) -> int:
+    """Run ``jobs`` in order under the home's lock; 0 when all succeed, else 1."""
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    for noisy in ("mlflow", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    lock = HomeLock(settings.home)
+    try:
+        lock.acquire(command)
+    except LockHeld as exc:
+        print(f"{command} FAILED at startup: {exc}; wait for it, or stop it.", file=sys.stderr)
+        return 1
+    phase = "startup"
+    try:
+        prepare(settings)
+        defs = build_definitions(settings)
+        with dg.DagsterInstance.get() as instance:
+            for note in recover(settings, instance, model_registry_for(settings)):
+                print(f"  recovered: {note}", flush=True)
+            for job_name in jobs:
+                phase = job_name
+                _run_job(defs, instance, job_name)
+    except JobFailed as failed:
+        print(f"{command} FAILED {failed}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        if verbose:
+            traceback.print_exc()
+        print(f"{command} FAILED at {phase}: {cause_of_exception(exc)}", file=sys.stderr)
+        return 1
+    finally:
+        lock.release()
+    print(f"Forecast published to {settings.forecast_path}")
+    return 0
+
+
+def _run_job(defs: dg.Definitions, instance: dg.DagsterInstance, job_name: str) -> None:
+    job = defs.resolve_job_def(job_name)
+    run_id = str(uuid.uuid4())
+    print(f"{job_name}: run {run_id}", flush=True)
+    done = threading.Event()
+    printer = threading.Thread(target=_print_progress, args=(instance, run_id, done), daemon=True)
+    printer.start()
+    try:
+        result = job.execute_in_process(
+            instance=instance,
+            run_id=run_id,
+            raise_on_error=False,
+            run_config=SILENT_CONSOLE,
+            tags={PROCESS_TAG: process_identity()},
+        )
+    finally:
+        done.set()
+        printer.join()
+    if not result.success:
+        raise JobFailed(
+            f"{_where_and_why(result)}. Nothing after it ran; run {run_id} in the Dagster UI "
+            "has the log."
+        )
+
+
+def _where_and_why(result: dg.ExecuteInProcessResult) -> str:
+    """``at <step>: <cause>`` of a failed run: its failed step, else its failed blocking
+    check, else the run's own failure (resources, storage: "startup")."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data is not None:
+            error = event.step_failure_data.error
+            return f"at {event.step_key}: {cause_of(error) if error else 'unknown error'}"
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed and evaluation.blocking:
+            said = evaluation.description or ", ".join(
+                f"{key} {entry.value}" for key, entry in evaluation.metadata.items()
+            )
+            return f"at {evaluation.check_name}: the blocking check failed ({said})"
+    for event in result.all_events:
+        if event.is_run_failure:
+            error = getattr(event.event_specific_data, "error", None)
+            return f"at startup: {cause_of(error) if error else event.message}"
+    return "at an unknown step"
+
+
+def _level(level: str | int) -> int:
+    return level if isinstance(level, int) else logging.getLevelName(level)
+
+
+def _print_progress(instance: dg.DagsterInstance, run_id: str, done: threading.Event) -> None:
+    """Print each asset as it lands and each warning of the run, one line each."""
+    cursor = None
+    while True:
+        finished = done.is_set()
+        connection = instance.get_records_for_run(run_id, cursor=cursor)
+        cursor = connection.cursor
+        for record in connection.records:
+            entry = record.event_log_entry
+            stamp = time.strftime("%H:%M:%S", time.localtime(entry.timestamp))
+            materialization = entry.asset_materialization
+            if materialization is not None:
+                key = materialization.asset_key.to_user_string()
+                print(f"  {stamp}  materialized {key}", flush=True)
+            elif entry.dagster_event is None and _level(entry.level) >= logging.WARNING:
+                print(f"  {stamp}  warning: {entry.user_message.splitlines()[0]}", flush=True)
+        if finished:
+            return
+        done.wait(0.2)
