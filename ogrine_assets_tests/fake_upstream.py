@@ -83,6 +83,27 @@ class FakeUpstream:
     def rows(cls, rows: list[Any]) -> Responder:
         return cls.json(envelope(rows))
 
+    @classmethod
+    def encoded(cls, body: bytes, encoding: str = "gzip") -> Responder:
+        """``body`` sent as it is, announced as ``encoding`` (compress it first, or not)."""
+        return cls.raw(200, body, "application/json", Content_Encoding=encoding)
+
+    def drip(self, body: bytes, every_seconds: float) -> Responder:
+        """Announce ``body``, then send it one byte at a time, until the test is over."""
+
+        def respond(handler: BaseHTTPRequestHandler) -> None:
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            for byte in body:
+                if self.release.wait(every_seconds):
+                    return
+                handler.wfile.write(bytes([byte]))
+                handler.wfile.flush()
+
+        return respond
+
     def hang(self) -> Responder:
         def respond(handler: BaseHTTPRequestHandler) -> None:
             self.release.wait(60)  # answers nothing until the test is over

@@ -14,6 +14,7 @@ import datetime as dt
 import email.utils
 import random
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
@@ -88,44 +89,143 @@ def retry_after_seconds(
     return when.timestamp() - now()
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one fetch may cost, whatever the server does.
+
+    ``deadline_seconds`` bounds the whole fetch, retries and waits included (a server that
+    drips a byte at a time still ends it; it is checked as each piece arrives, so a fetch
+    ends at most one read timeout after it). The byte limits bound what is received and
+    what it inflates to, checked while streaming, before anything is kept.
+    """
+
+    deadline_seconds: float = 300.0
+    max_received_bytes: int = 64 * 2**20
+    max_decoded_bytes: int = 64 * 2**20
+
+
+ENCODINGS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}  # asked for, and accepted
+
+
 def fetch_rates(
     api_url: str,
     *,
     connect_timeout: float = 10.0,
     read_timeout: float = 30.0,
     retry: RetryPolicy = RetryPolicy(),
+    limits: Limits = Limits(),
     sleep: Callable[[float], None] = time.sleep,
     draw: Callable[[], float] = random.random,
+    clock: Callable[[], float] = time.monotonic,
     transport: httpx.BaseTransport | None = None,
 ) -> Fetched:
     """GET every rate in ascending order; retry connection errors, timeouts, 429 and 5xx."""
-    timeout = httpx.Timeout(read_timeout, connect=connect_timeout)
-    headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+    deadline = clock() + limits.deadline_seconds
+    headers = {
+        "Accept": "application/json",
+        "Accept-Encoding": ", ".join(ENCODINGS),
+        "User-Agent": USER_AGENT,
+    }
     problem = ""
-    with httpx.Client(timeout=timeout, headers=headers, transport=transport) as client:
+    with httpx.Client(headers=headers, transport=transport) as client:
         for attempt in range(1, retry.attempts + 1):
+            remaining = deadline - clock()
+            if remaining <= 0:
+                break
+            timeout = httpx.Timeout(
+                min(read_timeout, remaining), connect=min(connect_timeout, remaining)
+            )
             retry_after = None
             try:
-                response = client.get(api_url, params={"sort": "ASC", "limit": 0})
+                with client.stream(
+                    "GET", api_url, params={"sort": "ASC", "limit": 0}, timeout=timeout
+                ) as response:
+                    if response.status_code == 200:
+                        return Fetched(
+                            url=str(response.url),
+                            body=_receive(response, limits, deadline, clock),
+                            content_type=response.headers.get("content-type", ""),
+                            attempts=attempt,
+                        )
+                    snippet = _receive(response, limits, deadline, clock, keep=400)
+                    problem = f"HTTP {response.status_code}: {_snippet(_text(snippet))!r}"
+                    if response.status_code not in RETRY_STATUSES:
+                        raise UpstreamError(f"{api_url} answered {problem}")
+                    retry_after = retry_after_seconds(response)
             except httpx.TimeoutException as exc:
                 problem = f"no answer within the timeout ({type(exc).__name__})"
             except httpx.TransportError as exc:
                 problem = f"could not reach it ({type(exc).__name__}: {exc})"
-            else:
-                if response.status_code == 200:
-                    return Fetched(
-                        url=str(response.url),
-                        body=response.content,
-                        content_type=response.headers.get("content-type", ""),
-                        attempts=attempt,
-                    )
-                problem = f"HTTP {response.status_code}: {_snippet(response.text)!r}"
-                if response.status_code not in RETRY_STATUSES:
-                    raise UpstreamError(f"{api_url} answered {problem}")
-                retry_after = retry_after_seconds(response)
             if attempt < retry.attempts:
-                sleep(retry.delay(attempt - 1, retry_after, draw))
-    raise UpstreamError(f"{api_url} failed {retry.attempts} times; last: {problem}")
+                sleep(min(retry.delay(attempt - 1, retry_after, draw), max(deadline - clock(), 0)))
+        else:
+            raise UpstreamError(f"{api_url} failed {retry.attempts} times; last: {problem}")
+    raise UpstreamError(
+        f"{api_url} gave no complete answer within the deadline of {limits.deadline_seconds:g} s"
+        + (f"; last: {problem}" if problem else "")
+    )
+
+
+def _receive(
+    response: httpx.Response,
+    limits: Limits,
+    deadline: float,
+    clock: Callable[[], float],
+    keep: int | None = None,
+) -> bytes:
+    """The decoded body, within the limits; only its first ``keep`` bytes when given."""
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in (*ENCODINGS, "identity", ""):
+        raise UpstreamError(f"{response.url} answered in {encoding!r}, an encoding not asked for")
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limits.max_received_bytes:
+        raise UpstreamError(
+            _too_large(response, "announced", int(declared), limits.max_received_bytes)
+        )
+    inflate = zlib.decompressobj(ENCODINGS[encoding]) if encoding in ENCODINGS else None
+    received = 0
+    parts: list[bytes] = []
+    decoded = 0
+    for chunk in response.iter_raw():
+        received += len(chunk)
+        if received > limits.max_received_bytes:
+            raise UpstreamError(_too_large(response, "sent", received, limits.max_received_bytes))
+        if clock() > deadline:
+            raise UpstreamError(
+                f"{response.url} gave no complete answer within the deadline of "
+                f"{limits.deadline_seconds:g} s ({received:,} bytes received)"
+            )
+        pending = chunk
+        while pending:
+            room = limits.max_decoded_bytes - decoded + 1
+            try:
+                piece = inflate.decompress(pending, room) if inflate else pending
+            except zlib.error as exc:
+                raise UpstreamError(
+                    f"{response.url} sent a body that is not valid {encoding}: {exc}"
+                ) from exc
+            pending = inflate.unconsumed_tail if inflate else b""
+            decoded += len(piece)
+            if decoded > limits.max_decoded_bytes:
+                raise UpstreamError(
+                    _too_large(response, "inflated to", decoded, limits.max_decoded_bytes)
+                )
+            parts.append(piece)
+        if keep is not None and decoded >= keep:
+            return b"".join(parts)[:keep]
+    if inflate is not None and not inflate.eof and keep is None:
+        raise UpstreamError(f"{response.url} sent a {encoding} body that is cut short")
+    return b"".join(parts)
+
+
+def _too_large(response: httpx.Response, what: str, size: int, limit: int) -> str:
+    return (
+        f"{response.url} {what} more than the limit of {limit:,} bytes ({size:,}): nothing was kept"
+    )
+
+
+def _text(body: bytes) -> str:
+    return body.decode("utf-8", "replace")
 
 
 class _Row(msgspec.Struct, gc=False):
@@ -162,6 +262,8 @@ def parse_rates(
             f"{source} answered HTTP 200 with {content_type or 'no content type'} that is not JSON "
             f"({exc}): {_snippet(body[:400].decode('utf-8', 'replace'))!r}"
         ) from exc
+    except RecursionError as exc:
+        raise UpstreamError(f"{source} answered JSON nested too deeply to be rates") from exc
     rows = envelope.rates
     columns = {key: list(map(attrgetter(key), rows)) for key in _EXPECTED}
     frame = pl.DataFrame(columns, schema={key: RAW_SCHEMA[key] for key in _EXPECTED})
@@ -198,7 +300,11 @@ def _lenient(key: str, value: Any) -> Any:
 
 
 def _parse_leniently(body: bytes, source: str) -> pl.DataFrame:
-    rates = check_envelope(_untyped.decode(body), source)
+    try:
+        payload = _untyped.decode(body)
+    except RecursionError as exc:
+        raise UpstreamError(f"{source} answered JSON nested too deeply to be rates") from exc
+    rates = check_envelope(payload, source)
     columns: dict[str, list[Any]] = {name: [] for name in RAW_SCHEMA}
     for index, row in enumerate(rates):
         values = (

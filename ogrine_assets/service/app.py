@@ -215,6 +215,28 @@ def _unexpected(request: Request, exc: Exception) -> Response[dict[str, Any]]:
     )
 
 
+class ForecastApp(Litestar):
+    """The app, answering HEAD wherever it answers GET: the same status and headers, no body.
+
+    Monitors and caches probe with HEAD. Litestar routes HEAD only to handlers declared for
+    it (and its own /schema handlers are GET only), so HEAD is turned into GET before
+    routing, and the body is dropped on the way out.
+    """
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:  # ASGI
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await super().__call__(scope, receive, send)
+            return
+
+        async def without_body(message: Any) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        as_get: Any = {**scope, "method": "GET"}
+        await super().__call__(as_get, receive, without_body)
+
+
 def create_app(config: ServiceConfig | None = None, now: Clock | None = None) -> Litestar:
     """The app for ``config`` (default: from the environment); ``now`` is injectable for tests."""
     config = config or ServiceConfig.from_env()
@@ -226,7 +248,7 @@ def create_app(config: ServiceConfig | None = None, now: Clock | None = None) ->
         )
     source = ForecastSource(config.forecast_path, _derive)
     clock = now or (lambda: dt.datetime.now(dt.UTC))
-    return Litestar(
+    return ForecastApp(
         route_handlers=_routes(source, clock, config.stale_after_days),
         cors_config=cors,
         exception_handlers={Exception: _unexpected},

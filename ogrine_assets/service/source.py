@@ -3,13 +3,17 @@
 Each request costs one ``stat``. The file is parsed again only when its identity (inode,
 size, modification time) changes; the pipeline replaces it by rename, so a reader never
 sees half a file from it. A document that breaks the contract (``forecast_document.decode``)
-is logged once and ignored: the last good one keeps being served.
+is logged once and ignored: the last good one keeps being served. A file that could not be
+*read* (permissions, an I/O error) is tried again on a later request even when its identity
+has not changed, at most once per ``RETRY_SECONDS``: mending permissions does not touch a
+file's modification time.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +22,8 @@ from typing import Generic, TypeVar
 from ogrine_assets.forecast_document import ForecastDocument, InvalidDocument, decode
 
 logger = logging.getLogger("ogrine_assets.service")
+
+RETRY_SECONDS = 1.0
 
 Derived = TypeVar("Derived")
 
@@ -33,12 +39,22 @@ class LoadedForecast(Generic[Derived]):
 class ForecastSource(Generic[Derived]):
     """The newest good forecast document at ``path``, checked on every call."""
 
-    def __init__(self, path: Path, derive: Callable[[ForecastDocument], Derived]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        derive: Callable[[ForecastDocument], Derived],
+        *,
+        read: Callable[[Path], bytes] = Path.read_bytes,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.path = path
         self._derive = derive
+        self._read = read
+        self._monotonic = monotonic
         self._identity: tuple[int, int, int] | None = None
         self._loaded: LoadedForecast[Derived] | None = None
         self._problem: str | None = None
+        self._retry_at: float | None = None  # when a failed read may be tried again
 
     def current(self) -> LoadedForecast[Derived] | None:
         try:
@@ -51,7 +67,8 @@ class ForecastSource(Generic[Derived]):
             self._problem = f"cannot read {self.path}: {exc.strerror}"
             return self._loaded
         identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-        if identity != self._identity:
+        unread = self._retry_at is not None and self._monotonic() >= self._retry_at
+        if identity != self._identity or unread:
             self._identity = identity
             self._reload()
         return self._loaded
@@ -62,10 +79,13 @@ class ForecastSource(Generic[Derived]):
         return self._problem
 
     def _reload(self) -> None:
+        self._retry_at = None
         try:
-            document = decode(self.path.read_bytes())
+            document = decode(self._read(self.path))
             loaded = LoadedForecast(document=document, derived=self._derive(document))
         except Exception as exc:
+            if isinstance(exc, OSError):
+                self._retry_at = self._monotonic() + RETRY_SECONDS
             if not isinstance(exc, OSError | InvalidDocument):
                 logger.exception("deriving the responses of %s failed", self.path)
             kept = (

@@ -8,6 +8,7 @@ show up, counted, in the metadata and the quarantine.
 """
 
 import datetime as dt
+import gzip
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -147,7 +148,15 @@ FAILING = {
     ),
     "too many rejected rows": (
         lambda u: u.answer_with(u.rows(rows_with(_replace_every(10, rateTenth=-1)))),
-        "rows rejected",
+        "rows rejected (10.0% > 5%): rateTenth not positive: ",  # the reasons, with counts
+    ),
+    "a compression bomb": (
+        lambda u: u.answer_with(u.encoded(gzip.compress(b" " * 80 * 2**20))),  # 80 MiB
+        "inflated to more than the limit of 67,108,864 bytes",
+    ),
+    "json nested too deeply": (
+        lambda u: u.answer_with(u.raw(200, b'{"rates": [' + b"[" * 10**5 + b"]" * 10**5 + b"]}")),
+        "nested too deeply",
     ),
     "data went backwards": (
         lambda u: u.answer_with(u.rows(good_rows(dt.date(2026, 10, 1)))),
@@ -177,6 +186,8 @@ def test_a_fault_that_fails_the_run_loses_nothing(world: World, good: None, faul
         create_app(ServiceConfig(forecast_path=world.settings.forecast_path))
     ) as client:
         assert client.get("/forecast").json()["model"]["version"] == before[2]
+    if fault == "a compression bomb":  # refused while streaming: not a byte of it is kept
+        assert not (world.settings.archive_dir / "raw" / f"{result.run_id}.json").exists()
 
 
 def test_503_then_recovery(world: World, good: None) -> None:

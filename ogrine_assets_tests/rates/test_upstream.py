@@ -1,6 +1,9 @@
 """The HTTP client against a real HTTP server on 127.0.0.1 that speaks the upstream contract."""
 
+import gzip
 import json
+import time
+import zlib
 from collections.abc import Iterator
 
 import httpx
@@ -8,6 +11,7 @@ import polars as pl
 import pytest
 
 from ogrine_assets.rates.upstream import (
+    Limits,
     RetryPolicy,
     UpstreamError,
     fetch_rates,
@@ -156,3 +160,72 @@ def test_missing_keys_are_nulls_on_the_fast_path() -> None:
         None,
         None,
     )
+
+
+# Limits: whatever the server does, a fetch ends, bounded in time and memory, with a
+# one-line cause, and nothing of a refused answer is kept.
+
+
+def test_a_server_that_drips_bytes_cannot_hold_the_fetch_past_its_deadline(
+    upstream: FakeUpstream,
+) -> None:
+    upstream.answer_with(upstream.drip(json.dumps(envelope([])).encode() * 100, 0.05))
+    began = time.monotonic()
+    with pytest.raises(UpstreamError, match=r"no complete answer within the deadline of 0.5 s"):
+        fetch_rates(upstream.url, read_timeout=1.0, retry=FAST, limits=Limits(deadline_seconds=0.5))
+    assert time.monotonic() - began < 0.5 + 1.0 + 1.0  # the deadline, one read timeout, slack
+
+
+def test_a_compression_bomb_is_refused_while_inflating(upstream: FakeUpstream) -> None:
+    bomb = gzip.compress(b" " * (200 * 2**20), compresslevel=9)  # 200 MiB of blanks
+    assert len(bomb) < 2**20
+    upstream.answer_with(upstream.encoded(bomb))
+    with pytest.raises(UpstreamError, match=r"inflated to more than the limit of 1,048,576 bytes"):
+        fetch_rates(upstream.url, retry=FAST, limits=Limits(max_decoded_bytes=2**20))
+
+
+def test_too_many_bytes_are_refused_announced_or_not(upstream: FakeUpstream) -> None:
+    big = json.dumps(envelope([])).encode() + b" " * 2**20
+    upstream.answer_with(upstream.raw(200, big))
+    with pytest.raises(UpstreamError, match=r"announced more than the limit of 1,024 bytes"):
+        fetch_rates(upstream.url, retry=FAST, limits=Limits(max_received_bytes=1024))
+    upstream.answer_with(upstream.encoded(gzip.compress(big)))  # a few KiB that inflate to 1 MiB
+    with pytest.raises(UpstreamError, match=r"inflated to more than the limit of 1,024 bytes"):
+        fetch_rates(upstream.url, retry=FAST, limits=Limits(max_decoded_bytes=1024))
+
+
+@pytest.mark.parametrize(
+    ("body", "encoding", "cause"),
+    [
+        (b"\x1f\x8bnot gzip at all", "gzip", "not valid gzip"),
+        (gzip.compress(b'{"rates": []}')[:-12], "gzip", "gzip body that is cut short"),
+        (zlib.compress(b"x")[:-2] + b"\xff\xff", "deflate", "not valid deflate"),
+        (b'{"rates": []}', "br", "an encoding not asked for"),
+    ],
+)
+def test_a_body_that_cannot_be_decoded_is_one_line(
+    upstream: FakeUpstream, body: bytes, encoding: str, cause: str
+) -> None:
+    upstream.answer_with(upstream.encoded(body, encoding))
+    with pytest.raises(UpstreamError, match=cause) as raised:
+        fetch_rates(upstream.url, retry=FAST)
+    assert "\n" not in str(raised.value)
+
+
+def test_gzip_answers_are_asked_for_and_read(upstream: FakeUpstream) -> None:
+    payload = json.dumps(envelope([{"id": 1}])).encode()
+    upstream.answer_with(upstream.encoded(gzip.compress(payload)))
+    assert fetch_rates(upstream.url, retry=FAST).body == payload
+    assert upstream.requests[0]["headers"]["Accept-Encoding"] == "gzip, deflate"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"rates": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"rates": [' + b'{"a":' * 100_000 + b"1" + b"}" * 100_000 + b"]}",
+    ],
+)
+def test_json_nested_too_deeply_is_refused_in_one_line(body: bytes) -> None:
+    with pytest.raises(UpstreamError, match="nested too deeply"):
+        parse_rates(body)

@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 
 from ogrine_assets.service.app import create_app
 from ogrine_assets.service.config import ServiceConfig
+from ogrine_assets.service.source import ForecastSource
 from ogrine_assets_tests.support import LAST_OBSERVED, document_bytes
 
 NOW = dt.datetime(2026, 11, 27, 8, 0, tzinfo=dt.UTC)
@@ -273,3 +274,45 @@ def test_a_document_whose_page_cannot_be_built_keeps_the_last_good_one(
         assert client.get(path).status_code == 200, path
     health = client.get("/health").json()
     assert health["model_version"] == "3" and "no observed rate" in health["reason"]
+
+
+GET_ROUTES = ["/seven-days-forecast", "/forecast", "/history", "/health", "/", "/schema"]
+
+
+@pytest.mark.parametrize("published", [True, False])
+def test_head_answers_wherever_get_does(
+    client: TestClient, document_path: Path, published: bool
+) -> None:
+    if published:
+        publish(document_path, document_bytes())
+    for path in [*GET_ROUTES, "/schema/openapi.json", "/history?limit=0", "/missing"]:
+        got, headed = client.get(path), client.head(path)
+        assert headed.status_code == got.status_code, path
+        assert headed.content == b"", path
+        assert headed.headers["content-type"] == got.headers["content-type"], path
+        assert headed.headers["content-length"] == got.headers["content-length"], path
+
+
+def test_a_document_that_could_not_be_read_is_tried_again_without_a_new_mtime(
+    document_path: Path,
+) -> None:
+    """Mending a file's permissions does not change its modification time."""
+    publish(document_path, document_bytes(version="7"))
+    now = [0.0]
+    refusals = [PermissionError(13, "Permission denied")]
+
+    def read(path: Path) -> bytes:
+        if refusals:
+            raise refusals.pop()
+        return path.read_bytes()
+
+    source = ForecastSource(
+        document_path, lambda document: None, read=read, monotonic=lambda: now[0]
+    )
+    assert source.current() is None and "Permission denied" in (source.problem or "")
+    now[0] = 0.5
+    assert source.current() is None  # not before the back-off: a request costs a stat
+    now[0] = 1.0
+    loaded = source.current()
+    assert loaded is not None and loaded.document.model.version == "7"
+    assert source.problem is None

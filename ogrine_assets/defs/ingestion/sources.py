@@ -10,7 +10,7 @@ import msgspec
 from pydantic import Field
 
 from ogrine_assets.rates.synthetic import SEED, synthetic_payload
-from ogrine_assets.rates.upstream import Fetched, RetryPolicy, fetch_rates
+from ogrine_assets.rates.upstream import Fetched, Limits, RetryPolicy, fetch_rates
 from ogrine_assets.settings import Settings
 
 
@@ -48,6 +48,15 @@ class HttpRatesSource(RatesSource):
     backoff_max_seconds: float = Field(
         default=30.0, description="Cap on any wait, Retry-After too."
     )
+    deadline_seconds: float = Field(
+        default=Limits.deadline_seconds, description="The whole fetch, retries included."
+    )
+    max_received_bytes: int = Field(
+        default=Limits.max_received_bytes, description="Cap on the bytes received."
+    )
+    max_decoded_bytes: int = Field(
+        default=Limits.max_decoded_bytes, description="Cap on the body once decompressed."
+    )
 
     def fetch(self, today: dt.date) -> Fetched:
         return fetch_rates(
@@ -58,6 +67,11 @@ class HttpRatesSource(RatesSource):
                 attempts=self.max_attempts,
                 base_seconds=self.backoff_base_seconds,
                 max_seconds=self.backoff_max_seconds,
+            ),
+            limits=Limits(
+                deadline_seconds=self.deadline_seconds,
+                max_received_bytes=self.max_received_bytes,
+                max_decoded_bytes=self.max_decoded_bytes,
             ),
         )
 

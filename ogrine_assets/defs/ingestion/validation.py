@@ -102,9 +102,10 @@ def validated_rates(
         raise _refuse("No usable row in the answer.", report)
     share = result.rejected_count / max(raw_rates.height, 1)
     if share > MAX_REJECTED_SHARE:
+        why = ", ".join(f"{reason}: {count}" for reason, count in result.reasons().items())
         raise _refuse(
             f"{result.rejected_count} of {raw_rates.height} rows rejected "
-            f"({share:.1%} > {MAX_REJECTED_SHARE:.0%}).",
+            f"({share:.1%} > {MAX_REJECTED_SHARE:.0%}): {why}.",
             report,
         )
     try:
