@@ -170,7 +170,7 @@ def ensure_mlflow_store(database: Path, artifact_root: str | None) -> None:
 def store_damage(database: Path) -> str:
     """What makes an existing SQLite MLflow store unusable, or "" when nothing does."""
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=rw", uri=True)) as db:
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
     except sqlite3.DatabaseError as exc:
         return f"not a readable SQLite database: {exc}"

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sys
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Sequence
+from pathlib import Path
 
 import dagster as dg
 
@@ -67,12 +69,25 @@ def run_jobs(settings: Settings, jobs: Sequence[str], command: str, *, verbose: 
     except Exception as exc:
         if verbose:
             traceback.print_exc()
-        print(f"{command} FAILED at {phase}: {cause_of_exception(exc)}", file=sys.stderr)
+        cause = _with_disk(cause_of_exception(exc), settings.home)
+        print(f"{command} FAILED at {phase}: {cause}", file=sys.stderr)
         return 1
     finally:
         lock.release()
     print(f"Forecast published to {settings.forecast_path}")
     return 0
+
+
+def _with_disk(cause: str, home: Path) -> str:
+    """Name a full disk when it is the likely cause: SQLite says "disk I/O error" when it
+    cannot write its journal, which is what a full disk looks like to it."""
+    if cause.startswith("no space left"):
+        return cause
+    try:
+        free = shutil.disk_usage(home).free
+    except OSError:
+        return cause
+    return f"no space left on the disk holding {home} ({cause})" if free < 2**20 else cause
 
 
 def _run_job(defs: dg.Definitions, instance: dg.DagsterInstance, job_name: str) -> None:

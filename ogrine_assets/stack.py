@@ -108,10 +108,12 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
 
 
 def stop(processes: Sequence[subprocess.Popen[bytes]], grace_seconds: float = 20) -> None:
-    """SIGINT every group (a graceful stop), SIGKILL what is left, then every descendant
-    still alive (adopted orphans included), and reap them all."""
+    """SIGTERM each part's leader (each stops its own helpers, gracefully; a part still
+    importing just ends, with no traceback), SIGKILL what is left of each group, then every
+    descendant still alive (adopted orphans included), and reap them all."""
     for process in processes:
-        _signal_group(process.pid, signal.SIGINT)
+        with contextlib.suppress(ProcessLookupError):
+            process.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + grace_seconds
     for process in processes:
         with contextlib.suppress(subprocess.TimeoutExpired):

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import pytest
 from mlflow.tracking import MlflowClient
 
 from ogrine_assets.definitions import build_definitions
 from ogrine_assets.defs.common.clock import Clock
+from ogrine_assets.defs.common.definitions import model_registry_for
+from ogrine_assets.defs.common.model_registry import ModelRegistry
 from ogrine_assets.defs.ingestion.sources import RatesSource
 from ogrine_assets.forecast_document import (
     LiveAccuracy,
@@ -33,9 +38,63 @@ from ogrine_assets_tests.fake_upstream import envelope
 # Every test sees the same "now": nothing depends on the day the suite runs.
 FIXED_NOW = dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)
 
+OGRINE = str(Path(sys.executable).parent / "ogrine")
 
-def make_settings(home: Path) -> Settings:
-    settings = Settings.from_env({"OGRINE_HOME": str(home)})
+
+def ogrine_env(home: Path, **env: str) -> dict[str, str]:
+    """The environment of an `ogrine` command on ``home`` at FIXED_NOW, nothing inherited
+    that could point it elsewhere."""
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
+    }
+    return {**environ, "OGRINE_HOME": str(home), "OGRINE_NOW": FIXED_NOW.isoformat(), **env}
+
+
+def ogrine(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `ogrine` as a user would, to its end."""
+    return subprocess.run(
+        [OGRINE, *args], env=ogrine_env(home, **env), capture_output=True, text=True, timeout=600
+    )
+
+
+@contextmanager
+def tmpfs(folder: Path, size: str) -> Iterator[Path]:
+    """A small file system of its own at ``folder``, to fill (root only; CI runs as root)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        reason = f"cannot mount a tmpfs to fill ({mounted.stderr.strip() or 'not root'})"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(folder: Path) -> Path:
+    """Fill the file system holding ``folder``; returns the file to delete to free it."""
+    filler = folder / "filler"
+    with filler.open("wb") as stream:
+        try:
+            while True:
+                stream.write(b"\0" * 65536)
+                stream.flush()
+        except OSError:
+            pass
+    return filler
+
+
+def make_settings(home: Path, **environ: str | Path) -> Settings:
+    names = {"forecast_path": "OGRINE_FORECAST_PATH", "api_url": "OGRINE_API_URL"}
+    settings = Settings.from_env(
+        {"OGRINE_HOME": str(home), **{names[key]: str(value) for key, value in environ.items()}}
+    )
     prepare(settings)
     return settings
 
@@ -59,6 +118,9 @@ class Deployment:
     def document(self) -> dict[str, Any]:
         return json.loads(self.settings.forecast_path.read_text())
 
+    def registry(self) -> ModelRegistry:
+        return model_registry_for(self.settings)
+
     def metadata(self, key: str) -> dict[str, Any]:
         """The latest materialization's metadata of asset ``key``, as plain values."""
         event = self.instance.get_latest_materialization_event(dg.AssetKey(key))
@@ -68,9 +130,15 @@ class Deployment:
 
 @contextmanager
 def deployment(
-    home: Path, *, now: dt.datetime = FIXED_NOW, rates_source: RatesSource | None = None
+    home: Path,
+    *,
+    now: dt.datetime = FIXED_NOW,
+    rates_source: RatesSource | None = None,
+    **environ: str | Path,
 ) -> Iterator[Deployment]:
-    settings = make_settings(home)
+    """The graph on ``home``; ``environ`` sets more variables, by the settings' field names
+    (``forecast_path=...`` is OGRINE_FORECAST_PATH)."""
+    settings = make_settings(home, **environ)
     defs = build_definitions(
         settings, clock=Clock(fixed_now=now.isoformat()), rates_source=rates_source
     )

@@ -5,6 +5,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -14,18 +16,9 @@ from mlflow.tracking import MlflowClient
 
 from ogrine_assets.names import REGISTERED_MODEL_NAME
 from ogrine_assets_tests.net import free_port, wait_until_ok
+from ogrine_assets_tests.support import OGRINE, ogrine, ogrine_env
 
 pytestmark = pytest.mark.integration
-
-OGRINE = str(Path(sys.executable).parent / "ogrine")
-
-
-def ogrine(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
-    }
-    environ.update(OGRINE_HOME=str(home), OGRINE_NOW="2026-11-26T09:30:00+00:00", **env)
-    return subprocess.run([OGRINE, *args], env=environ, capture_output=True, text=True, timeout=600)
 
 
 def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -> None:
@@ -92,62 +85,81 @@ def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -
     assert forecast_path.read_bytes() == published
 
 
-def _descendants(pid: int) -> set[int]:
-    found: set[int] = set()
-    for child in Path("/proc").glob("[0-9]*"):
+def _marked(mark: str) -> set[int]:
+    """Every live process that carries ``mark`` in its environment: whatever the stack
+    started, however late, and wherever it was reparented."""
+    found = set()
+    for entry in Path("/proc").glob("[0-9]*"):
         try:
-            parent = int((child / "stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+            marked = mark.encode() in (entry / "environ").read_bytes()
+        except OSError:
             continue
-        if parent == pid:
-            found |= {int(child.name)} | _descendants(int(child.name))
+        if marked and state != "Z":
+            found.add(int(entry.name))
     return found
 
 
-def _alive(pids: set[int]) -> set[int]:
-    alive = set()
-    for pid in pids:
-        try:
-            state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if state != "Z":
-            alive.add(pid)
-    return alive
+def _start_up(tmp_path: Path, mark: str) -> tuple[subprocess.Popen[bytes], list[int], Path]:
+    ports = [free_port(), free_port(), free_port()]
+    command = [OGRINE, "up", "--dagster-port", str(ports[0]), "--mlflow-port", str(ports[1])]
+    command += ["--service-port", str(ports[2])]
+    log_path = tmp_path / "up.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            command,
+            env={**ogrine_env(tmp_path / "home"), "OGRINE_TEST_MARK": mark},
+            cwd=Path(__file__).resolve().parent.parent,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,  # its own process group, as a service manager starts it
+        )
+    return process, ports, log_path
+
+
+def _stopped_cleanly(process: subprocess.Popen[bytes], mark: str, log_path: Path) -> None:
+    try:
+        assert process.wait(timeout=90) == 0, log_path.read_text()
+        assert _marked(mark) == set(), "processes left running after the stack stopped"
+        assert "Traceback" not in log_path.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for pid in _marked(mark):
+            os.kill(pid, signal.SIGKILL)
+        process.wait()
 
 
 def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: Path) -> None:
-    dagster_port, mlflow_port, service_port = free_port(), free_port(), free_port()
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
-    }
-    environ["OGRINE_HOME"] = str(tmp_path / "home")
-    log_path = tmp_path / "up.log"
-    command = [OGRINE, "up", "--dagster-port", str(dagster_port), "--mlflow-port", str(mlflow_port)]
-    command += ["--service-port", str(service_port)]
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            command, env=environ, cwd=Path(__file__).resolve().parent.parent, stdout=log, stderr=log
-        )
-    children: set[int] = set()
+    mark = uuid.uuid4().hex
+    process, (dagster_port, mlflow_port, service_port), log_path = _start_up(tmp_path, mark)
+    alive = lambda: process.poll() is None  # noqa: E731
     try:
-        alive = lambda: process.poll() is None  # noqa: E731
         info = wait_until_ok(f"http://127.0.0.1:{dagster_port}/server_info", alive=alive)
         assert "dagster_webserver_version" in info.json()
         wait_until_ok(f"http://127.0.0.1:{mlflow_port}/health", alive=alive)
         wait_until_ok(f"http://127.0.0.1:{service_port}/schema", alive=alive)
         # Nothing materialized yet: the service says so instead of failing.
         assert httpx.get(f"http://127.0.0.1:{service_port}/health").status_code == 503
-        children = _descendants(process.pid)
-        assert len(children) >= 3
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 0, log_path.read_text()
-        assert _alive(children) == set(), "processes left running after Ctrl-C"
+        assert len(_marked(mark)) >= 4
+        # No MLflow job-queue workers: this project submits no MLflow jobs.
+        commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in _marked(mark)]
+        assert not any(b"huey" in command for command in commands)
     finally:
-        if process.poll() is None:
-            process.kill()
-        for pid in _alive(children | _descendants(process.pid)):
-            os.kill(pid, signal.SIGKILL)
-        process.wait()
-    output = log_path.read_text()
-    assert f"Dagster UI  http://127.0.0.1:{dagster_port}" in output
+        process.send_signal(signal.SIGINT)
+    _stopped_cleanly(process, mark, log_path)
+    assert f"Dagster UI  http://127.0.0.1:{dagster_port}" in log_path.read_text()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+def test_up_stops_cleanly_on_any_stop_signal_to_its_group_even_right_after_start(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    mark = uuid.uuid4().hex
+    process, _, log_path = _start_up(tmp_path, mark)
+    deadline = time.monotonic() + 60
+    while "Ctrl-C stops everything" not in log_path.read_text():  # its parts are starting
+        assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
+        time.sleep(0.05)
+    os.killpg(process.pid, signum)
+    _stopped_cleanly(process, mark, log_path)

@@ -48,6 +48,15 @@ def standing_champion(decisions: Decisions) -> str | None:
     return None
 
 
+def fallen_champion(decisions: Decisions) -> str | None:
+    """The newest version promoted but since found broken: named when no champion stands."""
+    for version in _newest_first(decisions):
+        tags = decisions[version]
+        if tags.get(DECISION_TAG) == PROMOTED and BROKEN_TAG in tags:
+            return version
+    return None
+
+
 def pending(decisions: Decisions) -> list[str]:
     """The versions still waiting for a decision, oldest first: each gets exactly one."""
     return [v for v in reversed(_newest_first(decisions)) if DECISION_TAG not in decisions[v]]

@@ -14,6 +14,7 @@ import yaml
 from dagster._core.instance.config import dagster_instance_config
 from dagster._core.workspace.config_schema import ensure_workspace_config
 
+from ogrine_assets.home import DAGSTER_YAML
 from ogrine_assets_tests.net import free_port, stop, wait_until_ok
 from ogrine_assets_tests.support import document_bytes
 
@@ -102,6 +103,12 @@ def test_dagster_yaml_validates_against_dagsters_schema(
     config, _ = dagster_instance_config(str(tmp_path))
     assert config["storage"]["postgres"]["postgres_db"]["scheme"] == "postgresql+psycopg2"
     assert config["run_launcher"]["class"] == "DefaultRunLauncher"
+    # One run at a time, and runs that never start or hang are failed, not left in progress.
+    assert config["run_coordinator"]["config"]["max_concurrent_runs"] == 1
+    assert config["run_monitoring"]["enabled"] is True
+    # No MLflow job-queue workers: this project submits no MLflow jobs.
+    mlflow = SERVICES["mlflow"]["environment"]
+    assert mlflow["MLFLOW_SERVER_ENABLE_JOB_EXECUTION"] == "false"
     environment = SERVICES["dagster-code"]["environment"]
     assert {
         "DAGSTER_POSTGRES_USER",
@@ -109,6 +116,14 @@ def test_dagster_yaml_validates_against_dagsters_schema(
         "DAGSTER_POSTGRES_HOST",
         "DAGSTER_POSTGRES_DB",
     } <= set(environment)
+
+
+def test_the_local_dagster_yaml_validates_against_dagsters_schema(tmp_path: Path) -> None:
+    (tmp_path / "dagster.yaml").write_text(DAGSTER_YAML)
+    config, _ = dagster_instance_config(str(tmp_path))
+    assert config["run_queue"]["max_concurrent_runs"] == 1
+    assert config["run_monitoring"]["enabled"] is True
+    assert config["telemetry"]["enabled"] is False
 
 
 @pytest.mark.parametrize("path", [DOCKER / "workspace.yaml", ROOT / "workspace.yaml"])

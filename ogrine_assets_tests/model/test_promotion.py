@@ -15,6 +15,7 @@ from ogrine_assets.model.promotion import (
     compare,
     decide,
     decision_tags,
+    fallen_champion,
     pending,
     standing_champion,
     unfinished,
@@ -170,3 +171,12 @@ def test_the_record_names_the_decision_and_both_scores() -> None:
     first = record(contest(champion=None, champion_mae=None))
     assert first["promotion.previous_champion"] == ""
     assert "promotion.champion_backtest_mae" not in first
+
+
+def test_a_fallen_champion_is_named_when_none_stands() -> None:
+    decisions = {
+        "1": {DECISION_TAG: "promoted", BROKEN_TAG: "gone"},
+        "2": {DECISION_TAG: "rejected"},
+    }
+    assert standing_champion(decisions) is None and fallen_champion(decisions) == "1"
+    assert fallen_champion({"1": {DECISION_TAG: "promoted"}}) is None

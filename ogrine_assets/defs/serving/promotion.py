@@ -18,6 +18,7 @@ from ogrine_assets.model.features import DailySeries, series_from_frame
 from ogrine_assets.model.forecasting import next_days, unusable_rates
 from ogrine_assets.model.plots import horizon_table_markdown
 from ogrine_assets.model.promotion import (
+    BROKEN_TAG,
     DECISION_TAG,
     REASON_TAG,
     Contest,
@@ -25,6 +26,7 @@ from ogrine_assets.model.promotion import (
     compare,
     decide,
     decision_tags,
+    fallen_champion,
     pending,
     standing_champion,
     unfinished,
@@ -64,10 +66,13 @@ def judge(candidate: str, registry: ModelRegistry, series: DailySeries) -> Verdi
         candidate_features = registry.feature_names(candidate)
     except ModelUnavailable as exc:
         return Verdict(candidate, unloadable(str(exc)))
-    champion = standing_champion(registry.decisions())
+    decisions = registry.decisions()
+    champion = standing_champion(decisions)
     champion_features: list[str] = []
     broken = ""
-    if champion is not None and champion != candidate:
+    if champion is None and (fallen := fallen_champion(decisions)) is not None:
+        champion, broken = fallen, decisions[fallen][BROKEN_TAG]  # found broken earlier
+    elif champion is not None and champion != candidate:
         try:
             champion_features = registry.feature_names(champion)
         except ModelUnavailable as exc:

@@ -1,0 +1,146 @@
+"""The home on disk: its lock, its stores made whole, the leftovers of killed writes."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from mlflow.tracking import MlflowClient
+
+from ogrine_assets.home import (
+    DAGSTER_YAML,
+    HomeLock,
+    LockHeld,
+    StoreDamaged,
+    ensure_mlflow_store,
+    prepare,
+    process_alive,
+    process_identity,
+    sweep_partial_files,
+)
+from ogrine_assets.settings import Settings
+
+HOLD = (
+    "import sys, time; from pathlib import Path; from ogrine_assets.home import HomeLock; "
+    "HomeLock(Path(sys.argv[1])).acquire('a test holder'); print('held', flush=True); "
+    "time.sleep(600)"
+)
+
+
+def hold_lock(home: Path) -> subprocess.Popen[str]:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD, str(home)], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+    return holder
+
+
+def test_the_lock_is_exclusive_names_its_holder_and_dies_with_it(tmp_path: Path) -> None:
+    holder = hold_lock(tmp_path)
+    try:
+        with pytest.raises(LockHeld, match=rf"PID {holder.pid}: a test holder, since "):
+            HomeLock(tmp_path).acquire("a second run")
+        waits: list[float] = []
+        with pytest.raises(LockHeld, match="waited"):
+            HomeLock(tmp_path).acquire("a waiting run", wait_seconds=0.3, sleep=waits.append)
+    finally:
+        holder.send_signal(signal.SIGKILL)  # no clean-up of its own: the kernel releases it
+        holder.wait()
+    lock = HomeLock(tmp_path)
+    assert lock.acquire("the next run") < 1
+    assert lock.holder().startswith(f"PID {os.getpid()}: the next run")
+    lock.release()
+
+
+def test_prepare_makes_the_home_once_and_keeps_what_the_user_edited(tmp_path: Path) -> None:
+    settings = Settings.from_env({"OGRINE_HOME": str(tmp_path / "home")})
+    prepare(settings)
+    dagster_yaml = settings.dagster_home / "dagster.yaml"
+    assert dagster_yaml.read_text() == DAGSTER_YAML
+    assert "max_concurrent_runs: 1" in DAGSTER_YAML and "run_monitoring" in DAGSTER_YAML
+    dagster_yaml.write_text("# mine\n")
+    prepare(settings)
+    assert dagster_yaml.read_text() == "# mine\n"
+    for folder in (settings.storage_dir, settings.archive_dir, settings.forecast_path.parent):
+        assert folder.is_dir()
+    assert settings.local_mlflow_db.is_file()
+
+
+CREATE = (
+    "import sys; from pathlib import Path; from ogrine_assets.home import ensure_mlflow_store; "
+    "ensure_mlflow_store(Path(sys.argv[1]), None)"
+)
+
+
+@pytest.mark.parametrize("after_seconds", [0.0, 0.05, 0.2, 0.5, 1.0])
+def test_a_store_creation_killed_at_any_instant_leaves_nothing_half_made(
+    tmp_path: Path, after_seconds: float
+) -> None:
+    database = tmp_path / "mlflow" / "mlflow.db"
+    creating = subprocess.Popen([sys.executable, "-c", CREATE, str(database)])
+    partial = database.parent / f".mlflow.db.{creating.pid}.partial"
+    deadline = time.monotonic() + 120
+    while not partial.exists() and creating.poll() is None:  # wait for the tables to begin
+        assert time.monotonic() < deadline, "the store was never begun"
+        time.sleep(0.01)
+    time.sleep(after_seconds)
+    creating.send_signal(signal.SIGKILL)
+    creating.wait()
+    # Either nothing, or the whole store: never a half-migrated one in place.
+    if database.exists():
+        assert ensure_mlflow_store(database, None) is None
+    settings = Settings.from_env({"OGRINE_HOME": str(tmp_path)})
+    prepare(settings)  # the next run carries on by itself
+    assert not list(database.parent.glob(".*.partial"))
+    client = MlflowClient(tracking_uri=f"sqlite:///{database}")
+    client.create_experiment("works")
+    assert client.get_experiment_by_name("works") is not None
+
+
+def test_a_damaged_store_is_named_with_the_way_out(tmp_path: Path) -> None:
+    database = tmp_path / "mlflow.db"
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TABLE alembic_version (version_num TEXT)")
+        db.execute("CREATE TABLE experiments (id INTEGER)")
+        db.execute("CREATE TABLE _alembic_tmp_metrics (id INTEGER)")
+    with pytest.raises(StoreDamaged) as raised:
+        ensure_mlflow_store(database, None)
+    message = str(raised.value)
+    assert "left _alembic_tmp_metrics" in message
+    assert f"mv {database} {database}.damaged" in message
+
+
+def test_leftovers_of_killed_writes_are_swept_and_nothing_else(tmp_path: Path) -> None:
+    settings = Settings.from_env({"OGRINE_HOME": str(tmp_path)})
+    prepare(settings)
+    leftovers = [
+        settings.archive_dir / "forecasts" / ".2026-11-25_run.json.x1y2z3w4.partial",
+        settings.forecast_path.parent / ".forecast.json.k_q2ab9z",  # an older version's name
+        settings.storage_dir / ".validated_rates.parquet.0af3.partial",
+    ]
+    kept = [
+        settings.forecast_path,
+        settings.archive_dir / "raw" / "run.json",
+        settings.storage_dir / ".hidden-but-mine",
+    ]
+    for path in leftovers + kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x")
+    assert sorted(sweep_partial_files(settings)) == sorted(leftovers)
+    assert all(path.exists() for path in kept)
+
+
+def test_a_process_is_told_from_one_that_reused_its_pid() -> None:
+    me = process_identity()
+    assert process_alive(me) is True
+    host, pid, _ = me.split("/")
+    assert process_alive(f"{host}/{pid}/1") is False  # same PID, another start: not it
+    assert process_alive("another-host/1/1") is None
+    ended = subprocess.Popen(["true"])
+    identity = process_identity(ended.pid)
+    ended.wait()
+    assert process_alive(identity) is False

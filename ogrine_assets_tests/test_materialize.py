@@ -1,0 +1,112 @@
+"""`ogrine materialize` when runs collide, are killed, or the disk is full: the next run
+finds a consistent home and carries on by itself."""
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from mlflow.tracking import MlflowClient
+
+from ogrine_assets.forecast_document import decode
+from ogrine_assets.model.promotion import DECISION_TAG
+from ogrine_assets.names import CHAMPION_ALIAS, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
+from ogrine_assets_tests.support import OGRINE, fill, ogrine, ogrine_env, tmpfs
+
+pytestmark = pytest.mark.integration
+
+
+def registry(home: Path) -> MlflowClient:
+    uri = f"sqlite:///{home}/mlflow/mlflow.db"
+    return MlflowClient(tracking_uri=uri, registry_uri=uri)
+
+
+def assert_consistent(home: Path) -> None:
+    """The invariants a finished run leaves: one decision per version, the published document
+    names the champion, nothing left running."""
+    client = registry(home)
+    versions = client.search_model_versions(f"name = '{REGISTERED_MODEL_NAME}'")
+    assert versions and all(DECISION_TAG in v.tags for v in versions)
+    document = decode((home / "forecast" / "forecast.json").read_bytes())
+    champion = client.get_model_version_by_alias(REGISTERED_MODEL_NAME, CHAMPION_ALIAS)
+    assert document.model.version == str(champion.version)
+    experiment = client.get_experiment_by_name(EXPERIMENT_NAME)
+    statuses = {r.info.status for r in client.search_runs([experiment.experiment_id])}
+    assert "RUNNING" not in statuses
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        in_progress = instance.get_run_records(
+            filters=dg.RunsFilter(
+                statuses=[dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED]
+            )
+        )
+        assert in_progress == []
+
+
+def test_two_runs_at_once_one_waits_for_none_and_says_who_holds_the_home(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / "home"
+    env = ogrine_env(home)
+    both = [
+        subprocess.Popen([OGRINE, "materialize"], env=env, text=True, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]  # fmt: skip
+    outcomes = [(p.wait(timeout=600), *p.communicate()) for p in both]
+    assert sorted(code for code, _, _ in outcomes) == [0, 1]
+    (refused,) = [err for code, _, err in outcomes if code == 1]
+    last = refused.strip().splitlines()[-1]
+    assert last.startswith("ogrine materialize FAILED at startup: another run holds")
+    assert "ogrine materialize, since" in last and "wait for it, or stop it" in last
+    assert_consistent(home)
+
+
+def test_a_run_killed_in_training_is_closed_by_the_next_one(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    assert ogrine(home, "materialize").returncode == 0
+    training = subprocess.Popen(
+        [OGRINE, "materialize"], env=ogrine_env(home), text=True, stdout=subprocess.PIPE
+    )
+    assert training.stdout is not None
+    for line in training.stdout:  # the training step is under way once its inputs landed
+        if "materialized test_set" in line:
+            break
+    time.sleep(0.5)
+    training.send_signal(signal.SIGKILL)
+    training.wait()
+    experiment = registry(home).get_experiment_by_name(EXPERIMENT_NAME)
+    statuses = [r.info.status for r in registry(home).search_runs([experiment.experiment_id])]
+    assert "RUNNING" in statuses  # what the kill left
+    # A write killed half-way leaves a temporary file like this one behind.
+    leftover = home / "archive" / "forecasts" / ".2026-11-25_killed.json.ab12cd34.partial"
+    leftover.write_text("{")
+
+    after = ogrine(home, "materialize")
+    assert after.returncode == 0, after.stderr
+    assert "recovered: marked failed: run " in after.stdout
+    assert "was left in progress: its process" in after.stdout
+    assert "recovered: ended MLflow run" in after.stdout
+    assert f"recovered: removed {leftover.name}" in after.stdout
+    assert not leftover.exists()
+    assert_consistent(home)
+
+
+def test_a_full_disk_ends_in_one_line_and_the_next_run_carries_on(tmp_path: Path) -> None:
+    with tmpfs(tmp_path / "disk", "48m") as disk:
+        home = disk / "home"
+        assert ogrine(home, "materialize").returncode == 0
+        published = (home / "forecast" / "forecast.json").read_bytes()
+        filler = fill(disk)
+        full = ogrine(home, "materialize")
+        assert full.returncode == 1
+        last = full.stderr.strip().splitlines()[-1]
+        assert "FAILED at " in last and "no space left on the disk" in last, full.stderr
+        assert "Traceback" not in full.stdout + full.stderr
+        assert len(full.stderr.strip().splitlines()) == 1, full.stderr
+        assert (home / "forecast" / "forecast.json").read_bytes() == published
+        filler.unlink()
+        again = ogrine(home, "materialize")
+        assert again.returncode == 0, again.stderr
+        assert_consistent(home)
