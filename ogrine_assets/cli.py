@@ -9,8 +9,11 @@ needs only when it runs: the service's must not load the pipeline's stack.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from ogrine_assets.settings import Settings
 
@@ -28,6 +31,17 @@ def serve(host: str, port: int) -> int:
         access_log=False,
     )
     return 0
+
+
+def run_soak(days: int, seed: int, first_day: dt.date, home: Path | None) -> int:
+    """The loop under faults, on a scratch home (never the user's); 1 on any violation."""
+    from ogrine_assets.simulation.soak import soak
+
+    home = home or Path(tempfile.mkdtemp(prefix="ogrine-soak-")) / "home"
+    print(f"Soaking {days} days from {first_day} in {home}", flush=True)
+    report = soak(home, days=days, seed=seed, first_day=first_day)
+    print(report.table())
+    return 1 if report.violations else 0
 
 
 def show_paths(settings: Settings) -> int:
@@ -61,6 +75,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     service = commands.add_parser("serve", help="the forecast service (JSON and the chart page)")
     service.add_argument("--host", default="127.0.0.1")
     service.add_argument("--port", type=int, default=8080)
+    soak = commands.add_parser(
+        "soak", help="run the loop day after day on a scratch home, faults injected; a table"
+    )
+    soak.add_argument("--days", type=int, default=14, help="days to simulate (default 14)")
+    soak.add_argument("--seed", type=int, default=1, help="the fault plan's seed (default 1)")
+    soak.add_argument(
+        "--first-day",
+        type=dt.date.fromisoformat,
+        default=dt.date(2025, 1, 6),
+        help="the first simulated day (default 2025-01-06)",
+    )
+    soak.add_argument("--home", type=Path, help="where to soak (default: a new scratch folder)")
     paths = commands.add_parser("paths", help="print where everything lives")
     only = paths.add_mutually_exclusive_group()
     only.add_argument("--forecast", action="store_true", help="only the forecast document path")
@@ -82,6 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return up(settings, args.dagster_port, args.mlflow_port, args.service_port)
     if args.command == "serve":
         return serve(args.host, args.port)
+    if args.command == "soak":
+        return run_soak(args.days, args.seed, args.first_day, args.home)
     if args.forecast:
         print(settings.forecast_path)
         return 0

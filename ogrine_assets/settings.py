@@ -30,6 +30,8 @@ class Settings:
     freshness_max_age_days: int
     fixed_now: str | None = None
     lock_wait_seconds: float = 1800.0
+    fetch_deadline_seconds: float = 300.0
+    fetch_max_bytes: int = 64 * 2**20
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -57,6 +59,8 @@ class Settings:
             freshness_max_age_days=int(env.get("OGRINE_FRESHNESS_MAX_AGE_DAYS") or 3),
             fixed_now=env.get("OGRINE_NOW") or None,
             lock_wait_seconds=float(env.get("OGRINE_LOCK_WAIT_SECONDS") or 1800),
+            fetch_deadline_seconds=float(env.get("OGRINE_FETCH_DEADLINE_SECONDS") or 300),
+            fetch_max_bytes=int(env.get("OGRINE_FETCH_MAX_BYTES") or 64 * 2**20),
         )
 
     @property

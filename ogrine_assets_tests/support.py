@@ -80,13 +80,14 @@ def tmpfs(folder: Path, size: str) -> Iterator[Path]:
 def fill(folder: Path) -> Path:
     """Fill the file system holding ``folder``; returns the file to delete to free it."""
     filler = folder / "filler"
-    with filler.open("wb") as stream:
-        try:
-            while True:
-                stream.write(b"\0" * 65536)
-                stream.flush()
-        except OSError:
+    handle = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        while os.write(handle, b"\0" * 65536):
             pass
+    except OSError:  # full: what it is for
+        pass
+    finally:
+        os.close(handle)
     return filler
 
 

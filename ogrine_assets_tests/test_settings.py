@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from ogrine_assets.defs.ingestion.sources import HttpRatesSource, rates_source_for
 from ogrine_assets.settings import Settings
 
 
@@ -29,3 +30,23 @@ def test_each_part_can_be_pointed_elsewhere(tmp_path: Path) -> None:
     assert not settings.uses_local_mlflow_store
     assert settings.api_url == "http://127.0.0.1:9/ogrineRates"
     assert settings.forecast_path == Path("/srv/forecast.json")
+
+
+def test_the_limits_of_a_run_are_settings(tmp_path: Path) -> None:
+    default = Settings.from_env({"OGRINE_HOME": str(tmp_path)})
+    assert default.lock_wait_seconds == 1800
+    assert default.fetch_deadline_seconds == 300 and default.fetch_max_bytes == 64 * 2**20
+    tight = Settings.from_env(
+        {
+            "OGRINE_HOME": str(tmp_path),
+            "OGRINE_LOCK_WAIT_SECONDS": "5",
+            "OGRINE_FETCH_DEADLINE_SECONDS": "2.5",
+            "OGRINE_FETCH_MAX_BYTES": "1048576",
+            "OGRINE_API_URL": "http://127.0.0.1:9/ogrineRates",
+        }
+    )
+    assert tight.lock_wait_seconds == 5
+    source = rates_source_for(tight)
+    assert isinstance(source, HttpRatesSource)
+    assert source.deadline_seconds == 2.5
+    assert source.max_received_bytes == source.max_decoded_bytes == 2**20

@@ -202,7 +202,4 @@ def test_a_champion_whose_files_are_gone_is_recorded_broken_and_gives_way(
 
 
 def model_folder(registry: ModelRegistry, version: str) -> Path:
-    """Where a version's model files live (its logged model's artifacts)."""
-    model_id = registry.client.get_model_version(registry.model_name, version).source
-    logged = registry.client.get_logged_model(model_id.removeprefix("models:/"))
-    return Path(logged.artifact_location.removeprefix("file://"))
+    return Path(registry.model_location(version).removeprefix("file://"))

@@ -31,10 +31,7 @@ def aliased_version(world: Deployment) -> str | None:
 
 
 def model_folder(world: Deployment, version: str) -> Path:
-    client = world.client()
-    source = client.get_model_version("ogrine-rate-forecaster", version).source
-    logged = client.get_logged_model(source.removeprefix("models:/"))
-    return Path(logged.artifact_location.removeprefix("file://"))
+    return Path(world.registry().model_location(version).removeprefix("file://"))
 
 
 def test_a_forecast_that_cannot_be_written_leaves_document_and_alias_agreeing(

@@ -166,6 +166,11 @@ class ModelRegistry(dg.ConfigurableResource):
         """The status of a version's training run (FINISHED, FAILED, KILLED, RUNNING)."""
         return str(self.client.get_run(run_id).info.status)
 
+    def model_location(self, version: str) -> str:
+        """Where a version's model files live (its logged model's artifacts), as a URI."""
+        source = self.client.get_model_version(self.model_name, version).source or ""
+        return str(self.client.get_logged_model(source.removeprefix("models:/")).artifact_location)
+
     def mark_broken(self, version: str, reason: str) -> None:
         """Record that a version cannot be loaded: it stops being the champion."""
         self.tag_version(version, {BROKEN_TAG: reason})

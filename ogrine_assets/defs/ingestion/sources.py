@@ -103,5 +103,10 @@ class SyntheticRatesSource(RatesSource):
 def rates_source_for(settings: Settings) -> RatesSource:
     """The HTTP source when OGRINE_API_URL is set, else the embedded synthetic default."""
     if settings.api_url:
-        return HttpRatesSource(api_url=settings.api_url)
+        return HttpRatesSource(
+            api_url=settings.api_url,
+            deadline_seconds=settings.fetch_deadline_seconds,
+            max_received_bytes=settings.fetch_max_bytes,
+            max_decoded_bytes=settings.fetch_max_bytes,
+        )
     return SyntheticRatesSource()

@@ -1,0 +1,337 @@
+"""The soak: the loop run day after day, as the schedules would, with faults injected.
+
+Each simulated day runs what the schedules and the sensor run (``calendar.py``) as real
+``ogrine`` processes, with ``OGRINE_NOW`` set to the scheduled instant and the upstream
+answering as of that day. From a seeded plan, some runs meet a fault:
+
+- ``kill``: SIGKILL at a random instant of the run;
+- ``outage``: the upstream answers 503 to every request;
+- ``slow``: the upstream answers a byte at a time (the fetch deadline must end it);
+- ``full_disk``: the forecast's folder is on a file system that is full (root only);
+- ``concurrent``: a second identical run starts at the same moment;
+- ``lost_champion``: the champion's model files are deleted before the run.
+
+After every run the invariants are checked (``invariants.py``), and the forecast service,
+running throughout, must serve the published document. Every plan runs each fault at least
+once when it has runs enough.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from ogrine_assets.defs.common.definitions import model_registry_for
+from ogrine_assets.forecast_document import decode
+from ogrine_assets.home import prepare
+from ogrine_assets.model.promotion import standing_champion
+from ogrine_assets.settings import Settings
+from ogrine_assets.simulation.calendar import Step, scheduled
+from ogrine_assets.simulation.invariants import violations
+from ogrine_assets.simulation.upstream import NORMAL, OUTAGE, SLOW, SimulatedUpstream
+
+FAULTS = ("kill", "outage", "slow", "full_disk", "concurrent", "lost_champion")
+OGRINE = str(Path(sys.executable).parent / "ogrine")
+FETCH_DEADLINE_SECONDS = 3  # a slow upstream must be given up on, quickly
+KILL_WITHIN_SECONDS = 8.0  # about the length of a run: kills land anywhere in it
+
+
+@dataclass
+class SoakReport:
+    days: int
+    seed: int
+    runs: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    killed: int = 0
+    faults: Counter[str] = field(default_factory=Counter)
+    skipped_faults: list[str] = field(default_factory=list)
+    versions: int = 0
+    decisions: int = 0
+    champion: str = ""
+    disk_bytes: int = 0
+    seconds: float = 0.0
+    violations: list[str] = field(default_factory=list)
+
+    def table(self) -> str:
+        rows = [
+            ("days simulated", f"{self.days} (seed {self.seed})"),
+            ("runs", f"{self.runs}: {self.succeeded} succeeded, {self.failed} failed, "
+                     f"{self.killed} killed"),
+            ("faults injected", ", ".join(f"{k} {self.faults[k]}" for k in FAULTS)),
+            ("faults not run", ", ".join(self.skipped_faults) or "none"),
+            ("versions registered", str(self.versions)),
+            ("promotion decisions recorded", str(self.decisions)),
+            ("champion at the end", f"v{self.champion}"),
+            ("disk used by the home", f"{self.disk_bytes / 2**20:.1f} MiB"),
+            ("wall time", f"{self.seconds / 60:.1f} min"),
+            ("invariant violations", str(len(self.violations))),
+        ]  # fmt: skip
+        lines = ["| figure | value |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]
+        return "\n".join(lines + [f"- {violation}" for violation in self.violations])
+
+
+def plan_faults(runs: int, rng: random.Random, rate: float) -> list[str | None]:
+    """A fault (or None) per run: each kind once when there are runs enough, then ``rate``."""
+    plan: list[str | None] = [
+        rng.choice(FAULTS) if rng.random() < rate else None for _ in range(runs)
+    ]
+    for kind, run in zip(FAULTS, rng.sample(range(runs), min(runs, len(FAULTS))), strict=False):
+        plan[run] = kind
+    return plan
+
+
+def soak(
+    home: Path,
+    *,
+    days: int,
+    seed: int,
+    first_day: dt.date,
+    rate: float = 0.15,
+    say: Callable[[str], None] = print,
+) -> SoakReport:
+    """Run ``days`` days of the loop on ``home`` with faults; returns what happened."""
+    began = time.monotonic()
+    rng = random.Random(seed)
+    report = SoakReport(days=days, seed=seed)
+    steps = scheduled(first_day, days)
+    plan = plan_faults(len(steps), rng, rate)
+    with SimulatedUpstream(first_day) as upstream, _forecast_disk(home) as disk:
+        if disk is None:
+            report.skipped_faults.append("full_disk (needs root to mount a small file system)")
+        settings = Settings.from_env(_environment(home, upstream, disk, first_day))
+        prepare(settings)
+        opening = Step(dt.datetime.combine(first_day, dt.time(0, 30), dt.UTC), "materialize")
+        _run(opening, None, settings, upstream, disk, rng, report, say)
+        with _service(settings) as service:
+            decided_at: dict[str, str] = {}
+            for step, fault in zip(steps, plan, strict=True):
+                if fault == "full_disk" and disk is None:
+                    fault = None
+                outcome = _run(step, fault, settings, upstream, disk, rng, report, say)
+                found = violations(settings, after_success=outcome == "succeeded")
+                found += _served(service, settings) + _decided_once(settings, decided_at)
+                report.violations += [
+                    f"{step.at:%Y-%m-%d %H:%M} {step.command}: {v}" for v in found
+                ]
+            # A last run without a fault: whatever the last fault left, it carries on.
+            last_day = first_day + dt.timedelta(days=days - 1)
+            closing = Step(dt.datetime.combine(last_day, dt.time(23, 0), dt.UTC), "refresh")
+            if _run(closing, None, settings, upstream, disk, rng, report, say) != "succeeded":
+                report.violations.append("the closing run, without a fault, did not succeed")
+            found = violations(settings, after_success=True) + _served(service, settings)
+            report.violations += [f"closing run: {v}" for v in found]
+    registry = model_registry_for(settings)
+    decisions = registry.decisions()
+    report.versions = len(decisions)
+    report.decisions = sum(1 for tags in decisions.values() if "promotion.decision" in tags)
+    report.champion = standing_champion(decisions) or ""
+    report.disk_bytes = sum(p.stat().st_size for p in home.rglob("*") if p.is_file())
+    report.seconds = time.monotonic() - began
+    return report
+
+
+def _environment(
+    home: Path, upstream: SimulatedUpstream, disk: Path | None, day: dt.date
+) -> dict[str, str]:
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
+    }
+    environ |= {
+        "OGRINE_HOME": str(home),
+        "OGRINE_API_URL": upstream.url,
+        "OGRINE_FETCH_DEADLINE_SECONDS": str(FETCH_DEADLINE_SECONDS),
+        "OGRINE_NOW": f"{day}T00:00:00+00:00",
+    }
+    if disk is not None:
+        environ["OGRINE_FORECAST_PATH"] = str(disk / "forecast.json")
+    return environ
+
+
+def _run(
+    step: Step,
+    fault: str | None,
+    settings: Settings,
+    upstream: SimulatedUpstream,
+    disk: Path | None,
+    rng: random.Random,
+    report: SoakReport,
+    say: Callable[[str], None],
+) -> str:
+    """Run one scheduled step, with its fault; returns succeeded, failed or killed."""
+    upstream.today = step.at.date()
+    environ = _environment(settings.home, upstream, disk, step.at.date())
+    environ["OGRINE_NOW"] = step.at.isoformat()
+    command = [OGRINE, step.command]
+    filler = None
+    if fault is not None:
+        report.faults[fault] += 1
+    if fault == "outage":
+        upstream.mode = OUTAGE
+    elif fault == "slow":
+        upstream.mode = SLOW
+    elif fault == "full_disk" and disk is not None:
+        filler = _fill(disk)
+    elif fault == "lost_champion":
+        _delete_champion_files(settings)
+    try:
+        if fault == "kill":
+            outcome = _killed(command, environ, rng.uniform(0, KILL_WITHIN_SECONDS))
+        elif fault == "concurrent":
+            outcome, problem = _concurrent(command, environ)
+            if problem:
+                report.violations.append(f"{step.at:%Y-%m-%d %H:%M} {step.command}: {problem}")
+        else:
+            done = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=900)
+            outcome = "succeeded" if done.returncode == 0 else "failed"
+    finally:
+        upstream.mode = NORMAL
+        if filler is not None:
+            filler.unlink()
+    report.runs += 1
+    setattr(report, outcome, getattr(report, outcome) + 1)
+    say(f"{step.at:%Y-%m-%d %H:%M} {step.command:<11} {fault or '-':<13} {outcome}")
+    return outcome
+
+
+def _killed(command: list[str], environ: dict[str, str], after: float) -> str:
+    process = subprocess.Popen(
+        command, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        process.wait(timeout=after)
+        return "succeeded" if process.returncode == 0 else "failed"  # it ended first
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        return "killed"
+
+
+def _concurrent(command: list[str], environ: dict[str, str]) -> tuple[str, str]:
+    """Two identical runs at once: one runs, the other must say at once who holds the home.
+    Returns the outcome of the one that ran, and what went wrong otherwise ("" if nothing)."""
+    both = [
+        subprocess.Popen(
+            command, env=environ, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    results = [(process.wait(timeout=900), process.communicate()[1]) for process in both]
+    refused = [code for code, err in results if "another run holds" in err]
+    ran = [code for code, err in results if "another run holds" not in err]
+    if len(refused) != 1 or refused[0] != 1:
+        return "failed", f"I3: two runs at once were not refused exactly once: {results}"
+    return ("succeeded" if ran[0] == 0 else "failed"), ""
+
+
+def _delete_champion_files(settings: Settings) -> None:
+    registry = model_registry_for(settings)
+    champion = standing_champion(registry.decisions())
+    if champion is None:
+        return
+    location = registry.model_location(champion)
+    shutil.rmtree(location.removeprefix("file://"), ignore_errors=True)
+
+
+def _served(service: str, settings: Settings) -> list[str]:
+    """The service serves the published document (or says there is none yet)."""
+    if not settings.forecast_path.exists():
+        return []
+    published = decode(settings.forecast_path.read_bytes()).model.version
+    health = httpx.get(f"{service}/health", timeout=10)
+    served = httpx.get(f"{service}/forecast", timeout=10)
+    if health.status_code != 200 or served.status_code != 200:
+        return [f"service: /health {health.status_code}, /forecast {served.status_code}"]
+    if served.json()["model"]["version"] != published:
+        return [f"service: serves v{served.json()['model']['version']}, published v{published}"]
+    return []
+
+
+def _decided_once(settings: Settings, decided_at: dict[str, str]) -> list[str]:
+    """I4's "exactly one": a decision, once recorded, is never made again."""
+    found = []
+    for version, tags in model_registry_for(settings).decisions().items():
+        when = tags.get("promotion.decided_at")
+        if when is None:
+            continue
+        if decided_at.setdefault(version, when) != when:
+            found.append(f"I4: v{version} was decided twice ({decided_at[version]}, {when})")
+    return found
+
+
+@contextmanager
+def _forecast_disk(home: Path) -> Iterator[Path | None]:
+    """A 1 MiB file system for the forecast's folder, to fill; None when it cannot be had."""
+    folder = home / "forecast-disk"
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        yield None
+        return
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def _fill(folder: Path) -> Path:
+    filler = folder / ".filler"
+    handle = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        while os.write(handle, b"\0" * 4096):
+            pass
+    except OSError:  # full: what it is for
+        pass
+    finally:
+        os.close(handle)
+    return filler
+
+
+@contextmanager
+def _service(settings: Settings) -> Iterator[str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
+    }
+    environ |= {
+        "OGRINE_HOME": str(settings.home),
+        "OGRINE_FORECAST_PATH": str(settings.forecast_path),
+    }
+    process = subprocess.Popen(
+        [OGRINE, "serve", "--port", str(port)], env=environ,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/schema", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the forecast service did not start")
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
