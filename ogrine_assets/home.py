@@ -7,7 +7,8 @@ under ``OGRINE_HOME``, so the kernel releases it when its process dies, however 
 
 Under the lock, :func:`prepare` makes what a run needs exist, each piece so that being
 killed at any instant leaves either nothing or a whole piece: the folders, a minimal
-``dagster.yaml``, and the local MLflow store, built aside and renamed into place.
+``dagster.yaml``, and the local MLflow store, built aside and renamed into place. Every
+file the pipeline writes goes through :func:`write_atomically`, and
 :func:`sweep_partial_files` removes what killed writes left behind.
 """
 
@@ -20,6 +21,7 @@ import os
 import re
 import socket
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -77,22 +79,26 @@ class HomeLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         began = time.monotonic()
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                waited = time.monotonic() - began
-                if waited >= wait_seconds:
-                    os.close(handle)
-                    raise LockHeld(
-                        f"another run holds {self.path} ({self.holder() or 'holder unknown'})"
-                        + (f"; waited {waited:.0f} s" if wait_seconds else "")
-                    ) from None
-                sleep(min(poll_seconds, wait_seconds - waited))
+        try:
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    waited = time.monotonic() - began
+                    if waited >= wait_seconds:
+                        raise LockHeld(
+                            f"another run holds {self.path} ({self.holder() or 'holder unknown'})"
+                            + (f"; waited {waited:.0f} s" if wait_seconds else "")
+                        ) from None
+                    sleep(min(poll_seconds, wait_seconds - waited))
+        except BaseException:
+            os.close(handle)
+            raise
         since = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        os.ftruncate(handle, 0)
-        os.pwrite(handle, f"PID {os.getpid()}: {holder}, since {since}\n".encode(), 0)
+        with contextlib.suppress(OSError):  # who holds it is a courtesy: a full disk may refuse
+            os.ftruncate(handle, 0)
+            os.pwrite(handle, f"PID {os.getpid()}: {holder}, since {since}\n".encode(), 0)
         self._handle = handle
         return time.monotonic() - began
 
@@ -129,11 +135,11 @@ def prepare(settings: Settings) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     dagster_yaml = settings.dagster_home / "dagster.yaml"
     if not dagster_yaml.exists():
-        _write_whole(dagster_yaml, DAGSTER_YAML.encode())
+        write_atomically(dagster_yaml, DAGSTER_YAML.encode())
     if settings.uses_local_mlflow_store:
         database = settings.local_mlflow_db
-        for leftover in database.parent.glob(f".{database.name}.*{PARTIAL_SUFFIX}"):
-            leftover.unlink(missing_ok=True)  # a creation that was killed
+        for leftover in database.parent.glob(f".{database.name}.*{PARTIAL_SUFFIX}*"):
+            leftover.unlink(missing_ok=True)  # a creation that was killed, and its journal
         ensure_mlflow_store(database, settings.mlflow_artifact_root)
 
 
@@ -168,12 +174,19 @@ def ensure_mlflow_store(database: Path, artifact_root: str | None) -> None:
 
 
 def store_damage(database: Path) -> str:
-    """What makes an existing SQLite MLflow store unusable, or "" when nothing does."""
+    """What makes an existing SQLite MLflow store unusable, or "" when nothing does.
+
+    Opened for writing on purpose: a journal left by a killed writer is rolled back. Only a
+    store whose content is wrong is "damaged"; a lock or a permission problem is raised as
+    it is, since moving the store aside would not mend it.
+    """
     try:
         with contextlib.closing(sqlite3.connect(f"file:{database}?mode=rw", uri=True)) as db:
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
     except sqlite3.DatabaseError as exc:
-        return f"not a readable SQLite database: {exc}"
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            return f"not a readable SQLite database: {exc}"
+        raise
     leftovers = sorted(name for name in tables if name.startswith("_alembic_tmp_"))
     if leftovers:
         return f"an interrupted migration left {', '.join(leftovers)}"
@@ -182,28 +195,50 @@ def store_damage(database: Path) -> str:
     return ""
 
 
-# A temporary of write_atomically or the IO manager, or of an older version (mkstemp's
-# ".<name>.<8 random characters>").
-_PARTIAL = re.compile(rf"^\..+(\{PARTIAL_SUFFIX}|\.[a-z0-9_]{{8}})$")
+def write_atomically(target: Path, content: bytes) -> None:
+    """Write aside, fsync, then rename over ``target``: readers see the old file or the new
+    one, never half of one, and a write killed half-way leaves only a temporary to sweep."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=PARTIAL_SUFFIX, dir=target.parent
+    )
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(content)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# Temporaries: write_atomically's and the IO manager's, and an older version's (mkstemp's
+# ".<name>.<8 random characters>", the IO manager's ".<name>.<32 hex>.tmp").
+_PARTIAL = re.compile(rf"^\..+(\{PARTIAL_SUFFIX}|\.[a-z0-9_]{{8}}|\.[0-9a-f]{{32}}\.tmp)$")
 
 
 def sweep_partial_files(settings: Settings) -> list[Path]:
-    """Remove the temporaries that killed writes left; only safe under the home's lock."""
+    """Remove the temporaries that killed writes left; only safe under the home's lock.
+
+    The storage and archive folders are the pipeline's own, swept whole; in the forecast's
+    folder, which may be shared (a web root), only the document's own temporaries.
+    """
+    candidates = [
+        *(p for folder in (settings.storage_dir, settings.archive_dir) for p in _dotfiles(folder)),
+        *settings.forecast_path.parent.glob(f".{settings.forecast_path.name}.*"),
+    ]
     removed = []
-    for folder in (settings.storage_dir, settings.archive_dir, settings.forecast_path.parent):
-        if not folder.is_dir():
-            continue
-        for path in folder.rglob(".*"):
-            if path.is_file() and _PARTIAL.match(path.name):
-                path.unlink(missing_ok=True)
-                removed.append(path)
+    for path in candidates:
+        if path.is_file() and _PARTIAL.match(path.name):
+            path.unlink(missing_ok=True)
+            removed.append(path)
     return removed
 
 
-def _write_whole(target: Path, content: bytes) -> None:
-    temporary = target.with_name(f".{target.name}.{os.getpid()}{PARTIAL_SUFFIX}")
-    temporary.write_bytes(content)
-    os.replace(temporary, target)
+def _dotfiles(folder: Path) -> list[Path]:
+    return list(folder.rglob(".*")) if folder.is_dir() else []
 
 
 def _fsync_folder(folder: Path) -> None:
@@ -222,12 +257,16 @@ def process_identity(pid: int | None = None) -> str:
 
 
 def process_alive(identity: str) -> bool | None:
-    """Whether the process ``identity`` names still runs; None when it ran on another host
-    (nothing here can tell)."""
-    host, pid, start = identity.rsplit("/", 2)
-    if host != socket.gethostname():
+    """Whether the process ``identity`` names still runs; None when nothing here can tell (it
+    ran on another host, this system has no /proc, or the identity is not one)."""
+    try:
+        host, pid, start = identity.rsplit("/", 2)
+        number = int(pid)
+    except ValueError:
         return None
-    return _start_ticks(int(pid)) == start != ""
+    if host != socket.gethostname() or not start or not Path("/proc/self/stat").exists():
+        return None
+    return _start_ticks(number) == start
 
 
 def _start_ticks(pid: int) -> str:

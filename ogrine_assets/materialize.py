@@ -25,9 +25,9 @@ import dagster as dg
 
 from ogrine_assets.definitions import build_definitions
 from ogrine_assets.defs.common.definitions import model_registry_for
-from ogrine_assets.defs.common.recovery import PROCESS_TAG, recover
+from ogrine_assets.defs.common.recovery import process_tag, recover
 from ogrine_assets.failures import cause_of, cause_of_exception
-from ogrine_assets.home import HomeLock, LockHeld, prepare, process_identity
+from ogrine_assets.home import HomeLock, LockHeld, prepare
 from ogrine_assets.settings import Settings
 
 # Nothing on the console from Dagster's own logger: this module prints what matters.
@@ -48,13 +48,13 @@ def run_jobs(settings: Settings, jobs: Sequence[str], command: str, *, verbose: 
     for noisy in ("mlflow", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     lock = HomeLock(settings.home)
-    try:
-        lock.acquire(command)
-    except LockHeld as exc:
-        print(f"{command} FAILED at startup: {exc}; wait for it, or stop it.", file=sys.stderr)
-        return 1
     phase = "startup"
     try:
+        try:
+            lock.acquire(command)
+        except LockHeld as exc:
+            print(f"{command} FAILED at startup: {exc}; wait for it, or stop it.", file=sys.stderr)
+            return 1
         prepare(settings)
         defs = build_definitions(settings)
         with dg.DagsterInstance.get() as instance:
@@ -81,7 +81,7 @@ def run_jobs(settings: Settings, jobs: Sequence[str], command: str, *, verbose: 
 def _with_disk(cause: str, home: Path) -> str:
     """Name a full disk when it is the likely cause: SQLite says "disk I/O error" when it
     cannot write its journal, which is what a full disk looks like to it."""
-    if cause.startswith("no space left"):
+    if not any(said in cause for said in ("disk I/O error", "database or disk is full")):
         return cause
     try:
         free = shutil.disk_usage(home).free
@@ -103,15 +103,15 @@ def _run_job(defs: dg.Definitions, instance: dg.DagsterInstance, job_name: str) 
             run_id=run_id,
             raise_on_error=False,
             run_config=SILENT_CONSOLE,
-            tags={PROCESS_TAG: process_identity()},
+            tags=process_tag(run_id),
         )
     finally:
         done.set()
         printer.join()
     if not result.success:
         raise JobFailed(
-            f"{_where_and_why(result)}. Nothing after it ran; run {run_id} in the Dagster UI "
-            "has the log."
+            f"{_where_and_why(result)}. Nothing that needs it ran; run {run_id} in the Dagster "
+            "UI has the log."
         )
 
 
@@ -140,7 +140,15 @@ def _level(level: str | int) -> int:
 
 
 def _print_progress(instance: dg.DagsterInstance, run_id: str, done: threading.Event) -> None:
-    """Print each asset as it lands and each warning of the run, one line each."""
+    """Print each asset as it lands and each warning of the run, one line each. Progress is a
+    courtesy: if the event log cannot be read (a full disk), it stops, silently."""
+    try:
+        _follow(instance, run_id, done)
+    except Exception:
+        done.wait()
+
+
+def _follow(instance: dg.DagsterInstance, run_id: str, done: threading.Event) -> None:
     cursor = None
     while True:
         finished = done.is_set()
@@ -154,7 +162,8 @@ def _print_progress(instance: dg.DagsterInstance, run_id: str, done: threading.E
                 key = materialization.asset_key.to_user_string()
                 print(f"  {stamp}  materialized {key}", flush=True)
             elif entry.dagster_event is None and _level(entry.level) >= logging.WARNING:
-                print(f"  {stamp}  warning: {entry.user_message.splitlines()[0]}", flush=True)
+                first = (entry.user_message or "").strip().splitlines()[:1]
+                print(f"  {stamp}  warning: {''.join(first)}", flush=True)
         if finished:
             return
         done.wait(0.2)

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_HOME = Path.home() / ".ogrine"
+LOCK_WAIT_SECONDS = 1800.0  # how long a run launched by Dagster waits for the home's lock
+FETCH_DEADLINE_SECONDS = 300.0  # one whole fetch from the upstream, retries included
+FETCH_MAX_BYTES = 64 * 2**20  # received, and after decompression: far above a real answer
 
 
 @dataclass(frozen=True)
@@ -29,9 +32,9 @@ class Settings:
     archive_dir: Path
     freshness_max_age_days: int
     fixed_now: str | None = None
-    lock_wait_seconds: float = 1800.0
-    fetch_deadline_seconds: float = 300.0
-    fetch_max_bytes: int = 64 * 2**20
+    lock_wait_seconds: float = LOCK_WAIT_SECONDS
+    fetch_deadline_seconds: float = FETCH_DEADLINE_SECONDS
+    fetch_max_bytes: int = FETCH_MAX_BYTES
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -58,9 +61,11 @@ class Settings:
             archive_dir=Path(env.get("OGRINE_ARCHIVE_DIR") or home / "archive").expanduser(),
             freshness_max_age_days=int(env.get("OGRINE_FRESHNESS_MAX_AGE_DAYS") or 3),
             fixed_now=env.get("OGRINE_NOW") or None,
-            lock_wait_seconds=float(env.get("OGRINE_LOCK_WAIT_SECONDS") or 1800),
-            fetch_deadline_seconds=float(env.get("OGRINE_FETCH_DEADLINE_SECONDS") or 300),
-            fetch_max_bytes=int(env.get("OGRINE_FETCH_MAX_BYTES") or 64 * 2**20),
+            lock_wait_seconds=float(env.get("OGRINE_LOCK_WAIT_SECONDS") or LOCK_WAIT_SECONDS),
+            fetch_deadline_seconds=float(
+                env.get("OGRINE_FETCH_DEADLINE_SECONDS") or FETCH_DEADLINE_SECONDS
+            ),
+            fetch_max_bytes=int(env.get("OGRINE_FETCH_MAX_BYTES") or FETCH_MAX_BYTES),
         )
 
     @property

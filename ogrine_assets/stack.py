@@ -19,8 +19,10 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
-from ogrine_assets.home import HomeLock, prepare
+from ogrine_assets.failures import cause_of_exception
+from ogrine_assets.home import HomeLock, LockHeld, StoreDamaged, prepare
 from ogrine_assets.settings import Settings
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -73,9 +75,13 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda *_: stopping.set())
     _become_subreaper()
-    # The stores must exist, whole, before MLflow's server or a run opens them.
-    with HomeLock(settings.home).held("ogrine up", wait_seconds=settings.lock_wait_seconds):
-        prepare(settings)
+    try:
+        if not _prepare_home(settings, stopping):
+            return 0  # asked to stop while waiting for the home
+    except (LockHeld, StoreDamaged, OSError) as exc:
+        cause = exc if isinstance(exc, LockHeld | StoreDamaged) else cause_of_exception(exc)
+        _say(f"ogrine up FAILED at startup: {cause}", sys.stderr)
+        return 1
     commands = stack_commands(settings, dagster_port, mlflow_port, service_port)
     env = stack_environment(settings, mlflow_port)
     processes: list[subprocess.Popen[bytes]] = []
@@ -89,22 +95,54 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
                     command, env=env, start_new_session=True, preexec_fn=_child_defaults
                 )
             )
-        print(f"Dagster UI  http://127.0.0.1:{dagster_port}")
         mlflow_ui = f"http://127.0.0.1:{mlflow_port}" if settings.uses_local_mlflow_store else None
-        print(f"MLflow UI   {mlflow_ui or settings.mlflow_tracking_uri}")
-        print(f"Forecast    http://127.0.0.1:{service_port}  (JSON: /seven-days-forecast)")
-        print(f"Document    {settings.forecast_path}")
-        print("Ctrl-C stops everything.", flush=True)
+        _say(
+            f"Dagster UI  http://127.0.0.1:{dagster_port}\n"
+            f"MLflow UI   {mlflow_ui or settings.mlflow_tracking_uri}\n"
+            f"Forecast    http://127.0.0.1:{service_port}  (JSON: /seven-days-forecast)\n"
+            f"Document    {settings.forecast_path}\n"
+            "Ctrl-C stops everything."
+        )
         while not stopping.is_set() and all(p.poll() is None for p in processes):
             stopping.wait(0.5)
         died = [] if stopping.is_set() else [p for p in processes if p.poll() is not None]
         for process in died:
             name = " ".join(commands[processes.index(process)][1:4])
-            print(f"{name} exited with {process.returncode}", file=sys.stderr)
+            _say(f"{name} exited with {process.returncode}", sys.stderr)
     finally:
-        print("Stopping…", flush=True)
+        _say("Stopping…")
         stop(processes)
     return 1 if died else 0
+
+
+def _prepare_home(settings: Settings, stopping: threading.Event) -> bool:
+    """Make the stores whole before MLflow's server or a run opens them, under the home's
+    lock: waiting, and saying so, while a run holds it; False if asked to stop meanwhile."""
+    lock = HomeLock(settings.home)
+    try:
+        lock.acquire("ogrine up")
+    except LockHeld as held:
+        _say(f"Waiting for the home: {held}")
+
+        def wait_or_stop(seconds: float) -> None:
+            if stopping.wait(seconds):
+                raise InterruptedError
+
+        try:
+            lock.acquire("ogrine up", wait_seconds=settings.lock_wait_seconds, sleep=wait_or_stop)
+        except InterruptedError:
+            return False
+    try:
+        prepare(settings)
+    finally:
+        lock.release()
+    return True
+
+
+def _say(text: str, stream: TextIO = sys.stdout) -> None:
+    """Print, unless the terminal is gone (a hang-up): stopping must go on regardless."""
+    with contextlib.suppress(OSError, ValueError):
+        print(text, file=stream, flush=True)
 
 
 def stop(processes: Sequence[subprocess.Popen[bytes]], grace_seconds: float = 20) -> None:

@@ -7,6 +7,7 @@ so no test waits on a clock to pass or fail.
 
 import datetime as dt
 import json
+import sys
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,6 +25,14 @@ def envelope(rows: list[dict[str, Any]]) -> dict[str, Any]:
 
 def good_rows(today: dt.date = dt.date(2026, 11, 26)) -> list[dict[str, Any]]:
     return synthetic_payload(today)["rates"]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that gives up mid-answer (what limits are for) is no error of the test's."""
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class FakeUpstream:
@@ -49,7 +58,7 @@ class FakeUpstream:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -101,6 +110,21 @@ class FakeUpstream:
                     return
                 handler.wfile.write(bytes([byte]))
                 handler.wfile.flush()
+
+        return respond
+
+    def drip_headers(self, every_seconds: float) -> Responder:
+        """A status line, then headers one byte at a time, without end, until the test is over."""
+
+        def respond(handler: BaseHTTPRequestHandler) -> None:
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            handler.wfile.flush()
+            while not self.release.wait(every_seconds):
+                try:
+                    handler.wfile.write(b"X")
+                    handler.wfile.flush()
+                except OSError:
+                    return
 
         return respond
 

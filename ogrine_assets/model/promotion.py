@@ -182,6 +182,12 @@ def unloadable(why: str) -> Decision:
     return Decision(False, f"it cannot be used: {why}")
 
 
+def unjudgeable(why: str) -> Decision:
+    """The decision for a candidate that cannot be compared at all (its training run is
+    gone, it needs features this code no longer computes): waiting would not mend it."""
+    return Decision(False, f"it cannot be judged: {why}")
+
+
 def unfinished(version: str, status: str) -> Decision:
     """The decision for a version whose training run never finished (its process died after
     registering it): it was never fully recorded, so it cannot be trusted."""

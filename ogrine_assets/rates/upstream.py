@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import random
+import threading
 import time
 import zlib
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from typing import Any
 import httpx
 import msgspec
 import polars as pl
+
+from ogrine_assets.settings import FETCH_DEADLINE_SECONDS, FETCH_MAX_BYTES
 
 USER_AGENT = "ogrine_assets/0.1 (Ogrine rate forecaster)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -93,15 +96,15 @@ def retry_after_seconds(
 class Limits:
     """What one fetch may cost, whatever the server does.
 
-    ``deadline_seconds`` bounds the whole fetch, retries and waits included (a server that
-    drips a byte at a time still ends it; it is checked as each piece arrives, so a fetch
-    ends at most one read timeout after it). The byte limits bound what is received and
-    what it inflates to, checked while streaming, before anything is kept.
+    ``deadline_seconds`` bounds the whole fetch, retries and waits included: a watchdog
+    closes the connection when it passes, even in the middle of a header a server drips a
+    byte at a time. The byte limits bound what is received and what it inflates to, checked
+    while streaming, before anything is kept.
     """
 
-    deadline_seconds: float = 300.0
-    max_received_bytes: int = 64 * 2**20
-    max_decoded_bytes: int = 64 * 2**20
+    deadline_seconds: float = FETCH_DEADLINE_SECONDS
+    max_received_bytes: int = FETCH_MAX_BYTES
+    max_decoded_bytes: int = FETCH_MAX_BYTES
 
 
 ENCODINGS = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}  # asked for, and accepted
@@ -128,38 +131,73 @@ def fetch_rates(
     }
     problem = ""
     with httpx.Client(headers=headers, transport=transport) as client:
-        for attempt in range(1, retry.attempts + 1):
-            remaining = deadline - clock()
-            if remaining <= 0:
-                break
-            timeout = httpx.Timeout(
-                min(read_timeout, remaining), connect=min(connect_timeout, remaining)
-            )
-            retry_after = None
-            try:
-                with client.stream(
-                    "GET", api_url, params={"sort": "ASC", "limit": 0}, timeout=timeout
-                ) as response:
-                    if response.status_code == 200:
-                        return Fetched(
-                            url=str(response.url),
-                            body=_receive(response, limits, deadline, clock),
-                            content_type=response.headers.get("content-type", ""),
-                            attempts=attempt,
-                        )
-                    snippet = _receive(response, limits, deadline, clock, keep=400)
-                    problem = f"HTTP {response.status_code}: {_snippet(_text(snippet))!r}"
-                    if response.status_code not in RETRY_STATUSES:
-                        raise UpstreamError(f"{api_url} answered {problem}")
-                    retry_after = retry_after_seconds(response)
-            except httpx.TimeoutException as exc:
-                problem = f"no answer within the timeout ({type(exc).__name__})"
-            except httpx.TransportError as exc:
-                problem = f"could not reach it ({type(exc).__name__}: {exc})"
-            if attempt < retry.attempts:
-                sleep(min(retry.delay(attempt - 1, retry_after, draw), max(deadline - clock(), 0)))
-        else:
-            raise UpstreamError(f"{api_url} failed {retry.attempts} times; last: {problem}")
+        watchdog = threading.Timer(limits.deadline_seconds, client.close)
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            return _attempts(
+                client, api_url, (connect_timeout, read_timeout), retry, limits, deadline,
+                sleep, draw, clock,
+            )  # fmt: skip
+        except (httpx.TransportError, RuntimeError) as exc:
+            if clock() < deadline:  # not the watchdog's doing
+                raise UpstreamError(f"{api_url} could not be read ({exc})") from exc
+            problem = f"{type(exc).__name__} when the deadline closed the connection"
+        finally:
+            watchdog.cancel()
+    raise UpstreamError(
+        f"{api_url} gave no complete answer within the deadline of {limits.deadline_seconds:g} s"
+        + (f"; last: {problem}" if problem else "")
+    )
+
+
+def _attempts(
+    client: httpx.Client,
+    api_url: str,
+    timeouts: tuple[float, float],
+    retry: RetryPolicy,
+    limits: Limits,
+    deadline: float,
+    sleep: Callable[[float], None],
+    draw: Callable[[], float],
+    clock: Callable[[], float],
+) -> Fetched:
+    problem = ""
+    for attempt in range(1, retry.attempts + 1):
+        remaining = deadline - clock()
+        if remaining <= 0:
+            break
+        connect_timeout, read_timeout = timeouts
+        timeout = httpx.Timeout(
+            min(read_timeout, remaining), connect=min(connect_timeout, remaining)
+        )
+        retry_after = None
+        try:
+            with client.stream(
+                "GET", api_url, params={"sort": "ASC", "limit": 0}, timeout=timeout
+            ) as response:
+                if response.status_code == 200:
+                    return Fetched(
+                        url=str(response.url),
+                        body=_receive(response, limits, deadline, clock),
+                        content_type=response.headers.get("content-type", ""),
+                        attempts=attempt,
+                    )
+                snippet = _receive(response, limits, deadline, clock, keep=400)
+                problem = f"HTTP {response.status_code}: {_snippet(_text(snippet))!r}"
+                if response.status_code not in RETRY_STATUSES:
+                    raise UpstreamError(f"{api_url} answered {problem}")
+                retry_after = retry_after_seconds(response)
+        except httpx.TimeoutException as exc:
+            problem = f"no answer within the timeout ({type(exc).__name__})"
+        except httpx.TransportError as exc:
+            if clock() >= deadline:
+                raise  # the watchdog closed it: the caller says so
+            problem = f"could not reach it ({type(exc).__name__}: {exc})"
+        if attempt < retry.attempts:
+            sleep(min(retry.delay(attempt - 1, retry_after, draw), max(deadline - clock(), 0)))
+    else:
+        raise UpstreamError(f"{api_url} failed {retry.attempts} times; last: {problem}")
     raise UpstreamError(
         f"{api_url} gave no complete answer within the deadline of {limits.deadline_seconds:g} s"
         + (f"; last: {problem}" if problem else "")
@@ -182,7 +220,8 @@ def _receive(
         raise UpstreamError(
             _too_large(response, "announced", int(declared), limits.max_received_bytes)
         )
-    inflate = zlib.decompressobj(ENCODINGS[encoding]) if encoding in ENCODINGS else None
+    wbits = ENCODINGS.get(encoding)
+    inflate = zlib.decompressobj(wbits) if wbits is not None else None
     received = 0
     parts: list[bytes] = []
     decoded = 0
@@ -197,14 +236,24 @@ def _receive(
             )
         pending = chunk
         while pending:
-            room = limits.max_decoded_bytes - decoded + 1
-            try:
-                piece = inflate.decompress(pending, room) if inflate else pending
-            except zlib.error as exc:
-                raise UpstreamError(
-                    f"{response.url} sent a body that is not valid {encoding}: {exc}"
-                ) from exc
-            pending = inflate.unconsumed_tail if inflate else b""
+            if inflate is None or wbits is None:
+                piece, pending = pending, b""
+            else:
+                try:
+                    piece = inflate.decompress(pending, limits.max_decoded_bytes - decoded + 1)
+                except zlib.error as exc:
+                    if encoding == "deflate" and wbits > 0 and decoded == 0:
+                        # Some servers send "deflate" raw, without its zlib wrapper.
+                        wbits = -zlib.MAX_WBITS
+                        inflate = zlib.decompressobj(wbits)
+                        continue
+                    raise UpstreamError(
+                        f"{response.url} sent a body that is not valid {encoding}: {exc}"
+                    ) from exc
+                pending = inflate.unconsumed_tail
+                if inflate.eof and inflate.unused_data:  # another gzip member follows
+                    pending = inflate.unused_data
+                    inflate = zlib.decompressobj(wbits)
             decoded += len(piece)
             if decoded > limits.max_decoded_bytes:
                 raise UpstreamError(

@@ -65,6 +65,7 @@ class ForecastSource(Generic[Derived]):
             return self._loaded
         except OSError as exc:
             self._problem = f"cannot read {self.path}: {exc.strerror}"
+            self._identity = None  # once it can be seen again, it is read again
             return self._loaded
         identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
         unread = self._retry_at is not None and self._monotonic() >= self._retry_at

@@ -1,4 +1,4 @@
-"""The invariants a home keeps, whatever happened to the runs (docs/pipeline.md says them).
+"""The invariants a home keeps, whatever happened to the runs (docs/reliability.md says them).
 
 I1 the published document is complete and names the version the ``champion`` alias points to;
 I2 no MLflow run stays RUNNING and no Dagster run stays in progress once its process is gone;

@@ -37,8 +37,7 @@ import httpx
 
 from ogrine_assets.defs.common.definitions import model_registry_for
 from ogrine_assets.forecast_document import decode
-from ogrine_assets.home import prepare
-from ogrine_assets.model.promotion import standing_champion
+from ogrine_assets.model.promotion import DECISION_TAG, standing_champion
 from ogrine_assets.settings import Settings
 from ogrine_assets.simulation.calendar import Step, scheduled
 from ogrine_assets.simulation.invariants import violations
@@ -113,8 +112,8 @@ def soak(
     with SimulatedUpstream(first_day) as upstream, _forecast_disk(home) as disk:
         if disk is None:
             report.skipped_faults.append("full_disk (needs root to mount a small file system)")
+        # The opening run makes the home, its MLflow store included, as a user's first would.
         settings = Settings.from_env(_environment(home, upstream, disk, first_day))
-        prepare(settings)
         opening = Step(dt.datetime.combine(first_day, dt.time(0, 30), dt.UTC), "materialize")
         _run(opening, None, settings, upstream, disk, rng, report, say)
         with _service(settings) as service:
@@ -138,7 +137,7 @@ def soak(
     registry = model_registry_for(settings)
     decisions = registry.decisions()
     report.versions = len(decisions)
-    report.decisions = sum(1 for tags in decisions.values() if "promotion.decision" in tags)
+    report.decisions = sum(1 for tags in decisions.values() if DECISION_TAG in tags)
     report.champion = standing_champion(decisions) or ""
     report.disk_bytes = sum(p.stat().st_size for p in home.rglob("*") if p.is_file())
     report.seconds = time.monotonic() - began

@@ -203,3 +203,22 @@ def test_a_champion_whose_files_are_gone_is_recorded_broken_and_gives_way(
 
 def model_folder(registry: ModelRegistry, version: str) -> Path:
     return Path(registry.model_location(version).removeprefix("file://"))
+
+
+def test_a_version_that_cannot_be_compared_is_rejected_once_not_retried_forever(
+    registry: ModelRegistry, rates: pl.DataFrame
+) -> None:
+    series = daily_series(rates["date"].to_list(), rates["rate"].to_list())
+    examples, target = training_examples(series)
+    examples["year"] = 2024.0  # a feature this code does not compute
+    columns = ["lag_1", "year"]
+    model = LinearRegression().fit(examples[columns], target)
+    with mlflow.start_run(experiment_id=registry.experiment_id()):
+        version, _ = registry.log_model(model, examples[columns].head(3))
+    outcome = promote(registry, rates, version)
+    assert outcome["decision"] == "rejected"
+    assert (
+        outcome["reason"].startswith("it cannot be judged: KeyError: ")
+        and "year" in outcome["reason"]
+    )
+    assert promote(registry, rates, version)["already_decided"] is True

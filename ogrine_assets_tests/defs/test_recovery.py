@@ -94,10 +94,9 @@ def test_runs_whose_process_is_gone_are_failed_and_the_others_left_alone(
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
 
         def started(identity: str | None) -> str:
-            run = instance.create_run_for_job(
-                dg.GraphDefinition("nothing").to_job(),
-                tags={PROCESS_TAG: identity} if identity else {},
-            )
+            run = instance.create_run_for_job(dg.GraphDefinition("nothing").to_job())
+            if identity:
+                instance.add_run_tags(run.run_id, {PROCESS_TAG: f"{run.run_id}@{identity}"})
             instance.handle_run_event(
                 run.run_id,
                 dg.DagsterEvent(  # mark it started
@@ -106,25 +105,30 @@ def test_runs_whose_process_is_gone_are_failed_and_the_others_left_alone(
             )
             return run.run_id
 
-        dead, alive, elsewhere, fresh = (
+        dead, alive, elsewhere, fresh, retried = (
             started("h/1/1"),
             started("h/2/2"),
             started("x/3/3"),
             started(None),
+            started(None),
         )
+        # A re-executed run inherits its parent's tags: the dead parent's process is not its own.
+        instance.add_run_tags(retried, {PROCESS_TAG: f"{dead}@h/1/1"})
         states = {"h/1/1": False, "h/2/2": True, "x/3/3": None}
         notes = fail_abandoned_runs(instance, None, states.get, now=lambda: 0.0)
-        status = {r: instance.get_run_by_id(r).status for r in (dead, alive, elsewhere, fresh)}
+        runs = (dead, alive, elsewhere, fresh, retried)
+        status = {r: instance.get_run_by_id(r).status for r in runs}
         assert status[dead] == dg.DagsterRunStatus.FAILURE
-        assert {status[alive], status[elsewhere], status[fresh]} == {dg.DagsterRunStatus.STARTED}
+        assert {status[r] for r in runs[1:]} == {dg.DagsterRunStatus.STARTED}
         assert notes == [
             f"marked failed: run {dead} (nothing) was left in progress: its process (1) is gone"
         ]
         late = fail_abandoned_runs(instance, None, states.get, now=lambda: 10**10)
-        assert late == [
-            f"marked failed: run {fresh} (nothing) was left in progress: "
+        assert sorted(late) == sorted(
+            f"marked failed: run {run} (nothing) was left in progress: "
             "it never reached its first step"
-        ]
+            for run in (fresh, retried)
+        )
 
 
 def test_the_alias_is_moved_to_the_published_version_when_a_run_stopped_in_between(

@@ -176,6 +176,16 @@ def test_a_server_that_drips_bytes_cannot_hold_the_fetch_past_its_deadline(
     assert time.monotonic() - began < 0.5 + 1.0 + 1.0  # the deadline, one read timeout, slack
 
 
+def test_a_server_that_drips_its_headers_cannot_hold_the_fetch_past_its_deadline(
+    upstream: FakeUpstream,
+) -> None:
+    upstream.answer_with(upstream.drip_headers(0.1))  # every byte well within the read timeout
+    began = time.monotonic()
+    with pytest.raises(UpstreamError, match=r"no complete answer within the deadline of 0.5 s"):
+        fetch_rates(upstream.url, read_timeout=5.0, retry=FAST, limits=Limits(deadline_seconds=0.5))
+    assert time.monotonic() - began < 0.5 + 1.0  # the watchdog, not the read timeout
+
+
 def test_a_compression_bomb_is_refused_while_inflating(upstream: FakeUpstream) -> None:
     bomb = gzip.compress(b" " * (200 * 2**20), compresslevel=9)  # 200 MiB of blanks
     assert len(bomb) < 2**20
@@ -217,6 +227,13 @@ def test_gzip_answers_are_asked_for_and_read(upstream: FakeUpstream) -> None:
     upstream.answer_with(upstream.encoded(gzip.compress(payload)))
     assert fetch_rates(upstream.url, retry=FAST).body == payload
     assert upstream.requests[0]["headers"]["Accept-Encoding"] == "gzip, deflate"
+    half = len(payload) // 2  # a gzip body of two members is one body
+    members = gzip.compress(payload[:half]) + gzip.compress(payload[half:])
+    upstream.answer_with(upstream.encoded(members))
+    assert fetch_rates(upstream.url, retry=FAST).body == payload
+    raw = zlib.compressobj(wbits=-zlib.MAX_WBITS)  # "deflate" sent without its zlib wrapper
+    upstream.answer_with(upstream.encoded(raw.compress(payload) + raw.flush(), "deflate"))
+    assert fetch_rates(upstream.url, retry=FAST).body == payload
 
 
 @pytest.mark.parametrize(

@@ -316,3 +316,19 @@ def test_a_document_that_could_not_be_read_is_tried_again_without_a_new_mtime(
     loaded = source.current()
     assert loaded is not None and loaded.document.model.version == "7"
     assert source.problem is None
+
+
+def test_a_file_that_could_not_be_seen_is_read_again_once_it_can(document_path: Path) -> None:
+    publish(document_path, document_bytes(version="8"))
+    source = ForecastSource(document_path, lambda document: None)
+    assert source.current() is not None and source.problem is None
+    aside = document_path.with_name("aside.json")
+    document_path.rename(aside)  # the same file (inode, size, mtime) comes back below
+    document_path.symlink_to(document_path)  # stat fails (a loop), like a folder made private
+    served = source.current()
+    assert served is not None and served.document.model.version == "8"  # the last good one
+    assert "cannot read" in (source.problem or "")
+    document_path.unlink()
+    aside.rename(document_path)
+    assert source.current() is not None
+    assert source.problem is None  # seen again, read again, although nothing about it changed

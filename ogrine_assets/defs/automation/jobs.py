@@ -13,8 +13,8 @@ training_job = dg.define_asset_job(
 promotion_job = dg.define_asset_job(
     name="promotion_job",
     selection=dg.AssetSelection.assets("champion_model", "forecast_accuracy", "forecast"),
-    description="Judge the newest model version against the champion, score the forecasts "
-    "published so far, then publish the new forecast.",
+    description="Judge every model version still waiting against the champion, score the "
+    "forecasts published so far, then publish the new forecast with the champion.",
 )
 
 forecast_refresh_job = dg.define_asset_job(

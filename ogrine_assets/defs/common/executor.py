@@ -16,8 +16,8 @@ from typing import Any
 import dagster as dg
 
 from ogrine_assets.defs.common.model_registry import ModelRegistry
-from ogrine_assets.defs.common.recovery import PROCESS_TAG, recover
-from ogrine_assets.home import HomeLock, prepare, process_identity
+from ogrine_assets.defs.common.recovery import process_tag, recover
+from ogrine_assets.home import HomeLock, prepare
 from ogrine_assets.settings import Settings
 
 
@@ -37,7 +37,7 @@ class HomeLockedExecutor(dg.Executor):
         run = plan_context.dagster_run
         instance = plan_context.instance
         # Said before waiting, so the next holder knows this process is alive, not abandoned.
-        instance.add_run_tags(run.run_id, {PROCESS_TAG: process_identity()})
+        instance.add_run_tags(run.run_id, process_tag(run.run_id))
         lock = HomeLock(self._settings.home)
         waited = lock.acquire(
             f"run {run.run_id} ({run.job_name})", wait_seconds=self._settings.lock_wait_seconds

@@ -56,7 +56,11 @@ class RegisteredVersion:
 
 
 class ModelUnavailable(RuntimeError):
-    """A registered version cannot be loaded (its files are gone, or unreadable)."""
+    """A registered version cannot be loaded because its files, or the version, are gone.
+
+    Only such lasting causes: a version marked broken stops being the champion for good, so
+    a passing fault (a server not answering) is left to fail the step, to be tried again.
+    """
 
 
 @dataclass(frozen=True)
@@ -307,13 +311,21 @@ class ModelRegistry(dg.ConfigurableResource):
         return f"{self.ui_url}/#/models/{self.model_name}/versions/{version}"
 
 
+_GONE = ("No such artifact", "does not exist", "No such file or directory", "not found")
+
+
 @contextlib.contextmanager
 def _unavailable_as(version: str) -> Iterator[None]:
-    """MLflow's many ways of failing to load a model, as one error naming the version."""
+    """MLflow's ways of saying a model's files are gone, as one error naming the version;
+    any other failure is raised as it is."""
     try:
         yield
     except (MlflowException, OSError) as exc:
-        cause = getattr(exc, "message", None) or str(exc)
-        raise ModelUnavailable(
-            f"model version {version} cannot be loaded: {cause.splitlines()[0]}"
-        ) from exc
+        cause = (getattr(exc, "message", None) or str(exc)).splitlines()[0]
+        gone = isinstance(exc, FileNotFoundError | NotADirectoryError) or (
+            isinstance(exc, MlflowException)
+            and (exc.error_code == "RESOURCE_DOES_NOT_EXIST" or any(m in cause for m in _GONE))
+        )
+        if not gone:
+            raise
+        raise ModelUnavailable(f"model version {version} cannot be loaded: {cause}") from exc

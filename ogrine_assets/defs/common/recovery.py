@@ -17,12 +17,19 @@ import dagster as dg
 
 from ogrine_assets.defs.common.model_registry import ModelRegistry
 from ogrine_assets.forecast_document import InvalidDocument, decode
-from ogrine_assets.home import process_alive, sweep_partial_files
+from ogrine_assets.home import process_alive, process_identity, sweep_partial_files
 from ogrine_assets.model.promotion import BROKEN_TAG, DECISION_TAG, PROMOTED
 from ogrine_assets.settings import Settings
 
-# The run tag naming the process that executes a run (``home.process_identity``).
+# The run tag naming the process that executes a run: "<run id>@<home.process_identity>".
+# The run id guards against a re-executed run, which inherits its parent's tags.
 PROCESS_TAG = "ogrine/process"
+
+
+def process_tag(run_id: str) -> dict[str, str]:
+    return {PROCESS_TAG: f"{run_id}@{process_identity()}"}
+
+
 # A run in progress that never recorded its process is left alone this long: it may still
 # be starting. Dagster's run monitoring fails those that never start (dagster.yaml).
 UNTAGGED_GRACE_SECONDS = 15 * 60
@@ -66,8 +73,8 @@ def fail_abandoned_runs(
         run = record.dagster_run
         if run.run_id == current_run_id:
             continue
-        identity = run.tags.get(PROCESS_TAG)
-        if identity is not None:
+        owner, _, identity = run.tags.get(PROCESS_TAG, "").partition("@")
+        if owner == run.run_id:
             if alive(identity) is not False:  # running, or on another host: not ours to judge
                 continue
             reason = f"its process ({identity.split('/')[1]}) is gone"
@@ -89,7 +96,8 @@ def close_abandoned_mlflow_runs(instance: dg.DagsterInstance, registry: ModelReg
         if dagster_run is not None and dagster_run.status in IN_PROGRESS:
             continue
         registry.close_run(run_id, "KILLED")
-        notes.append(f"ended MLflow run {run_id} as KILLED: its Dagster run is over")
+        over = "is over" if dagster_run is not None else "is unknown"
+        notes.append(f"ended MLflow run {run_id} as KILLED: its Dagster run {over}")
     return notes
 
 

@@ -1,7 +1,8 @@
-"""champion_model: judge the newest model version, and move the ``champion`` alias if it earns it.
+"""champion_model: every registered version still waiting gets its one promotion decision.
 
 The comparison and the rule are ``model/promotion.py``; this asset gathers their inputs
-from the registry, carries the decision out and records it on the version.
+from the registry and records each decision on its version. The ``forecast`` asset then
+publishes with the champion and moves the alias.
 """
 
 from dataclasses import dataclass
@@ -9,10 +10,12 @@ from typing import Any
 
 import dagster as dg
 import polars as pl
+from mlflow.exceptions import MlflowException
 
 from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.common.metadata import key_value_table
 from ogrine_assets.defs.common.model_registry import ModelRegistry, ModelUnavailable
+from ogrine_assets.failures import cause_of_exception
 from ogrine_assets.model.backtest import SEASONAL_NAIVE, Backtest
 from ogrine_assets.model.features import DailySeries, series_from_frame
 from ogrine_assets.model.forecasting import next_days, unusable_rates
@@ -30,6 +33,7 @@ from ogrine_assets.model.promotion import (
     pending,
     standing_champion,
     unfinished,
+    unjudgeable,
     unloadable,
     veto_unusable,
 )
@@ -111,7 +115,7 @@ def champion_model(
     named = named_version(context)
     if not waiting:
         # Idempotent: every version has its one decision; a re-run reports the recorded one.
-        recorded = model_registry.version(named).tags if named else {}
+        recorded = model_registry.decisions().get(named or "", {})
         context.log.info(f"Nothing to judge: version {named} is {recorded.get(DECISION_TAG)}.")
         return dg.MaterializeResult(
             metadata={
@@ -125,7 +129,14 @@ def champion_model(
     series = series_from_frame(pl.concat([train_set, test_set]))
     verdicts = []
     for candidate in waiting:
-        verdict = judge(candidate, model_registry, series)
+        try:
+            verdict = judge(candidate, model_registry, series)
+        except (KeyError, ValueError, MlflowException) as exc:
+            if isinstance(exc, MlflowException) and exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+                raise  # a passing fault: the version stays waiting, judged at the next run
+            # Lasting: its run is gone, it needs features no longer computed. Waiting would
+            # fail every run after this one (the daily refresh judges waiting versions).
+            verdict = Verdict(candidate, unjudgeable(cause_of_exception(exc)))
         tags = decision_tags(
             verdict.decision,
             verdict.contest,
