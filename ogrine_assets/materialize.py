@@ -3,25 +3,26 @@
 The runs are recorded in the Dagster instance in ``DAGSTER_HOME``, the one the UI reads.
 Before the first job, this process takes the home's lock (or says at once who holds it),
 makes the home ready and repairs what a killed run may have left. While the jobs run it
-prints each asset as it lands and each warning in one line; a failure ends with one line
+prints each asset as it lands and each warning in one line (as the run records them, not
+by polling); a failure ends with one line
 naming the step (or "startup") and the cause in plain words. Tracebacks stay in the
 Dagster run log (``--verbose`` prints those of failures outside a run).
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
 import sys
-import threading
 import time
 import traceback
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
+from dagster import EventLogEntry
 
 from ogrine_assets.definitions import build_definitions
 from ogrine_assets.defs.common.definitions import model_registry_for
@@ -33,18 +34,25 @@ from ogrine_assets.settings import Settings
 # Nothing on the console from Dagster's own logger: this module prints what matters.
 SILENT_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
-TRAIN_AND_PUBLISH = ("training_job", "promotion_job")
-REFRESH = ("forecast_refresh_job",)
+TRAIN_AND_PUBLISH = "train_and_publish_job"
+REFRESH = "forecast_refresh_job"
 
 
 class JobFailed(Exception):
     """A job's run failed; the message is its one-line summary."""
 
 
-def run_jobs(settings: Settings, jobs: Sequence[str], command: str, *, verbose: bool) -> int:
-    """Run ``jobs`` in order under the home's lock; 0 when all succeed, else 1."""
+def run_job(settings: Settings, job_name: str, command: str, *, verbose: bool) -> int:
+    """Run ``job_name`` under the home's lock; 0 when it succeeds, else 1.
+
+    The process is short-lived and allocates hundreds of thousands of long-lived objects
+    (the imports): the garbage collector runs rarely, and what is loaded before the run is
+    frozen out of its reach.
+    """
+    gc.set_threshold(100_000, 50, 100)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # this module says what matters
     for noisy in ("mlflow", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     lock = HomeLock(settings.home)
@@ -60,9 +68,9 @@ def run_jobs(settings: Settings, jobs: Sequence[str], command: str, *, verbose: 
         with dg.DagsterInstance.get() as instance:
             for note in recover(settings, instance, model_registry_for(settings)):
                 print(f"  recovered: {note}", flush=True)
-            for job_name in jobs:
-                phase = job_name
-                _run_job(defs, instance, job_name)
+            gc.freeze()
+            phase = job_name
+            _run(defs, instance, job_name)
     except JobFailed as failed:
         print(f"{command} FAILED {failed}", file=sys.stderr)
         return 1
@@ -90,24 +98,18 @@ def _with_disk(cause: str, home: Path) -> str:
     return f"no space left on the disk holding {home} ({cause})" if free < 2**20 else cause
 
 
-def _run_job(defs: dg.Definitions, instance: dg.DagsterInstance, job_name: str) -> None:
+def _run(defs: dg.Definitions, instance: dg.DagsterInstance, job_name: str) -> None:
     job = defs.resolve_job_def(job_name)
     run_id = str(uuid.uuid4())
     print(f"{job_name}: run {run_id}", flush=True)
-    done = threading.Event()
-    printer = threading.Thread(target=_print_progress, args=(instance, run_id, done), daemon=True)
-    printer.start()
-    try:
-        result = job.execute_in_process(
-            instance=instance,
-            run_id=run_id,
-            raise_on_error=False,
-            run_config=SILENT_CONSOLE,
-            tags=process_tag(run_id),
-        )
-    finally:
-        done.set()
-        printer.join()
+    instance.add_event_listener(run_id, _progress)
+    result = job.execute_in_process(
+        instance=instance,
+        run_id=run_id,
+        raise_on_error=False,
+        run_config=SILENT_CONSOLE,
+        tags=process_tag(run_id),
+    )
     if not result.success:
         raise JobFailed(
             f"{_where_and_why(result)}. Nothing that needs it ran; run {run_id} in the Dagster "
@@ -139,31 +141,17 @@ def _level(level: str | int) -> int:
     return level if isinstance(level, int) else logging.getLevelName(level)
 
 
-def _print_progress(instance: dg.DagsterInstance, run_id: str, done: threading.Event) -> None:
-    """Print each asset as it lands and each warning of the run, one line each. Progress is a
-    courtesy: if the event log cannot be read (a full disk), it stops, silently."""
+def _progress(entry: EventLogEntry) -> None:
+    """Each asset as it lands, each warning of the run: one line each, as the run records
+    them. Progress is a courtesy: it never fails the run."""
     try:
-        _follow(instance, run_id, done)
-    except Exception:
-        done.wait()
-
-
-def _follow(instance: dg.DagsterInstance, run_id: str, done: threading.Event) -> None:
-    cursor = None
-    while True:
-        finished = done.is_set()
-        connection = instance.get_records_for_run(run_id, cursor=cursor)
-        cursor = connection.cursor
-        for record in connection.records:
-            entry = record.event_log_entry
-            stamp = time.strftime("%H:%M:%S", time.localtime(entry.timestamp))
-            materialization = entry.asset_materialization
-            if materialization is not None:
-                key = materialization.asset_key.to_user_string()
-                print(f"  {stamp}  materialized {key}", flush=True)
-            elif entry.dagster_event is None and _level(entry.level) >= logging.WARNING:
-                first = (entry.user_message or "").strip().splitlines()[:1]
-                print(f"  {stamp}  warning: {''.join(first)}", flush=True)
-        if finished:
-            return
-        done.wait(0.2)
+        stamp = time.strftime("%H:%M:%S", time.localtime(entry.timestamp))
+        materialization = entry.asset_materialization
+        if materialization is not None:
+            key = materialization.asset_key.to_user_string()
+            print(f"  {stamp}  materialized {key}", flush=True)
+        elif entry.dagster_event is None and _level(entry.level) >= logging.WARNING:
+            first = (entry.user_message or "").strip().splitlines()[:1]
+            print(f"  {stamp}  warning: {''.join(first)}", flush=True)
+    except Exception:  # a line not printed is the worst a failure here may do
+        pass

@@ -122,6 +122,15 @@ class Deployment:
     def registry(self) -> ModelRegistry:
         return model_registry_for(self.settings)
 
+    def sensor_context(self, cursor: str | None = None) -> dg.SensorEvaluationContext:
+        """A tick of a sensor on this deployment, with its resources, as the daemon gives it."""
+        return dg.build_sensor_context(
+            instance=self.instance,
+            definitions=self.defs,
+            cursor=cursor,
+            resources={"model_registry": self.registry()},
+        )
+
     def metadata(self, key: str) -> dict[str, Any]:
         """The latest materialization's metadata of asset ``key``, as plain values."""
         event = self.instance.get_latest_materialization_event(dg.AssetKey(key))

@@ -21,10 +21,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import polars as pl
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 WINDOW = 28
 DAYS_TO_2000 = 10_957  # from 1970-01-01
@@ -123,6 +126,8 @@ def feature_frame(windows: np.ndarray, target_dates: np.ndarray) -> pd.DataFrame
     }
     for number, name in enumerate(WEEKDAY_FEATURES, start=1):
         columns[name] = (weekday == number).astype(float)
+    import pandas as pd  # imported by the steps that model, not when the code is loaded
+
     return pd.DataFrame(columns, columns=list(CATALOGUE))
 
 

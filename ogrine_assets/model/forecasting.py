@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from ogrine_assets.forecast_document import publishable
 from ogrine_assets.model.features import WINDOW, DailySeries, feature_frame
 
 HORIZON = 7
 
-Predictor = Callable[[pd.DataFrame], np.ndarray]
+if TYPE_CHECKING:
+    import pandas as pd
+
+Predictor = Callable[["pd.DataFrame"], np.ndarray]
 
 
 def forecast_paths(

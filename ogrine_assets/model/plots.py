@@ -11,15 +11,18 @@ from ogrine_assets.model.features import DailySeries
 
 
 def backtest_png(series: DailySeries, backtest: Backtest, method: str) -> bytes:
-    """Actual rates over the backtest, with the 1-day and 7-day-ahead forecasts of ``method``."""
-    import matplotlib
+    """Actual rates over the backtest, with the 1-day and 7-day-ahead forecasts of ``method``.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Drawn on a bare Agg canvas: pyplot (its global state and backends) is never imported.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     origins = backtest.origins
     dates = series.dates
-    figure, axis = plt.subplots(figsize=(10, 4), dpi=100)
+    figure = Figure(figsize=(10, 4), dpi=100)
+    FigureCanvasAgg(figure)
+    axis = figure.add_subplot()
     span = slice(origins[0], origins[-1] + backtest.horizon + 1)
     axis.plot(dates[span], series.values[span], color="#2f6fdb", linewidth=1.5, label="actual")
     for step, style in ((1, "-"), (backtest.horizon, ":")):
@@ -42,7 +45,6 @@ def backtest_png(series: DailySeries, backtest: Backtest, method: str) -> bytes:
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    plt.close(figure)
     return buffer.getvalue()
 
 

@@ -12,36 +12,31 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import polars as pl
-from sklearn.linear_model import LinearRegression
 
 from ogrine_assets.model.backtest import Backtest, run_backtest
 from ogrine_assets.model.evaluation import WindowScores, score_on_window
 from ogrine_assets.model.features import MODEL_FEATURES, WINDOW, DailySeries, training_examples
-from ogrine_assets.model.forecasting import HORIZON, Predictor
+from ogrine_assets.model.forecasting import HORIZON
 from ogrine_assets.model.intervals import IntervalRecord, interval_record
+from ogrine_assets.model.linear import LinearModel, fit_linear
 from ogrine_assets.model.plots import backtest_png, horizon_table_markdown
 from ogrine_assets.model.quality import BacktestSummary
 from ogrine_assets.model.splitting import TEST_DAYS
 from ogrine_assets.names import BACKTEST_ARTIFACTS, INTERVALS_ARTIFACT, MODEL_METHOD
 
-ESTIMATOR = "sklearn.linear_model.LinearRegression"
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def fit_regression(
     series: DailySeries, train_end: int | None = None, features: Sequence[str] = MODEL_FEATURES
-) -> LinearRegression:
+) -> LinearModel:
     """Fit on every target day before index ``train_end`` (all days when None)."""
     examples, target = training_examples(series, end=train_end)
-    return LinearRegression().fit(examples[list(features)], target)
-
-
-def as_predictor(model: LinearRegression, features: Sequence[str] = MODEL_FEATURES) -> Predictor:
-    """A function from a catalogue feature frame to predictions, using ``features``."""
-    names = list(features)
-    return lambda frame: model.predict(frame[names])
+    return fit_linear(examples, target, features)
 
 
 @dataclass(frozen=True)
@@ -50,8 +45,8 @@ class TrainedModel:
 
     series: DailySeries
     features: tuple[str, ...]
-    regressor: LinearRegression
-    examples: pd.DataFrame  # the feature rows the regressor learned from
+    model: LinearModel
+    examples: pd.DataFrame  # the feature rows the model learned from
     test_start: dt.date
     holdout: WindowScores
     backtest: Backtest
@@ -64,7 +59,7 @@ class TrainedModel:
 
     def params(self) -> dict[str, str | int]:
         return {
-            "estimator": ESTIMATOR,
+            "estimator": self.model.method,
             "features": ",".join(self.features),
             "window_days": WINDOW,
             "horizon_days": HORIZON,
@@ -99,9 +94,9 @@ class TrainedModel:
         }
 
     def coefficients(self) -> dict[str, float]:
-        weights = (round(float(c), 4) for c in self.regressor.coef_)
+        weights = (round(c, 4) for c in self.model.coefficients)
         return {
-            "intercept": round(float(self.regressor.intercept_), 4),
+            "intercept": round(self.model.intercept, 4),
             **dict(zip(self.features, weights, strict=True)),
         }
 
@@ -128,16 +123,14 @@ def train(
     """Score on the test window from ``test_start``, backtest, then refit on all the data."""
     names = tuple(features)
     holdout = score_on_window(
-        as_predictor(fit_regression(series, series.index_of(test_start), names), names),
-        series,
-        test_start,
+        fit_regression(series, series.index_of(test_start), names).predict, series, test_start
     )
     backtest = run_backtest(series, {MODEL_METHOD: names})
     examples, _ = training_examples(series)
     return TrainedModel(
         series=series,
         features=names,
-        regressor=fit_regression(series, features=names),
+        model=fit_regression(series, features=names),
         examples=examples,
         test_start=test_start,
         holdout=holdout,

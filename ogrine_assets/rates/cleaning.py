@@ -14,18 +14,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-MIN_RATE_TENTH = 100  # 10 kamas: the real series has never been near it
-MAX_RATE_TENTH = 100_000  # 10,000 kamas
-RATE_TOLERANCE_TENTHS = 0.5  # `rate` is rateTenth / 10, printed; allow its rounding only
+from ogrine_assets.rates.columns import MAX_RATE_TENTH, MIN_RATE_TENTH, VALIDATED_SCHEMA
 
-CLEAN_SCHEMA = pl.Schema(
-    {
-        "date": pl.Date(),
-        "observed_at": pl.Datetime("us", "UTC"),
-        "rate_tenth": pl.Int64(),
-        "rate": pl.Float64(),
-    }
-)
+RATE_TOLERANCE_TENTHS = 0.5  # `rate` is rateTenth / 10, printed; allow its rounding only
 
 
 @dataclass(frozen=True)
@@ -123,7 +114,7 @@ def clean_rates(raw: pl.DataFrame, today: dt.date | None = None) -> CleaningResu
         )
     )
     return CleaningResult(
-        clean=daily.cast(CLEAN_SCHEMA),
+        clean=daily.cast(VALIDATED_SCHEMA),
         rejected=rejected,
         same_day_merged=kept.height - daily.height,
         out_of_order=out_of_order,

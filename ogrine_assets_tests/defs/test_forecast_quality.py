@@ -10,13 +10,13 @@ import polars as pl
 import pytest
 from litestar.testing import TestClient
 from mlflow.tracking import MlflowClient
-from sklearn.linear_model import LinearRegression
 
 from ogrine_assets.definitions import build_definitions
 from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.common.model_registry import ModelRegistry
 from ogrine_assets.defs.ingestion.sources import SyntheticRatesSource
 from ogrine_assets.model.features import daily_series, training_examples
+from ogrine_assets.model.linear import fit_linear
 from ogrine_assets.names import CHAMPION_ALIAS, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
 from ogrine_assets.service.app import create_app
 from ogrine_assets.service.config import ServiceConfig
@@ -72,7 +72,7 @@ def test_on_trend_and_rhythm_the_regression_beats_a_weak_champion(settings: Sett
         [TODAY - dt.timedelta(days=len(values) - i) for i in range(len(values))], values
     )
     examples, target = training_examples(series)
-    weak = LinearRegression().fit(examples[["mean_28"]], target)
+    weak = fit_linear(examples, target, ["mean_28"])
     with mlflow.start_run(experiment_id=registry.experiment_id()):
         weak_version, _ = registry.log_model(weak, examples[["mean_28"]].head(3))
     registry.set_champion(weak_version)

@@ -122,15 +122,12 @@ def test_forecast_has_a_freshness_policy(materialized: Deployment) -> None:
     assert FRESHNESS.fail_window.to_timedelta() == dt.timedelta(hours=50)
 
 
-def test_sensor_requests_one_run_per_new_version(materialized: Deployment) -> None:
-    context = dg.build_sensor_context(instance=materialized.instance, definitions=materialized.defs)
-    first = model_promotion_sensor.evaluate_tick(context)
-    assert [r.run_key for r in first.run_requests] == ["model-version-1"]
-    assert first.run_requests[0].tags["ogrine/model_version"] == "1"
-    again = dg.build_sensor_context(
-        instance=materialized.instance, definitions=materialized.defs, cursor=first.cursor
-    )
-    assert model_promotion_sensor.evaluate_tick(again).run_requests == []
+def test_the_sensor_starts_no_run_for_a_version_already_decided(
+    materialized: Deployment,
+) -> None:
+    tick = model_promotion_sensor.evaluate_tick(materialized.sensor_context())
+    assert tick.run_requests == []
+    assert tick.skip_message == "version 1 is already promoted: nothing to run"
 
 
 def test_daily_schedule_refreshes_the_forecast_without_retraining(
@@ -162,9 +159,11 @@ def test_second_training_registers_a_new_version_and_records_a_decision(tmp_path
         assert world.run("promotion_job").success
         before = world.settings.forecast_path.read_bytes()
         assert world.run("training_job").success
-        context = dg.build_sensor_context(instance=world.instance, definitions=world.defs)
-        requests = model_promotion_sensor.evaluate_tick(context).run_requests
-        assert [r.run_key for r in requests] == ["model-version-2"]
+        first = model_promotion_sensor.evaluate_tick(world.sensor_context())
+        assert [r.run_key for r in first.run_requests] == ["model-version-2"]
+        assert first.run_requests[0].tags["ogrine/model_version"] == "2"
+        again = world.sensor_context(cursor=first.cursor)
+        assert model_promotion_sensor.evaluate_tick(again).run_requests == []  # once a version
         assert world.run("promotion_job").success
         version = world.client().get_model_version(REGISTERED_MODEL_NAME, "2")
         assert version.tags["promotion.previous_champion"] == "1"

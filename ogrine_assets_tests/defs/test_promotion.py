@@ -3,6 +3,7 @@
 import datetime as dt
 import shutil
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
@@ -10,12 +11,12 @@ import mlflow
 import numpy as np
 import polars as pl
 import pytest
-from sklearn.linear_model import LinearRegression
 
 from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.common.model_registry import ModelRegistry
 from ogrine_assets.defs.serving.promotion import champion_model
 from ogrine_assets.model.features import MODEL_FEATURES, daily_series, training_examples
+from ogrine_assets.model.linear import fit_linear
 from ogrine_assets.model.promotion import BROKEN_TAG, DECISION_TAG, standing_champion
 from ogrine_assets.model.splitting import split_by_time
 from ogrine_assets.names import MODEL_VERSION_METADATA, MODEL_VERSION_TAG
@@ -55,8 +56,8 @@ def register(
     """Fit a regression on ``features`` (its intercept moved by ``shift``) and register it."""
     series = daily_series(rates["date"].to_list(), rates["rate"].to_list())
     examples, target = training_examples(series)
-    model = LinearRegression().fit(examples[list(features)], target)
-    model.intercept_ += shift
+    fitted = fit_linear(examples, target, features)
+    model = replace(fitted, intercept=fitted.intercept + shift)
     with mlflow.start_run(experiment_id=registry.experiment_id()):
         version, _ = registry.log_model(model, examples[list(features)].head(3))
         return version
@@ -212,7 +213,7 @@ def test_a_version_that_cannot_be_compared_is_rejected_once_not_retried_forever(
     examples, target = training_examples(series)
     examples["year"] = 2024.0  # a feature this code does not compute
     columns = ["lag_1", "year"]
-    model = LinearRegression().fit(examples[columns], target)
+    model = fit_linear(examples, target, columns)
     with mlflow.start_run(experiment_id=registry.experiment_id()):
         version, _ = registry.log_model(model, examples[columns].head(3))
     outcome = promote(registry, rates, version)

@@ -8,13 +8,13 @@ from ogrine_assets.model.backtest import (
     NAIVE,
     SEASONAL_NAIVE,
     backtest_origins,
-    least_squares,
     refit_paths,
     run_backtest,
     seasonal_naive_paths,
 )
 from ogrine_assets.model.features import MODEL_FEATURES, DailySeries
 from ogrine_assets.model.intervals import held_out_coverage, interval_record
+from ogrine_assets.model.linear import least_squares
 
 START = dt.date(2022, 1, 3)  # a Monday
 

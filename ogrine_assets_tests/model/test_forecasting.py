@@ -13,7 +13,7 @@ from ogrine_assets.model.forecasting import (
     window_origins,
 )
 from ogrine_assets.model.promotion import at_least_as_good
-from ogrine_assets.model.training import as_predictor, fit_regression
+from ogrine_assets.model.training import fit_regression
 
 START = dt.date(2024, 1, 1)  # a Monday
 
@@ -66,7 +66,7 @@ def test_regression_beats_naive_on_trend_and_weekly_rhythm() -> None:
     series = DailySeries(start=START, values=values)
     test_start = START + dt.timedelta(days=370)
     model = fit_regression(series, series.index_of(test_start))
-    ours = score_on_window(as_predictor(model), series, test_start)
+    ours = score_on_window(model.predict, series, test_start)
     assert ours.model["rmse"] < ours.naive["rmse"]
     naive = score_on_window(repeat_last, series, test_start)
     assert naive.model == naive.naive  # repeating the last value is the naive forecast

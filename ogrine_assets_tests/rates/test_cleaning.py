@@ -5,7 +5,8 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ogrine_assets.rates.cleaning import MAX_RATE_TENTH, MIN_RATE_TENTH, clean_rates, gap_summary
+from ogrine_assets.rates.cleaning import clean_rates, gap_summary
+from ogrine_assets.rates.columns import MAX_RATE_TENTH, MIN_RATE_TENTH
 from ogrine_assets.rates.schema import validate
 from ogrine_assets.rates.upstream import parse_rates
 from ogrine_assets_tests.fake_upstream import envelope

@@ -17,6 +17,22 @@ promotion_job = dg.define_asset_job(
     "forecasts published so far, then publish the new forecast with the champion.",
 )
 
+train_and_publish_job = dg.define_asset_job(
+    name="train_and_publish_job",
+    selection=dg.AssetSelection.assets(
+        "raw_rates",
+        "validated_rates",
+        "train_set",
+        "test_set",
+        "ogrine_model",
+        "champion_model",
+        "forecast_accuracy",
+        "forecast",
+    ),
+    description="The whole loop once, in one run: fetch, validate, train and register, judge, "
+    "publish (what `ogrine materialize` runs).",
+)
+
 forecast_refresh_job = dg.define_asset_job(
     name="forecast_refresh_job",
     selection=dg.AssetSelection.assets(

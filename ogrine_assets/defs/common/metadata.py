@@ -4,8 +4,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import dagster as dg
-import pandera.polars as pa
 import polars as pl
+
+from ogrine_assets.rates.columns import FRAME_RULES, VALIDATED_COLUMNS, Column
 
 
 def markdown_table(frame: pl.DataFrame, limit: int = 20) -> dg.MetadataValue:
@@ -41,29 +42,26 @@ def date_range_metadata(frame: pl.DataFrame) -> dict[str, Any]:
     }
 
 
-def column_schema(model: type[pa.DataFrameModel]) -> dict[str, dg.TableSchema]:
-    """``dagster/column_schema`` from a pandera model: its columns, types, rules and docs.
+def column_schema(
+    columns: Sequence[Column] = VALIDATED_COLUMNS, rules: Sequence[str] = FRAME_RULES
+) -> dict[str, dg.TableSchema]:
+    """``dagster/column_schema`` of a frame of validated rates: its columns, types, rules.
 
-    Derived, never written by hand, so the UI's schema tab cannot disagree with what
-    validation enforces.
+    Derived from ``rates/columns.py``, as the pandera schema that checks the frames is, so
+    the UI's schema tab cannot disagree with what validation enforces.
     """
-    schema = model.to_schema()
-    columns = [
-        dg.TableColumn(
-            name=name,
-            type=str(column.dtype),
-            description=column.description,
-            constraints=dg.TableColumnConstraints(
-                nullable=column.nullable,
-                unique=column.unique,
-                other=[check.error for check in column.checks if check.error],
-            ),
-        )
-        for name, column in schema.columns.items()
-    ]
-    rules = [check.error for check in schema.checks if check.error]
-    return {
-        "dagster/column_schema": dg.TableSchema(
-            columns=columns, constraints=dg.TableConstraints(other=rules)
-        )
-    }
+    table = dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                name=column.name,
+                type=str(column.dtype),
+                description=column.description,
+                constraints=dg.TableColumnConstraints(
+                    nullable=False, unique=column.unique, other=column.rules()
+                ),
+            )
+            for column in columns
+        ],
+        constraints=dg.TableConstraints(other=list(rules)),
+    )
+    return {"dagster/column_schema": table}

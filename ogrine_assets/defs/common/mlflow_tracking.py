@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import dagster as dg
-import mlflow
 
 
 @contextlib.contextmanager
@@ -35,16 +34,17 @@ def integration_warnings_silenced() -> Iterator[None]:
         yield
 
 
-with integration_warnings_silenced():
-    from dagster_mlflow import mlflow_tracking
-
-
 @dg.resource(
     required_resource_keys={"model_registry"},
     description="dagster-mlflow's mlflow_tracking: one MLflow run per Dagster run, in the "
     "model registry's experiment and store; closed as FAILED if left open.",
 )
 def mlflow_tracking_run(context: dg.InitResourceContext) -> Iterator[Any]:
+    import mlflow  # here, not with the module: only training steps need it
+
+    with integration_warnings_silenced():
+        from dagster_mlflow import mlflow_tracking
+
     registry = context.resources.model_registry
     registry.experiment_id()  # created with its artifacts where the registry says
     config = {

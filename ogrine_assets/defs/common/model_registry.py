@@ -5,6 +5,9 @@ logging a training's params, metrics and artifacts, logging and registering the 
 tagging versions, the ``champion`` alias, reading a version's features and bands, loading
 it to forecast, and the links into MLflow's UI. The tracking and registry URIs are set once
 per execution, when Dagster sets the resource up, because MLflow keeps them process-global.
+
+MLflow is imported on first use, not with this module: loading the code location (every
+run worker, every reload of the UI) must not pay for it, nor steps that never call it.
 """
 
 from __future__ import annotations
@@ -16,27 +19,38 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.metadata import version as installed_version
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import mlflow
 import msgspec
 import numpy as np
-import pandas as pd
-from mlflow.entities.model_registry import ModelVersion
-from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
-from mlflow.tracking import MlflowClient
 from pydantic import Field, PrivateAttr
-from sklearn.linear_model import LinearRegression
 
 from ogrine_assets.model.forecasting import Predictor
 from ogrine_assets.model.intervals import IntervalRecord
+from ogrine_assets.model.linear import LinearModel
 from ogrine_assets.model.promotion import BROKEN_TAG
-from ogrine_assets.model.training import TrainedModel
 from ogrine_assets.names import CHAMPION_ALIAS, INTERVALS_ARTIFACT
 
-# Given explicitly: MLflow's own inference starts a subprocess and costs seconds per model.
-MODEL_REQUIREMENTS = ("scikit-learn", "numpy", "scipy", "pandas", "skops")
+if TYPE_CHECKING:
+    import pandas as pd
+    from mlflow.entities.model_registry import ModelVersion
+    from mlflow.tracking import MlflowClient
+
+    from ogrine_assets.model.training import TrainedModel
+
+# What a version needs to load (pyfunc_model.py): given explicitly, because MLflow's own
+# inference starts a subprocess and costs seconds per model.
+MODEL_REQUIREMENTS = ("mlflow", "numpy", "pandas")
+# The code MLflow runs to load a version ("models from code"), and its artifact's name.
+PYFUNC_CODE = Path(__file__).resolve().parents[2] / "model" / "pyfunc_model.py"
+LINEAR_MODEL_ARTIFACT = "linear_model"
+
+
+def _mlflow() -> Any:
+    import mlflow
+
+    return mlflow
 
 
 @dataclass(frozen=True)
@@ -85,16 +99,19 @@ class ModelRegistry(dg.ConfigurableResource):
     champion_alias: str = CHAMPION_ALIAS
     ui_url: str = Field(default="http://127.0.0.1:5000", description="Base URL of the MLflow UI.")
 
-    _client: MlflowClient | None = PrivateAttr(default=None)
+    _client: Any = PrivateAttr(default=None)  # an MlflowClient once connected
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._connect()
 
     def _connect(self) -> MlflowClient:
         """Point MLflow's process-global fluent API at this store, once, and keep a client."""
+        mlflow = _mlflow()
         mlflow.set_tracking_uri(self.tracking_uri)
         mlflow.set_registry_uri(self.tracking_uri)
-        self._client = MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
+        self._client = mlflow.MlflowClient(
+            tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri
+        )
         return self._client
 
     @property
@@ -105,7 +122,7 @@ class ModelRegistry(dg.ConfigurableResource):
     def _fluent(self) -> None:
         """Make sure MLflow's fluent API (log_model, load_model) points at this store; only
         another store used in the same process (tests) can have moved it since setup."""
-        if self._client is None or mlflow.get_tracking_uri() != self.tracking_uri:
+        if self._client is None or _mlflow().get_tracking_uri() != self.tracking_uri:
             self._connect()
 
     def experiment_id(self) -> str:
@@ -141,7 +158,7 @@ class ModelRegistry(dg.ConfigurableResource):
     def champion(self) -> RegisteredVersion | None:
         try:
             found = self.client.get_model_version_by_alias(self.model_name, self.champion_alias)
-        except MlflowException as exc:
+        except _mlflow().exceptions.MlflowException as exc:
             if exc.error_code in {"RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"}:
                 return None
             raise
@@ -156,7 +173,7 @@ class ModelRegistry(dg.ConfigurableResource):
             found = self.client.search_model_versions(
                 f"name = '{self.model_name}'", max_results=100_000
             )
-        except MlflowException as exc:
+        except _mlflow().exceptions.MlflowException as exc:
             if exc.error_code == "RESOURCE_DOES_NOT_EXIST":
                 return {}
             raise
@@ -190,7 +207,7 @@ class ModelRegistry(dg.ConfigurableResource):
         """The feature columns a version was trained on, from its MLflow signature."""
         self._fluent()
         with _unavailable_as(version):
-            info = mlflow.models.get_model_info(f"models:/{self.model_name}/{version}")
+            info = _mlflow().models.get_model_info(f"models:/{self.model_name}/{version}")
         if info.signature is None:
             raise ModelUnavailable(f"model version {version} has no signature")
         return list(info.signature.inputs.input_names())
@@ -199,7 +216,7 @@ class ModelRegistry(dg.ConfigurableResource):
         """A function from a feature frame to predictions, using the version's own columns."""
         self._fluent()
         with _unavailable_as(version):
-            model = mlflow.pyfunc.load_model(f"models:/{self.model_name}/{version}")
+            model = _mlflow().pyfunc.load_model(f"models:/{self.model_name}/{version}")
         schema = model.metadata.get_input_schema()
         columns = schema.input_names() if schema is not None else None
 
@@ -224,7 +241,7 @@ class ModelRegistry(dg.ConfigurableResource):
             try:
                 path = self.client.download_artifacts(run_id, INTERVALS_ARTIFACT, folder)
                 return IntervalRecord.from_json(Path(path).read_bytes())
-            except (MlflowException, OSError):
+            except (_mlflow().exceptions.MlflowException, OSError):
                 return None
             except msgspec.DecodeError as exc:
                 dg.get_dagster_logger().warning(
@@ -247,22 +264,34 @@ class ModelRegistry(dg.ConfigurableResource):
     def close_run(self, run_id: str, status: str) -> None:
         self.client.set_terminated(run_id, status)
 
-    def log_model(self, regressor: LinearRegression, sample: pd.DataFrame) -> tuple[str, str]:
-        """Log the regressor to the active run and register it: (version, logged model id).
+    def log_model(self, model: LinearModel, sample: pd.DataFrame) -> tuple[str, str]:
+        """Log ``model`` to the active run and register it: (version, logged model id).
 
+        Its artifact is the model as JSON, served by ``model/pyfunc_model.py`` (no pickle).
         The signature and input example come from real feature rows, so a version carries
         the exact feature columns it needs.
         """
         self._fluent()
-        info = mlflow.sklearn.log_model(
-            regressor,
-            name="model",
-            signature=infer_signature(sample, regressor.predict(sample)),
-            input_example=sample,
-            pip_requirements=[f"{name}=={installed_version(name)}" for name in MODEL_REQUIREMENTS],
-            registered_model_name=self.model_name,
+        mlflow = _mlflow()
+        with tempfile.TemporaryDirectory() as folder:
+            spec = Path(folder, f"{LINEAR_MODEL_ARTIFACT}.json")
+            spec.write_bytes(model.to_json())
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=str(PYFUNC_CODE),
+                artifacts={LINEAR_MODEL_ARTIFACT: str(spec)},
+                signature=mlflow.models.infer_signature(sample, model.predict(sample)),
+                input_example=sample,
+                pip_requirements=[f"{n}=={installed_version(n)}" for n in MODEL_REQUIREMENTS],
+            )
+        # Registered here rather than by log_model: the version then knows its logged model
+        # (its model id), and nothing is printed to the terminal on the way.
+        if not self.client.search_registered_models(f"name = '{self.model_name}'"):
+            self.client.create_registered_model(self.model_name)
+        version = self.client.create_model_version(
+            self.model_name, source=info.model_uri, run_id=info.run_id, model_id=info.model_id
         )
-        return str(info.registered_model_version), info.model_id
+        return str(version.version), info.model_id
 
     def log_training(
         self, trained: TrainedModel, *, run_tags: dict[str, str], version_tags: dict[str, str]
@@ -273,13 +302,14 @@ class ModelRegistry(dg.ConfigurableResource):
         so the model's own page shows them. The run ends FAILED if anything here fails.
         """
         self._fluent()
+        mlflow = _mlflow()
         run = mlflow.active_run()
         if run is None:
             raise RuntimeError("no active MLflow run: mlflow_tracking did not start one")
         try:
             mlflow.log_params(trained.params())
             mlflow.log_metrics(trained.holdout.as_metrics())
-            version, model_id = self.log_model(trained.regressor, trained.sample())
+            version, model_id = self.log_model(trained.model, trained.sample())
             mlflow.log_metrics(trained.backtest_metrics(), model_id=model_id)
             for name, values in trained.mae_by_horizon().items():
                 for step, value in enumerate(values, start=1):
@@ -320,10 +350,10 @@ def _unavailable_as(version: str) -> Iterator[None]:
     any other failure is raised as it is."""
     try:
         yield
-    except (MlflowException, OSError) as exc:
+    except (_mlflow().exceptions.MlflowException, OSError) as exc:
         cause = (getattr(exc, "message", None) or str(exc)).splitlines()[0]
         gone = isinstance(exc, FileNotFoundError | NotADirectoryError) or (
-            isinstance(exc, MlflowException)
+            isinstance(exc, _mlflow().exceptions.MlflowException)
             and (exc.error_code == "RESOURCE_DOES_NOT_EXIST" or any(m in cause for m in _GONE))
         )
         if not gone:

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
-import pandera.errors
 import polars as pl
 
 from ogrine_assets.defs.common.clock import Clock
@@ -27,7 +26,6 @@ from ogrine_assets.model.features import WINDOW
 from ogrine_assets.model.forecasting import HORIZON
 from ogrine_assets.model.splitting import TEST_DAYS
 from ogrine_assets.rates.cleaning import clean_rates, date_bounds, gap_summary
-from ogrine_assets.rates.schema import ValidatedRates, validate
 
 MAX_REJECTED_SHARE = 0.05
 MAX_HISTORY_SHRINK = 0.05  # losing more than this share of the last good days fails the run
@@ -66,7 +64,7 @@ def _refuse(message: str, metadata: dict[str, Any]) -> dg.Failure:
     kinds={"polars", "pandera"},
     description="One rate per UTC day, ascending, cleaned by a written policy and checked by the "
     "pandera ValidatedRates schema; rejected rows are counted, shown and quarantined.",
-    metadata=column_schema(ValidatedRates),
+    metadata=column_schema(),
     check_specs=[
         dg.AssetCheckSpec(
             SCHEMA_CHECK,
@@ -108,6 +106,10 @@ def validated_rates(
             f"({share:.1%} > {MAX_REJECTED_SHARE:.0%}): {why}.",
             report,
         )
+    import pandera.errors  # heavy: imported by the step that validates, not with the code
+
+    from ogrine_assets.rates.schema import validate
+
     try:
         validated = validate(result.clean)
     except pandera.errors.SchemaErrors as exc:

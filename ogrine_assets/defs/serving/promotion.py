@@ -10,7 +10,6 @@ from typing import Any
 
 import dagster as dg
 import polars as pl
-from mlflow.exceptions import MlflowException
 
 from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.common.metadata import key_value_table
@@ -131,8 +130,8 @@ def champion_model(
     for candidate in waiting:
         try:
             verdict = judge(candidate, model_registry, series)
-        except (KeyError, ValueError, MlflowException) as exc:
-            if isinstance(exc, MlflowException) and exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+        except Exception as exc:
+            if not _lasting(exc):
                 raise  # a passing fault: the version stays waiting, judged at the next run
             # Lasting: its run is gone, it needs features no longer computed. Waiting would
             # fail every run after this one (the daily refresh judges waiting versions).
@@ -148,6 +147,15 @@ def champion_model(
         verdicts.append(verdict)
     shown = next((v for v in verdicts if v.candidate == named), verdicts[-1])
     return dg.MaterializeResult(metadata=_metadata(shown, verdicts, model_registry))
+
+
+def _lasting(exc: Exception) -> bool:
+    """Whether judging again could not help: something it needs is gone for good."""
+    from mlflow.exceptions import MlflowException  # loaded by then: the registry raised it
+
+    if isinstance(exc, MlflowException):
+        return exc.error_code == "RESOURCE_DOES_NOT_EXIST"
+    return isinstance(exc, KeyError | ValueError)
 
 
 def _metadata(shown: Verdict, verdicts: list[Verdict], registry: ModelRegistry) -> dict[str, Any]:

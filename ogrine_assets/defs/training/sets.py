@@ -7,7 +7,6 @@ import polars as pl
 
 from ogrine_assets.defs.common.metadata import column_schema, date_range_metadata
 from ogrine_assets.model.splitting import TEST_DAYS, split_by_time
-from ogrine_assets.rates.schema import ValidatedRates
 
 
 @dg.multi_asset(
@@ -16,13 +15,13 @@ from ogrine_assets.rates.schema import ValidatedRates
             group_name="training",
             kinds={"polars"},
             description=f"Rates before the newest {TEST_DAYS} days: what models learn from.",
-            metadata=column_schema(ValidatedRates),
+            metadata=column_schema(),
         ),
         "test_set": dg.AssetOut(
             group_name="training",
             kinds={"polars"},
             description=f"The newest {TEST_DAYS} days of rates: what models are scored on.",
-            metadata=column_schema(ValidatedRates),
+            metadata=column_schema(),
         ),
     },
 )
