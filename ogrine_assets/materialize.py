@@ -49,7 +49,7 @@ def run_job(settings: Settings, job_name: str, command: str, *, verbose: bool) -
     (the imports): the garbage collector runs rarely, and what is loaded before the run is
     frozen out of its reach.
     """
-    gc.set_threshold(100_000, 50, 100)
+    gc.set_threshold(20_000, 20, 20)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # this module says what matters

@@ -22,7 +22,7 @@ from ogrine_assets.model.features import MODEL_FEATURES, WINDOW, DailySeries, tr
 from ogrine_assets.model.forecasting import HORIZON
 from ogrine_assets.model.intervals import IntervalRecord, interval_record
 from ogrine_assets.model.linear import LinearModel, fit_linear
-from ogrine_assets.model.plots import backtest_png, horizon_table_markdown
+from ogrine_assets.model.plots import backtest_svg, horizon_table_markdown
 from ogrine_assets.model.quality import BacktestSummary
 from ogrine_assets.model.splitting import TEST_DAYS
 from ogrine_assets.names import BACKTEST_ARTIFACTS, INTERVALS_ARTIFACT, MODEL_METHOD
@@ -107,7 +107,7 @@ class TrainedModel:
             f"{folder}/scores.csv": pl.DataFrame(self.backtest.table()).write_csv().encode(),
             f"{folder}/scores.md": (horizon_table_markdown(self.backtest) + "\n").encode(),
             INTERVALS_ARTIFACT: self.intervals.to_json(),
-            f"{folder}/forecasts_vs_actuals.png": backtest_png(
+            f"{folder}/forecasts_vs_actuals.svg": backtest_svg(
                 self.series, self.backtest, MODEL_METHOD
             ),
         }

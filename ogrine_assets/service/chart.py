@@ -8,20 +8,13 @@ as shaded areas.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Mapping, Sequence
 from html import escape
 
+from ogrine_assets.svg import nice_ticks
+
 WIDTH, HEIGHT = 720, 320
 LEFT, RIGHT, TOP, BOTTOM = 56, 56, 16, 36
-
-
-def _ticks(low: float, high: float, count: int = 5) -> list[float]:
-    raw = (high - low) / max(count - 1, 1)
-    magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    first = math.ceil(low / step) * step
-    return [first + i * step for i in range(int((high - first) // step) + 1)]
 
 
 Band = Sequence[tuple[dt.date, float, float]]
@@ -56,7 +49,7 @@ def render_chart(
         f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
         'aria-label="Ogrine rate: history and 7-day forecast" xmlns="http://www.w3.org/2000/svg">'
     ]
-    for tick in _ticks(low, high):
+    for tick in nice_ticks(low, high):
         height = f"{y(tick):.1f}"
         parts.append(
             f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{height}" y2="{height}"/>'

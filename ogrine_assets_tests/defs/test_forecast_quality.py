@@ -105,7 +105,7 @@ def test_on_trend_and_rhythm_the_regression_beats_a_weak_champion(settings: Sett
     assert {
         "backtest/scores.csv",
         "backtest/intervals.json",
-        "backtest/forecasts_vs_actuals.png",
+        "backtest/forecasts_vs_actuals.svg",
     } <= artifacts
     experiment = client.get_experiment_by_name(EXPERIMENT_NAME)
     assert experiment is not None
