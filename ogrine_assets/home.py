@@ -21,6 +21,7 @@ import os
 import re
 import socket
 import sqlite3
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -53,6 +54,8 @@ class LockHeld(RuntimeError):
 
 class StoreDamaged(RuntimeError):
     """The local MLflow store cannot be used; the message says how to recover."""
+
+    EXIT_STATUS = 3  # of ``python -m ogrine_assets.home`` when it says so
 
 
 class HomeLock:
@@ -275,3 +278,21 @@ def _start_ticks(pid: int) -> str:
     except OSError:
         return ""
     return stat.rsplit(")", 1)[1].split()[19]  # field 22, after the name in parentheses
+
+
+def main() -> int:
+    """``python -m ogrine_assets.home``: prepare the home the environment names, in a process
+    of its own (``ogrine up`` does, so as not to keep MLflow loaded); a failure is one line."""
+    try:
+        prepare(Settings.from_env())
+    except StoreDamaged as damaged:
+        print(damaged, file=sys.stderr)
+        return StoreDamaged.EXIT_STATUS
+    except OSError as exc:
+        print(f"{exc.strerror or exc} ({exc.filename or 'the home'})", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

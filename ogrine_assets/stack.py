@@ -1,4 +1,4 @@
-"""``ogrine up``: Dagster (webserver and daemon), the MLflow UI and the service on 127.0.0.1.
+"""``ogrine up``: Dagster (code server, webserver, daemon), MLflow UI and service on 127.0.0.1.
 
 Each part runs in a process group of its own, so stopping it stops its helpers. This
 process is their *subreaper* (Linux): a helper whose parent died is adopted here rather
@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -22,32 +26,61 @@ from pathlib import Path
 from typing import TextIO
 
 from ogrine_assets.failures import cause_of_exception
-from ogrine_assets.home import HomeLock, LockHeld, StoreDamaged, prepare
+from ogrine_assets.home import HomeLock, LockHeld, StoreDamaged
 from ogrine_assets.settings import Settings
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 PR_SET_CHILD_SUBREAPER = 36
+# The code server listens at once and loads the code behind it; a minute is ample on a busy
+# machine, and a code server that never listens must not leave the stack waiting forever.
+CODE_SERVER_START_SECONDS = 60.0
 
 
-def stack_commands(
-    settings: Settings, dagster_port: int, mlflow_port: int, service_port: int
-) -> list[list[str]]:
-    workspace = Path.cwd() / "workspace.yaml"
-    target = ["-w", str(workspace)] if workspace.exists() else ["-m", "ogrine_assets.definitions"]
-    dagster = [
-        sys.executable, "-m", "dagster", "dev", *target,
+LOCATION_NAME = "ogrine_assets"
+
+
+def code_server_command(code_socket: Path) -> list[str]:
+    """Dagster's code server for the project, on a Unix socket: the webserver and the daemon
+    share it, and "Reload" in the UI restarts the code inside it."""
+    return [
+        sys.executable, "-m", "dagster", "code-server", "start", "--socket", str(code_socket),
+        "-m", "ogrine_assets.definitions", "--location-name", LOCATION_NAME,
+    ]  # fmt: skip
+
+
+def workspace_yaml(code_socket: Path) -> str:
+    """The workspace of the webserver and the daemon: the code server, under a fixed location
+    name (schedules' and sensors' state is keyed by it, so it must not change between starts)."""
+    return (
+        "load_from:\n"
+        "  - grpc_server:\n"
+        f"      socket: {json.dumps(str(code_socket))}\n"
+        f"      location_name: {LOCATION_NAME}\n"
+    )
+
+
+def dagster_commands(workspace: Path, dagster_port: int) -> list[list[str]]:
+    """The webserver and the daemon on the code server's workspace: what ``dagster dev``
+    starts, without ``dagster dev``'s own process (~120 MiB) sitting between them and this one."""
+    webserver = [
+        sys.executable, "-m", "dagster_webserver", "-w", str(workspace),
         "-h", "127.0.0.1", "-p", str(dagster_port),
     ]  # fmt: skip
+    return [webserver, [sys.executable, "-m", "dagster._daemon", "run", "-w", str(workspace)]]
+
+
+def service_commands(settings: Settings, mlflow_port: int, service_port: int) -> list[list[str]]:
+    """The MLflow UI (for a local store; a tracking server configured elsewhere is used as it
+    is) and the forecast service."""
     mlflow = [
-        sys.executable, "-m", "mlflow", "server",
+        sys.executable, "-m", "ogrine_assets.mlflow_server",
         "--backend-store-uri", settings.mlflow_tracking_uri,
         "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", "1",
     ]  # fmt: skip
     if settings.mlflow_artifact_root:
         mlflow += ["--default-artifact-root", settings.mlflow_artifact_root]
     service = [sys.executable, "-m", "ogrine_assets.cli", "serve", "--port", str(service_port)]
-    # A tracking server configured elsewhere is used as it is; only a local store gets a UI here.
-    return [dagster, mlflow, service] if settings.uses_local_mlflow_store else [dagster, service]
+    return [mlflow, service] if settings.uses_local_mlflow_store else [service]
 
 
 def stack_environment(settings: Settings, mlflow_port: int) -> dict[str, str]:
@@ -78,41 +111,82 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
     try:
         if not _prepare_home(settings, stopping):
             return 0  # asked to stop while waiting for the home
-    except (LockHeld, StoreDamaged, OSError) as exc:
-        cause = exc if isinstance(exc, LockHeld | StoreDamaged) else cause_of_exception(exc)
+    except (LockHeld, RuntimeError, OSError) as exc:  # StoreDamaged is a RuntimeError
+        cause = exc if isinstance(exc, LockHeld | RuntimeError) else cause_of_exception(exc)
         _say(f"ogrine up FAILED at startup: {cause}", sys.stderr)
         return 1
-    commands = stack_commands(settings, dagster_port, mlflow_port, service_port)
     env = stack_environment(settings, mlflow_port)
+    scratch = Path(tempfile.mkdtemp(prefix="ogrine-up-"))
+    code_socket = scratch / "code.sock"
+    workspace = scratch / "workspace.yaml"
+    workspace.write_text(workspace_yaml(code_socket))
+    commands: list[list[str]] = []
     processes: list[subprocess.Popen[bytes]] = []
     died: list[subprocess.Popen[bytes]] = []
-    try:
-        for command in commands:
-            if stopping.is_set():
-                break
-            processes.append(
-                subprocess.Popen(
-                    command, env=env, start_new_session=True, preexec_fn=_child_defaults
-                )
-            )
-        mlflow_ui = f"http://127.0.0.1:{mlflow_port}" if settings.uses_local_mlflow_store else None
-        _say(
-            f"Dagster UI  http://127.0.0.1:{dagster_port}\n"
-            f"MLflow UI   {mlflow_ui or settings.mlflow_tracking_uri}\n"
-            f"Forecast    http://127.0.0.1:{service_port}  (JSON: /seven-days-forecast)\n"
-            f"Document    {settings.forecast_path}\n"
-            "Ctrl-C stops everything."
+
+    def start(command: list[str]) -> None:
+        popen = subprocess.Popen(
+            command, env=env, start_new_session=True, preexec_fn=_child_defaults
         )
+        commands.append(command)
+        processes.append(popen)
+
+    try:
+        for command in [
+            code_server_command(code_socket),
+            *service_commands(settings, mlflow_port, service_port),
+        ]:
+            if not stopping.is_set():
+                start(command)
+        code_server = processes[0] if processes else None  # none if asked to stop already
+        if code_server and _wait_for_socket(
+            code_socket, code_server, stopping, CODE_SERVER_START_SECONDS
+        ):
+            for command in dagster_commands(workspace, dagster_port):
+                start(command)
+        elif code_server and not stopping.is_set() and code_server.poll() is None:
+            _say(
+                f"ogrine up FAILED at startup: Dagster's code server did not answer within "
+                f"{CODE_SERVER_START_SECONDS:.0f} s",
+                sys.stderr,
+            )
+            return 1
+        if not stopping.is_set() and all(p.poll() is None for p in processes):
+            mlflow_ui = (
+                f"http://127.0.0.1:{mlflow_port}" if settings.uses_local_mlflow_store else None
+            )
+            _say(
+                f"Dagster UI  http://127.0.0.1:{dagster_port}\n"
+                f"MLflow UI   {mlflow_ui or settings.mlflow_tracking_uri}\n"
+                f"Forecast    http://127.0.0.1:{service_port}  (JSON: /seven-days-forecast)\n"
+                f"Document    {settings.forecast_path}\n"
+                "Ctrl-C stops everything."
+            )
         while not stopping.is_set() and all(p.poll() is None for p in processes):
             stopping.wait(0.5)
         died = [] if stopping.is_set() else [p for p in processes if p.poll() is not None]
         for process in died:
-            name = " ".join(commands[processes.index(process)][1:4])
+            name = " ".join(commands[processes.index(process)][1:5])
             _say(f"{name} exited with {process.returncode}", sys.stderr)
     finally:
         _say("Stopping…")
         stop(processes)
+        shutil.rmtree(scratch, ignore_errors=True)
     return 1 if died else 0
+
+
+def _wait_for_socket(
+    path: Path, server: subprocess.Popen[bytes], stopping: threading.Event, seconds: float
+) -> bool:
+    """True once a server listens on the Unix socket ``path``; False if the server died, the
+    stack is stopping, or ``seconds`` passed."""
+    deadline = time.monotonic() + seconds
+    while not stopping.is_set() and server.poll() is None and time.monotonic() < deadline:
+        with socket.socket(socket.AF_UNIX) as probe, contextlib.suppress(OSError):
+            probe.connect(str(path))
+            return True
+        stopping.wait(0.1)
+    return False
 
 
 def _prepare_home(settings: Settings, stopping: threading.Event) -> bool:
@@ -133,10 +207,29 @@ def _prepare_home(settings: Settings, stopping: threading.Event) -> bool:
         except InterruptedError:
             return False
     try:
-        prepare(settings)
+        _prepare_elsewhere(settings)
     finally:
         lock.release()
     return True
+
+
+def _prepare_elsewhere(settings: Settings) -> None:
+    """``prepare`` in a short-lived child process: creating the MLflow store imports MLflow
+    (~250 MiB), which this process, alive as long as the stack, would otherwise keep. The
+    child reads the same settings from the same environment, and runs in a session of its
+    own: a stop signal to the stack lets it finish its (atomic) work, then the stack stops."""
+    done = subprocess.run(
+        [sys.executable, "-m", "ogrine_assets.home"],
+        capture_output=True,
+        text=True,
+        check=False,
+        start_new_session=True,
+    )
+    if done.returncode == StoreDamaged.EXIT_STATUS:
+        raise StoreDamaged(done.stderr.strip())
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+        raise RuntimeError(f"preparing the home failed: {lines[-1]}")
 
 
 def _say(text: str, stream: TextIO = sys.stdout) -> None:

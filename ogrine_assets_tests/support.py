@@ -123,13 +123,8 @@ class Deployment:
         return model_registry_for(self.settings)
 
     def sensor_context(self, cursor: str | None = None) -> dg.SensorEvaluationContext:
-        """A tick of a sensor on this deployment, with its resources, as the daemon gives it."""
-        return dg.build_sensor_context(
-            instance=self.instance,
-            definitions=self.defs,
-            cursor=cursor,
-            resources={"model_registry": self.registry()},
-        )
+        """A tick of a sensor on this deployment, as the daemon gives it."""
+        return dg.build_sensor_context(instance=self.instance, definitions=self.defs, cursor=cursor)
 
     def metadata(self, key: str) -> dict[str, Any]:
         """The latest materialization's metadata of asset ``key``, as plain values."""

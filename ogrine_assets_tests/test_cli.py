@@ -3,6 +3,7 @@
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -126,6 +127,24 @@ def _stopped_cleanly(process: subprocess.Popen[bytes], mark: str, log_path: Path
         process.wait()
 
 
+LOCATION_QUERY = """{ workspaceOrError { ... on Workspace { locationEntries {
+  name loadStatus locationOrLoadError { ... on RepositoryLocation { repositories {
+    sensors { name sensorState { status } } schedules { name } } } } } } } }"""
+LAUNCH = """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
+  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+
+
+def _graphql(port: int, query: str, **variables: object) -> dict:
+    answer = httpx.post(
+        f"http://127.0.0.1:{port}/graphql",
+        json={"query": query, "variables": variables},
+        timeout=30,
+    )
+    answer.raise_for_status()
+    return answer.json()["data"]
+
+
 def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     mark = uuid.uuid4().hex
     process, (dagster_port, mlflow_port, service_port), log_path = _start_up(tmp_path, mark)
@@ -137,14 +156,59 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
         wait_until_ok(f"http://127.0.0.1:{service_port}/schema", alive=alive)
         # Nothing materialized yet: the service says so instead of failing.
         assert httpx.get(f"http://127.0.0.1:{service_port}/health").status_code == 503
-        assert len(_marked(mark)) >= 4
-        # No MLflow job-queue workers: this project submits no MLflow jobs.
+        # One MLflow process (no idle parent), and no job-queue workers: no MLflow jobs here.
         commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in _marked(mark)]
+        mlflow = [c for c in commands if b"mlflow" in c and b"\x00up\x00" not in c]
+        assert len(mlflow) == 1 and b"uvicorn" in mlflow[0], mlflow
         assert not any(b"huey" in command for command in commands)
+
+        # The UI sees the code location, with its sensor on and both schedules, under the
+        # name its schedules' and sensors' state is kept by...
+        [location] = _graphql(dagster_port, LOCATION_QUERY)["workspaceOrError"]["locationEntries"]
+        assert (location["name"], location["loadStatus"]) == ("ogrine_assets", "LOADED")
+        [repository] = location["locationOrLoadError"]["repositories"]
+        assert repository["sensors"] == [
+            {"name": "model_promotion_sensor", "sensorState": {"status": "RUNNING"}}
+        ]
+        assert {s["name"] for s in repository["schedules"]} == {
+            "daily_forecast_schedule", "weekly_training_schedule",
+        }  # fmt: skip
+        # ...and a job launched from the UI is queued, launched by the daemon through the code
+        # server, and runs to the end.
+        selector = {
+            "repositoryLocationName": "ogrine_assets",
+            "repositoryName": "__repository__",
+            "jobName": "training_job",
+        }
+        launched = _graphql(dagster_port, LAUNCH, params={"selector": selector})["launchRun"]
+        assert launched["__typename"] == "LaunchRunSuccess", launched
+        run_id = launched["run"]["runId"]
+        deadline = time.monotonic() + 240
+        status = "QUEUED"
+        while status not in ("SUCCESS", "FAILURE", "CANCELED") and time.monotonic() < deadline:
+            assert alive(), log_path.read_text()
+            time.sleep(0.5)
+            status = _graphql(dagster_port, RUN_STATUS, id=run_id)["runOrError"]["status"]
+        assert status == "SUCCESS", log_path.read_text()[-4000:]
     finally:
         process.send_signal(signal.SIGINT)
     _stopped_cleanly(process, mark, log_path)
     assert f"Dagster UI  http://127.0.0.1:{dagster_port}" in log_path.read_text()
+
+
+def test_up_on_a_damaged_store_says_so_in_one_line_and_starts_nothing(tmp_path: Path) -> None:
+    database = tmp_path / "home" / "mlflow" / "mlflow.db"
+    database.parent.mkdir(parents=True)
+    with sqlite3.connect(database) as db:  # what a creation killed half-way leaves
+        db.execute("CREATE TABLE alembic_version (version_num TEXT)")
+        db.execute("CREATE TABLE _alembic_tmp_metrics (id INTEGER)")
+    mark = uuid.uuid4().hex
+    process, _, log_path = _start_up(tmp_path, mark)
+    assert process.wait(timeout=120) == 1
+    last = log_path.read_text().strip().splitlines()[-1]
+    assert last.startswith(f"ogrine up FAILED at startup: the MLflow store {database} is damaged")
+    assert "Traceback" not in log_path.read_text()
+    assert _marked(mark) == set()
 
 
 @pytest.mark.parametrize(

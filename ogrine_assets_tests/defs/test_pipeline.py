@@ -122,12 +122,12 @@ def test_forecast_has_a_freshness_policy(materialized: Deployment) -> None:
     assert FRESHNESS.fail_window.to_timedelta() == dt.timedelta(hours=50)
 
 
-def test_the_sensor_starts_no_run_for_a_version_already_decided(
+def test_the_sensor_starts_no_run_for_a_version_already_judged(
     materialized: Deployment,
 ) -> None:
     tick = model_promotion_sensor.evaluate_tick(materialized.sensor_context())
     assert tick.run_requests == []
-    assert tick.skip_message == "version 1 is already promoted: nothing to run"
+    assert tick.skip_message == "version 1 was judged by a later champion_model run"
 
 
 def test_daily_schedule_refreshes_the_forecast_without_retraining(

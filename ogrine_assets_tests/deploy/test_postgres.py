@@ -93,11 +93,7 @@ def test_whole_graph_on_postgres(
         training = defs.resolve_job_def("training_job").execute_in_process(instance=instance)
         assert training.success
         tick = model_promotion_sensor.evaluate_tick(
-            dg.build_sensor_context(
-                instance=instance,
-                definitions=defs,
-                resources={"model_registry": defs.resources["model_registry"]},
-            )
+            dg.build_sensor_context(instance=instance, definitions=defs)
         )
         assert [r.run_key for r in tick.run_requests] == ["model-version-1"]
         promotion = defs.resolve_job_def("promotion_job").execute_in_process(instance=instance)

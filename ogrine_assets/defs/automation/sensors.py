@@ -3,8 +3,6 @@
 import dagster as dg
 
 from ogrine_assets.defs.automation.jobs import promotion_job
-from ogrine_assets.defs.common.model_registry import ModelRegistry
-from ogrine_assets.model.promotion import DECISION_TAG
 from ogrine_assets.names import MODEL_VERSION_METADATA, MODEL_VERSION_TAG
 
 
@@ -17,17 +15,28 @@ from ogrine_assets.names import MODEL_VERSION_METADATA, MODEL_VERSION_TAG
     description="For each new ogrine_model version, run promotion and the forecast once.",
 )
 def model_promotion_sensor(
-    context: dg.SensorEvaluationContext,
-    asset_event: dg.EventLogEntry,
-    model_registry: ModelRegistry,
+    context: dg.SensorEvaluationContext, asset_event: dg.EventLogEntry
 ) -> dg.RunRequest | dg.SkipReason:
+    """Asks Dagster's event log, not MLflow, whether the version still waits for a decision.
+
+    Every champion_model materialization judges all the versions waiting, oldest first, so
+    one recorded after the newest training (the event the sensor was given, or a newer one)
+    means the version has its decision (as when
+    ``ogrine materialize`` trains and judges in one run). The sensor runs in the code server
+    every 30 s: reading the event log keeps MLflow (~170 MiB) out of that long-lived process.
+    A version whose judging run failed is still judged by the next promotion or refresh.
+    """
     materialization = asset_event.asset_materialization
     entry = materialization.metadata.get(MODEL_VERSION_METADATA) if materialization else None
     if entry is None:
         return dg.SkipReason("ogrine_model materialization carries no model_version")
     version = str(entry.value)
-    decided = model_registry.decisions().get(version, {}).get(DECISION_TAG)
-    if decided is not None:  # e.g. `ogrine materialize` trained and judged it in one run
-        return dg.SkipReason(f"version {version} is already {decided}: nothing to run")
+    instance = context.instance
+    [trained] = instance.fetch_materializations(dg.AssetKey("ogrine_model"), limit=1).records
+    later = dg.AssetRecordsFilter(
+        asset_key=dg.AssetKey("champion_model"), after_storage_id=trained.storage_id
+    )
+    if instance.fetch_materializations(later, limit=1).records:
+        return dg.SkipReason(f"version {version} was judged by a later champion_model run")
     # The run key is the version: a version is never promoted or forecast twice by the sensor.
     return dg.RunRequest(run_key=f"model-version-{version}", tags={MODEL_VERSION_TAG: version})
