@@ -1,1 +1,11 @@
-"""ogrine_assets: a Dagster asset graph that keeps a 7-day Ogrine rate forecast fresh."""
+"""ogrine_assets: a Dagster asset graph that keeps a 7-day Ogrine rate forecast fresh.
+
+Nothing here reports usage anywhere: MLflow's telemetry (on by default, it contacts
+mlflow-telemetry.io) is turned off for every process that imports this package (the CLI,
+the code server, each run, the MLflow server of ``ogrine up``), unless set otherwise.
+Dagster's is off in the instance configuration (``home.py``).
+"""
+
+import os
+
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
