@@ -46,7 +46,7 @@ from ogrine_assets.simulation.upstream import NORMAL, OUTAGE, SLOW, SimulatedUps
 FAULTS = ("kill", "outage", "slow", "full_disk", "concurrent", "lost_champion")
 OGRINE = str(Path(sys.executable).parent / "ogrine")
 FETCH_DEADLINE_SECONDS = 3  # a slow upstream must be given up on, quickly
-KILL_WITHIN_SECONDS = 8.0  # about the length of a run: kills land anywhere in it
+KILL_WITHIN_SECONDS = 4.0  # about the length of a run (3 to 4 s): kills land anywhere in it
 
 
 @dataclass
