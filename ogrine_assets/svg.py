@@ -11,13 +11,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 
-def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """About ``count`` round values between ``low`` and ``high`` (steps of 1, 2, 2.5, 5 x 10^n)."""
+def nice_step(low: float, high: float, count: int = 5) -> float:
+    """The round step (1, 2, 2.5 or 5 x 10^n) that cuts ``low``..``high`` in about
+    ``count - 1`` parts."""
     raw = (high - low) / max(count - 1, 1)
     magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    return next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About ``count`` round values between ``low`` and ``high`` (steps of 1, 2, 2.5, 5 x 10^n)."""
+    step = nice_step(low, high, count)
     first = math.ceil(low / step) * step
     return [first + i * step for i in range(int((high - first) // step) + 1)]
+
+
+def covering_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About ``count`` round, evenly spaced values, the first at or below ``low`` and the
+    last at or above ``high``: an axis from the first to the last shows every value in
+    between against a label (at least two, even when ``low == high``)."""
+    step = nice_step(low, high, count)
+    start = math.floor(low / step + 1e-9)
+    stop = max(math.ceil(high / step - 1e-9), start + 1)
+    decimals = max(0, -math.floor(math.log10(step))) + 1  # more than the step needs
+    return [round(i * step, decimals) for i in range(start, stop + 1)]
 
 
 @dataclass(frozen=True)

@@ -35,14 +35,13 @@ from ogrine_assets.forecast_document import (
     ModelInfo,
     Quality,
 )
-from ogrine_assets.service.chart import render_chart
+from ogrine_assets.service.chart import BREAKPOINT_PX, NARROW, UNIT, WIDE, render_charts
 from ogrine_assets.service.config import ServiceConfig
 from ogrine_assets.service.source import ForecastSource, LoadedForecast
 
 logger = logging.getLogger("ogrine_assets.service")
 
 HISTORY_LIMIT_MAX = 365
-CHART_HISTORY_DAYS = 60  # enough to see the trend, short enough to see the 7 days
 JSON_HEADERS = {"cache-control": "no-cache"}
 
 Clock = Callable[[], dt.datetime]
@@ -97,6 +96,16 @@ class Responses:
     page: bytes  # /, rendered
 
 
+def _render_page(**context: Any) -> str:
+    return _templates.get_template("page.html.jinja").render(
+        unit=UNIT,
+        breakpoint_px=BREAKPOINT_PX,
+        narrow_max_px=NARROW.max_drawn_width,
+        wide_max_px=WIDE.max_drawn_width,
+        **context,
+    )
+
+
 def _derive(document: ForecastDocument) -> Responses:
     legacy = [
         LegacyForecastPoint(p.datetime, p.prediction_rate_tenth, p.prediction_rate)
@@ -107,12 +116,12 @@ def _derive(document: ForecastDocument) -> Responses:
         intervals = [(point.date, point.interval(level)) for point in document.forecast]
         if all(interval for _, interval in intervals):
             bands[level] = [(day, *interval) for day, interval in intervals if interval]
-    chart = render_chart(
-        [(h.date, h.rate) for h in document.history[-CHART_HISTORY_DAYS:]],
+    charts = render_charts(
+        [(h.date, h.rate) for h in document.history],  # every day the document holds
         [(p.date, p.prediction_rate) for p in document.forecast],
         bands,
     )
-    page = _templates.get_template("page.html.jinja").render(document=document, chart=Markup(chart))
+    page = _render_page(document=document, charts=Markup(charts))
     return Responses(seven_days=msgspec.json.encode(legacy), page=page.encode())
 
 
@@ -189,9 +198,7 @@ def _routes(
     def page() -> ASGIResponse:
         current = source.current()
         if current is None:
-            html = _templates.get_template("page.html.jinja").render(
-                document=None, reason=source.problem
-            )
+            html = _render_page(document=None, reason=source.problem)
             return ASGIResponse(body=html.encode(), media_type=MediaType.HTML, status_code=503)
         return ASGIResponse(body=current.derived.page, media_type=MediaType.HTML)
 

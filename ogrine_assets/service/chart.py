@@ -1,29 +1,162 @@
 """The chart, drawn on the server as SVG: no script, no font, nothing fetched from elsewhere.
 
 History is a solid line, the forecast a dotted line from the last observation (the old
-app's convention), with a marker per forecast day and, when known, its 95% and 80% bands
-as shaded areas.
+app's convention), with a marker per forecast day and, when known, its 95 % and 80 % bands
+as shaded areas in two different shades. The value axis is labelled with its unit, its
+labels run from at or below the lowest value drawn to at or above the highest (the data
+never leaves the labelled range), and the date axis names the year.
+
+Why two sizes. An SVG's text scales with the SVG: a 720-unit-wide chart squeezed into a
+phone's 358 CSS pixels draws 12-unit labels about 6 px high. The server cannot know the
+screen, and CSS cannot change a viewBox, so the page carries the chart twice, drawn for two
+widths, and a media query shows one: ``NARROW`` (360 units wide, for phones) and ``WIDE``
+(728 units, the page's full column). Each is shown only at widths where it is drawn at
+close to one unit per CSS pixel, never below ``min_drawn_width``, so its labels are
+``font`` x (drawn width / width) >= 11 px wherever it is shown (``label_px``). One chart
+with huge labels would shout on a desktop; one drawn at 1:1 with a fixed pixel width would
+not fit a phone. The page's breakpoint comes from ``WIDE.min_drawn_width``
+(``BREAKPOINT_PX``), and the browser test measures the rendered labels at 390 and 1400 px.
+The cost is one more copy of about 4 kB of markup in the page, derived once per document.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 
-from ogrine_assets.svg import nice_ticks
+from ogrine_assets.svg import Frame, covering_ticks
 
-WIDTH, HEIGHT = 720, 320
-LEFT, RIGHT, TOP, BOTTOM = 56, 56, 16, 36
+# What the document's rates are in (docs/forecast-document.md); the document has no field
+# for it: every rate it carries is in kamas per Ogrine.
+UNIT = "kamas per Ogrine"
+CHAR_WIDTH = 0.6  # a generous average glyph width of the system UI font, in ems
+LABEL_GAP = 12  # the least room between two date labels, in the SVG's units
+PAGE_PADDING_PX = 16  # the page's padding on each side (page.html.jinja)
 
+
+@dataclass(frozen=True)
+class Size:
+    """One drawing of the chart: its viewBox, its label size, where the page shows it."""
+
+    name: str
+    width: int
+    height: int
+    font: int  # label size, in the SVG's units
+    min_drawn_width: int  # the narrowest (CSS px) the page draws it at
+    max_drawn_width: int  # the widest
+    value_labels: int  # about how many labels on the value axis
+    max_date_labels: int
+
+    def label_px(self, drawn_width: float) -> float:
+        """The labels' rendered size in CSS px when the chart is drawn ``drawn_width`` wide."""
+        return self.font * drawn_width / self.width
+
+
+# Phones: the page's column is 288 px at a 320 px screen (the narrowest common phone) and
+# the narrow chart grows to 440 px at most, below the breakpoint.
+NARROW = Size("narrow", 360, 300, 14, 288, 440, value_labels=5, max_date_labels=4)
+# From the breakpoint up: 628 px at the breakpoint, the page's 728 px column at most.
+WIDE = Size("wide", 728, 340, 13, 628, 728, value_labels=6, max_date_labels=6)
+SIZES = (NARROW, WIDE)
+BREAKPOINT_PX = WIDE.min_drawn_width + 2 * PAGE_PADDING_PX  # the wide chart from this width
 
 Band = Sequence[tuple[dt.date, float, float]]
+
+
+def text_width(text: str, font: float) -> float:
+    return len(text) * CHAR_WIDTH * font
+
+
+def value_label(value: float, step: float) -> str:
+    """``value`` with as many decimals as the axis step needs (1350, 1352.5, 0.25)."""
+    decimals = 0
+    while decimals < 4 and abs(step * 10**decimals - round(step * 10**decimals)) > 1e-6:
+        decimals += 1
+    return f"{value:.{decimals}f}"
+
+
+def _candidates(first: dt.date, last: dt.date) -> list[tuple[str, list[dt.date]]]:
+    """Tick days for each spacing, finest first: days, weeks (Mondays), months, years."""
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    options: list[tuple[str, list[dt.date]]] = []
+    for n in (1, 2):
+        options.append(("day", [d for d in days if d.toordinal() % n == 0]))
+    for n in (1, 2):
+        options.append(
+            ("day", [d for d in days if d.weekday() == 0 and d.toordinal() // 7 % n == 0])
+        )
+    for n in (1, 2, 3, 6):
+        options.append(("month", [d for d in days if d.day == 1 and (d.month - 1) % n == 0]))
+    for n in (1, 2, 5, 10, 20, 50):
+        options.append(
+            ("year", [d for d in days if d.day == 1 and d.month == 1 and d.year % n == 0])
+        )
+    return options
+
+
+def _labels(kind: str, ticks: Sequence[dt.date]) -> list[str]:
+    """Short labels; the first names its year, and so does each first of a new year."""
+    labels = []
+    for i, day in enumerate(ticks):
+        new_year = i == 0 or day.year != ticks[i - 1].year
+        if kind == "year":
+            labels.append(str(day.year))
+        elif kind == "month":
+            labels.append(day.strftime("%b %Y" if new_year else "%b"))
+        else:
+            labels.append(f"{day.day} {day.strftime('%b')}" + (f" {day.year}" if new_year else ""))
+    return labels
+
+
+def _placed(labels: Sequence[str], xs: Sequence[float], size: Size) -> list[float] | None:
+    """Each label's centre, kept inside the chart; None when two would overlap."""
+    centres = []
+    for label, x in zip(labels, xs, strict=True):
+        half = text_width(label, size.font) / 2
+        centres.append(min(max(x, half + 1), size.width - half - 1))
+    for i in range(1, len(centres)):
+        room = (text_width(labels[i - 1], size.font) + text_width(labels[i], size.font)) / 2
+        if centres[i] - centres[i - 1] < room + LABEL_GAP:
+            return None
+    return centres
+
+
+def date_ticks(
+    first: dt.date, last: dt.date, size: Size, left: float | None = None, right: float = 12
+) -> list[tuple[dt.date, str]]:
+    """The date axis's ticks and labels from ``first`` to ``last``: the finest spacing
+    (day, 2 days, week, 2 weeks, month, ... year) whose labels fit without overlapping."""
+    left = default_left(size) if left is None else left
+    span = max((last - first).days, 1)
+
+    def x(day: dt.date) -> float:
+        return left + (day - first).days / span * (size.width - left - right)
+
+    for kind, ticks in _candidates(first, last):
+        if not 2 <= len(ticks) <= size.max_date_labels:
+            continue
+        labels = _labels(kind, ticks)
+        if _placed(labels, [x(day) for day in ticks], size) is not None:
+            return list(zip(ticks, labels, strict=True))
+    ends = [first, last] if last != first else [first]
+    labels = _labels("day", ends)
+    if _placed(labels, [x(day) for day in ends], size) is None:
+        ends, labels = ends[:1], labels[:1]
+    return list(zip(ends, labels, strict=True))
+
+
+def default_left(size: Size, longest_label: int = 6) -> float:
+    """Room on the left for value labels of ``longest_label`` characters."""
+    return text_width("0" * longest_label, size.font) + 10
 
 
 def render_chart(
     history: Sequence[tuple[dt.date, float]],
     forecast: Sequence[tuple[dt.date, float]],
     bands: Mapping[int, Band] | None = None,
+    size: Size = WIDE,
 ) -> str:
     """An SVG string; ``history`` and ``forecast`` are (date, rate in kamas), ascending;
     ``bands`` maps a level (95, 80: drawn in that order) to (date, low, high) per forecast day."""
@@ -33,51 +166,74 @@ def render_chart(
     span_days = max((last_day - first_day).days, 1)
     rates = [rate for _, rate in points]
     rates += [value for band in bands.values() for _, low, high in band for value in (low, high)]
-    pad = max((max(rates) - min(rates)) * 0.08, 1.0)
-    low, high = min(rates) - pad, max(rates) + pad
+    low, high = min(rates), max(rates)
+    if high - low < 1e-9:
+        low, high = low - 1, high + 1
+    ticks = covering_ticks(low, high, size.value_labels)
+    step = ticks[1] - ticks[0]
+    value_labels = [value_label(tick, step) for tick in ticks]
+    font = size.font
+    left = round(default_left(size, max(len(label) for label in value_labels)))
+    right, top, bottom = 12, round(font * 2.2), round(font * 1.6 + 10)
+    frame = Frame(size.width, size.height, left, right, top, bottom, span_days, ticks[0], ticks[-1])
 
     def x(day: dt.date) -> float:
-        return LEFT + (day - first_day).days / span_days * (WIDTH - LEFT - RIGHT)
-
-    def y(rate: float) -> float:
-        return TOP + (high - rate) / (high - low) * (HEIGHT - TOP - BOTTOM)
+        return frame.x((day - first_day).days)
 
     def polyline(series: Sequence[tuple[dt.date, float]]) -> str:
-        return " ".join(f"{x(day):.1f},{y(rate):.1f}" for day, rate in series)
+        return " ".join(f"{x(day):.1f},{frame.y(rate):.1f}" for day, rate in series)
 
     parts = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        'aria-label="Ogrine rate: history and 7-day forecast" xmlns="http://www.w3.org/2000/svg">'
+        f'<svg class="chart chart-{size.name}" viewBox="0 0 {size.width} {size.height}" '
+        f'font-size="{font}" role="img" '
+        'aria-label="Ogrine rate: history and 7-day forecast" xmlns="http://www.w3.org/2000/svg">',
+        f'<text class="axis unit" x="2" y="{font:d}">{escape(UNIT)}</text>',
     ]
-    for tick in nice_ticks(low, high):
-        height = f"{y(tick):.1f}"
-        parts.append(
-            f'<line class="grid" x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{height}" y2="{height}"/>'
-            f'<text class="axis" x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end">'
-            f"{tick:g}</text>"
-        )
-    cutoff = history[-1][0]
-    at = f"{x(cutoff):.1f}"
-    parts.append(f'<line class="cutoff" x1="{at}" x2="{at}" y1="{TOP}" y2="{HEIGHT - BOTTOM}"/>')
-    for day, anchor in ((first_day, "start"), (cutoff, "end"), (last_day, "start")):
-        parts.append(
-            f'<text class="axis" x="{x(day):.1f}" y="{HEIGHT - 12}" text-anchor="{anchor}">'
-            f"{escape(day.strftime('%d %b'))}</text>"
-        )
     anchor_day, anchor_rate = history[-1]
     for level, band in bands.items():
         upper = [(anchor_day, anchor_rate), *((day, high) for day, _, high in band)]
         lower = [(day, low) for day, low, _ in reversed(band)]
         parts.append(
             f'<polygon class="band band-{level:d}" points="{polyline([*upper, *lower])}">'
-            f"<title>{level:d}% range</title></polygon>"
+            f"<title>{level:d} % range</title></polygon>"
         )
+    plot_bottom = size.height - bottom
+    for tick, label in zip(ticks, value_labels, strict=True):
+        at = f"{frame.y(tick):.1f}"
+        parts.append(
+            f'<line class="grid" x1="{left}" x2="{size.width - right}" y1="{at}" y2="{at}"/>'
+            f'<text class="axis y" x="{left - 6}" y="{frame.y(tick) + font * 0.35:.1f}" '
+            f'text-anchor="end">{label}</text>'
+        )
+    dates = date_ticks(first_day, last_day, size, left, right)
+    centres = _placed([label for _, label in dates], [x(day) for day, _ in dates], size)
+    for (day, label), centre in zip(dates, centres or [x(day) for day, _ in dates], strict=True):
+        parts.append(
+            f'<line class="tick" x1="{x(day):.1f}" x2="{x(day):.1f}" y1="{plot_bottom}" '
+            f'y2="{plot_bottom + 4}"/>'
+            f'<text class="axis x" x="{centre:.1f}" y="{size.height - 6}" '
+            f'text-anchor="middle">{escape(label)}</text>'
+        )
+    cutoff = f"{x(anchor_day):.1f}"
+    parts.append(
+        f'<line class="cutoff" x1="{cutoff}" x2="{cutoff}" y1="{top}" y2="{plot_bottom}"/>'
+    )
     parts.append(f'<polyline class="history" points="{polyline(history)}"/>')
     parts.append(f'<polyline class="forecast" points="{polyline([history[-1], *forecast])}"/>')
+    radius = min(3.5, max(1.5, 0.4 * (frame.x(1) - frame.x(0))))
     for day, rate in forecast:
         parts.append(
-            f'<circle class="forecast-point" cx="{x(day):.1f}" cy="{y(rate):.1f}" r="3.5">'
-            f"<title>{day.isoformat()}: {rate:.1f} kamas</title></circle>"
+            f'<circle class="forecast-point" cx="{x(day):.1f}" cy="{frame.y(rate):.1f}" '
+            f'r="{radius:.1f}"><title>{day.isoformat()}: {rate:.1f} {UNIT}</title></circle>'
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def render_charts(
+    history: Sequence[tuple[dt.date, float]],
+    forecast: Sequence[tuple[dt.date, float]],
+    bands: Mapping[int, Band] | None = None,
+) -> str:
+    """The chart in every size, for the page to show one by media query."""
+    return "\n".join(render_chart(history, forecast, bands, size) for size in SIZES)

@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -177,7 +178,7 @@ def test_page_has_the_chart_and_provenance(client: TestClient, document_path: Pa
     response = client.get("/")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     html = response.text
-    assert html.count('class="forecast-point"') == 7
+    assert html.count('class="forecast-point"') == 7 * 2  # a chart for phones, one for wider
     assert 'class="history"' in html and 'class="forecast"' in html
     assert "ogrine-rate-forecaster v3" in html and "2026-11-25" in html
     assert "http://" not in html.replace(
@@ -190,6 +191,34 @@ def test_openapi_is_served_offline(client: TestClient) -> None:
     spec = client.get("/schema").json()
     assert {"/seven-days-forecast", "/forecast", "/history", "/health"} <= set(spec["paths"])
     assert client.get("/schema/openapi.json").json() == spec
+
+
+def test_the_page_draws_every_history_day_for_phones_and_wider_screens(
+    client: TestClient, document_path: Path
+) -> None:
+    publish(document_path, document_bytes(beats_naive=True))
+    html = client.get("/").text
+    assert html.count('<svg class="chart chart-narrow"') == 1
+    assert html.count('<svg class="chart chart-wide"') == 1
+    lines = re.findall(r'<polyline class="history" points="([^"]*)"', html)
+    assert [len(points.split()) for points in lines] == [90, 90]  # all the document holds
+    assert html.count("kamas per Ogrine") >= 2  # the unit on both axes
+
+
+def test_the_legend_and_the_table_show_both_ranges(client: TestClient, document_path: Path) -> None:
+    publish(document_path, document_bytes(beats_naive=True))
+    html = client.get("/").text
+    legend = re.search(r'<p class="legend">(.*?)</p>', html, re.S)
+    assert legend is not None
+    assert 'class="swatch band-80"' in legend[1] and 'class="swatch band-95"' in legend[1]
+    assert "80 % range" in legend[1] and "95 % range" in legend[1]
+    assert '<th class="num">80 % range</th>' in html
+    assert '<th class="num">95 % range</th>' in html
+    # The first day: 701.0, its 80 % band ±5, its 95 % band ±9.
+    dash = "\N{EN DASH}"
+    assert re.search(
+        rf'<td class="num">696{dash}706</td>\s*<td class="num">692{dash}710</td>', html
+    )
 
 
 def test_cors_is_off_by_default_and_never_with_credentials(document_path: Path) -> None:
