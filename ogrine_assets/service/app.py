@@ -37,7 +37,7 @@ from ogrine_assets.forecast_document import (
 )
 from ogrine_assets.service.chart import BREAKPOINT_PX, NARROW, UNIT, WIDE, render_charts
 from ogrine_assets.service.config import ServiceConfig
-from ogrine_assets.service.source import ForecastSource, LoadedForecast
+from ogrine_assets.service.source import NOT_PUBLISHED, ForecastSource, LoadedForecast
 
 logger = logging.getLogger("ogrine_assets.service")
 
@@ -137,7 +137,8 @@ def _routes(
     def loaded() -> LoadedForecast[Responses]:
         current = source.current()
         if current is None:
-            raise ServiceUnavailableException(detail=source.problem or "no forecast available")
+            # In words for anyone: the file's path is for operators (/health, the log).
+            raise ServiceUnavailableException(detail=source.public_problem or NOT_PUBLISHED)
         return current
 
     @get(
@@ -198,7 +199,7 @@ def _routes(
     def page() -> ASGIResponse:
         current = source.current()
         if current is None:
-            html = _render_page(document=None, reason=source.problem)
+            html = _render_page(document=None, unreadable=source.public_problem != NOT_PUBLISHED)
             return ASGIResponse(body=html.encode(), media_type=MediaType.HTML, status_code=503)
         return ASGIResponse(body=current.derived.page, media_type=MediaType.HTML)
 

@@ -7,6 +7,9 @@ is logged once and ignored: the last good one keeps being served. A file that co
 *read* (permissions, an I/O error) is tried again on a later request even when its identity
 has not changed, at most once per ``RETRY_SECONDS``: mending permissions does not touch a
 file's modification time.
+
+Why there is no document is said twice: ``problem`` for operators (the log, ``/health``),
+naming the file, and ``public_problem`` for everyone else, without a server path.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from ogrine_assets.forecast_document import ForecastDocument, InvalidDocument, d
 logger = logging.getLogger("ogrine_assets.service")
 
 RETRY_SECONDS = 1.0
+NOT_PUBLISHED = "no forecast has been published yet"
+UNREADABLE = "the forecast cannot be read right now"
 
 Derived = TypeVar("Derived")
 
@@ -54,6 +59,7 @@ class ForecastSource(Generic[Derived]):
         self._identity: tuple[int, int, int] | None = None
         self._loaded: LoadedForecast[Derived] | None = None
         self._problem: str | None = None
+        self._public_problem: str | None = None
         self._retry_at: float | None = None  # when a failed read may be tried again
 
     def current(self) -> LoadedForecast[Derived] | None:
@@ -61,10 +67,12 @@ class ForecastSource(Generic[Derived]):
             stat = os.stat(self.path)
         except FileNotFoundError:
             if self._loaded is None:
-                self._problem = f"no forecast has been published yet at {self.path}"
+                self._problem = f"{NOT_PUBLISHED} at {self.path}"
+                self._public_problem = NOT_PUBLISHED
             return self._loaded
         except OSError as exc:
             self._problem = f"cannot read {self.path}: {exc.strerror}"
+            self._public_problem = UNREADABLE
             self._identity = None  # once it can be seen again, it is read again
             return self._loaded
         identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
@@ -76,8 +84,14 @@ class ForecastSource(Generic[Derived]):
 
     @property
     def problem(self) -> str | None:
-        """Why there is no good document (or why the newest file was not taken)."""
+        """Why there is no good document (or why the newest file was not taken), naming the
+        file: for operators."""
         return self._problem
+
+    @property
+    def public_problem(self) -> str | None:
+        """``problem`` in words fit for anyone: no server path."""
+        return self._public_problem
 
     def _reload(self) -> None:
         self._retry_at = None
@@ -95,8 +109,15 @@ class ForecastSource(Generic[Derived]):
                 else ""
             )
             self._problem = f"{self.path} was not loaded: {exc}{kept}"
+            if isinstance(exc, OSError):
+                self._public_problem = f"{UNREADABLE} ({exc.strerror})"
+            elif isinstance(exc, InvalidDocument):  # its words name the fault, not the file
+                self._public_problem = f"the forecast document was not loaded: {exc}{kept}"
+            else:
+                self._public_problem = f"the forecast document was not loaded{kept}"
             logger.warning(self._problem)
             return
         self._loaded = loaded
         self._problem = None
+        self._public_problem = None
         logger.info("loaded forecast by model v%s from %s", document.model.version, self.path)

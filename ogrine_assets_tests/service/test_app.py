@@ -98,10 +98,32 @@ def test_no_document_yet_is_503_with_a_reason(client: TestClient, document_path:
         assert response.status_code == 503, path
         body = response.json()
         reason = body.get("detail") or body.get("reason")
-        assert "no forecast has been published yet" in reason and str(document_path) in reason
+        assert "no forecast has been published yet" in reason
+        # Where the file is expected is for operators: /health says it, the others do not.
+        assert (str(document_path) in reason) == (path == "/health"), path
+
+
+def test_the_page_without_a_forecast_is_short_and_shows_no_server_path(
+    client: TestClient, document_path: Path
+) -> None:
     page = client.get("/")
     assert page.status_code == 503
-    assert "No forecast is available yet" in page.text
+    text = page.text
+    assert str(document_path) not in text and str(document_path.parent) not in text
+    assert text.lower().count("no forecast") == 1, text  # said once, not twice
+    assert "No forecast has been published yet." in text
+    document_path.mkdir()  # a file that cannot be read: still no path, still said once
+    text = client.get("/").text
+    assert str(document_path) not in text and "cannot be shown right now" in text
+
+
+def test_an_unreadable_first_document_answers_without_the_path(
+    client: TestClient, document_path: Path
+) -> None:
+    document_path.mkdir()
+    detail = client.get("/forecast").json()["detail"]
+    assert str(document_path) not in detail and "cannot be read" in detail
+    assert str(document_path) in client.get("/health").json()["reason"]
 
 
 def test_health_is_ready_with_a_document(client: TestClient, document_path: Path) -> None:
