@@ -21,6 +21,7 @@ from litestar.exceptions import HTTPException, ServiceUnavailableException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Example
 from litestar.params import Parameter
 from litestar.response.base import ASGIResponse
 from markupsafe import Markup
@@ -35,6 +36,7 @@ from ogrine_assets.forecast_document import (
     ModelInfo,
     Quality,
 )
+from ogrine_assets.service import examples
 from ogrine_assets.service.chart import BREAKPOINT_PX, NARROW, UNIT, WIDE, render_charts
 from ogrine_assets.service.config import ServiceConfig
 from ogrine_assets.service.source import NOT_PUBLISHED, ForecastSource, LoadedForecast
@@ -86,6 +88,31 @@ class HealthResponse(msgspec.Struct, frozen=True, omit_defaults=True):
     model_version: str | None = None
     generated_at: dt.datetime | None = None
     last_observed_date: dt.date | None = None
+
+
+class ErrorResponse(msgspec.Struct, frozen=True):
+    """The body of every error answer (``_unexpected``); 400s add ``extra``."""
+
+    status_code: int
+    detail: str
+
+
+def _answer(data: Any, description: str, example: Any) -> ResponseSpec:
+    """A documented answer with one fixed example (Litestar's would be random)."""
+    return ResponseSpec(
+        data,
+        description=description,
+        generate_examples=False,
+        examples=[Example(summary=description, value=example)],
+    )
+
+
+UNAVAILABLE = _answer(
+    ErrorResponse,
+    "No forecast to serve yet: none has been published, or the first one could not be read "
+    "or was refused. `detail` says which; `/health` has the details for operators.",
+    examples.UNAVAILABLE,
+)
 
 
 @dataclass(frozen=True)
@@ -145,7 +172,10 @@ def _routes(
         "/seven-days-forecast",
         sync_to_thread=False,
         summary="The next 7 days (the old project's shape)",
-        responses={200: ResponseSpec(list[LegacyForecastPoint], description="7 consecutive days")},
+        responses={
+            200: _answer(list[LegacyForecastPoint], "7 consecutive days", examples.SEVEN_DAYS),
+            503: UNAVAILABLE,
+        },
     )
     def seven_days_forecast() -> ASGIResponse:
         """`[{"datetime", "prediction_rateTenth", "prediction_rate"}]`, pre-encoded."""
@@ -153,7 +183,15 @@ def _routes(
             body=loaded().derived.seven_days, media_type=MediaType.JSON, headers=JSON_HEADERS
         )
 
-    @get("/forecast", sync_to_thread=False, summary="The forecast with provenance and staleness")
+    @get(
+        "/forecast",
+        sync_to_thread=False,
+        summary="The forecast with provenance and staleness",
+        responses={
+            200: _answer(ForecastResponse, "The forecast", examples.FORECAST),
+            503: UNAVAILABLE,
+        },
+    )
     def forecast() -> ForecastResponse:
         document = loaded().document
         age = (now().astimezone(dt.UTC).date() - document.data.last_observed_date).days
@@ -168,7 +206,15 @@ def _routes(
             live_accuracy=document.live_accuracy,
         )
 
-    @get("/history", sync_to_thread=False, summary="The recent observed rates, oldest first")
+    @get(
+        "/history",
+        sync_to_thread=False,
+        summary="The recent observed rates, oldest first",
+        responses={
+            200: _answer(list[HistoryPoint], "The newest days, oldest first", examples.HISTORY),
+            503: UNAVAILABLE,
+        },
+    )
     def history(
         limit: Annotated[
             int,
@@ -177,7 +223,20 @@ def _routes(
     ) -> list[HistoryPoint]:
         return loaded().document.history[-limit:]
 
-    @get("/health", sync_to_thread=False, summary="Ready only when a valid forecast is loaded")
+    @get(
+        "/health",
+        sync_to_thread=False,
+        summary="Ready only when a valid forecast is loaded",
+        description="For operators and monitors: `reason` names the document's file.",
+        responses={
+            200: _answer(HealthResponse, "A forecast is loaded", examples.HEALTH_READY),
+            503: _answer(
+                HealthResponse,
+                "No forecast loaded: `reason` says why, naming the file",
+                examples.HEALTH_UNAVAILABLE,
+            ),
+        },
+    )
     def health() -> Response[HealthResponse]:
         current = source.current()
         if current is None:

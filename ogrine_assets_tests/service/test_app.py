@@ -215,6 +215,80 @@ def test_openapi_is_served_offline(client: TestClient) -> None:
     assert client.get("/schema/openapi.json").json() == spec
 
 
+def examples_in(node: object) -> list[object]:
+    """Every example value anywhere in an OpenAPI document."""
+    found: list[object] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "examples" and isinstance(value, list):
+                found += value
+            elif key == "examples" and isinstance(value, dict):
+                found += [example["value"] for example in value.values()]
+            elif key == "example":
+                found.append(value)
+            else:
+                found += examples_in(value)
+    elif isinstance(node, list):
+        for value in node:
+            found += examples_in(value)
+    return found
+
+
+def test_openapi_examples_are_fixed_and_realistic(document_path: Path) -> None:
+    specs = []
+    for _ in range(2):  # a restart: a new app
+        with TestClient(create_app(ServiceConfig(forecast_path=document_path))) as client:
+            specs.append(client.get("/schema").json())
+    assert specs[0] == specs[1]
+    spec = specs[0]
+
+    def example(path: str, status: str) -> object:
+        content = spec["paths"][path]["get"]["responses"][status]["content"]
+        (value,) = examples_in(content["application/json"])
+        return value
+
+    seven = example("/seven-days-forecast", "200")
+    assert isinstance(seven, list) and len(seven) == 7
+    for step, point in enumerate(seven, start=1):
+        day = dt.date(2026, 11, 26) + dt.timedelta(days=step - 1)
+        assert point["datetime"] == f"{day}T00:00:00+00:00"
+        assert point["prediction_rate"] == point["prediction_rateTenth"] / 10 > 500
+    forecast = example("/forecast", "200")
+    assert isinstance(forecast, dict) and forecast["model"]["alias"] == "champion"
+    assert len(forecast["forecast"]) == 7
+    history = example("/history", "200")
+    assert isinstance(history, list) and history[-1]["date"] == "2026-11-25"
+    assert example("/health", "200") == {
+        "status": "ready",
+        "model_version": "2",
+        "generated_at": "2026-11-26T02:00:00Z",
+        "last_observed_date": "2026-11-25",
+    }
+    random_text = re.compile(r"^[A-Za-z]{20}$")  # what the generator makes up
+    for value in examples_in(spec):
+        assert not (isinstance(value, str) and random_text.match(value)), value
+        assert not (isinstance(value, int | float) and value < 0), value
+
+
+def test_openapi_documents_the_503_answers(client: TestClient) -> None:
+    paths = client.get("/schema").json()["paths"]
+    for path in ("/seven-days-forecast", "/forecast", "/history"):
+        answer = paths[path]["get"]["responses"]["503"]
+        assert "no forecast" in answer["description"].lower(), path
+        body = answer["content"]["application/json"]
+        properties = body["schema"].get("properties") or {}
+        if not properties:
+            name = body["schema"]["$ref"].rsplit("/", 1)[-1]
+            spec = client.get("/schema").json()
+            properties = spec["components"]["schemas"][name]["properties"]
+        assert {"status_code", "detail"} <= set(properties), path
+        (value,) = examples_in(body)
+        assert value["status_code"] == 503 and value["detail"]
+    health = paths["/health"]["get"]["responses"]["503"]
+    (value,) = examples_in(health["content"]["application/json"])
+    assert value["status"] == "unavailable" and value["reason"]
+
+
 def test_the_page_draws_every_history_day_for_phones_and_wider_screens(
     client: TestClient, document_path: Path
 ) -> None:
@@ -327,7 +401,15 @@ def test_a_document_whose_page_cannot_be_built_keeps_the_last_good_one(
     assert health["model_version"] == "3" and "no observed rate" in health["reason"]
 
 
-GET_ROUTES = ["/seven-days-forecast", "/forecast", "/history", "/health", "/", "/schema"]
+GET_ROUTES = [
+    "/seven-days-forecast",
+    "/forecast",
+    "/history",
+    "/health",
+    "/",
+    "/schema",
+    "/favicon.ico",
+]
 
 
 @pytest.mark.parametrize("published", [True, False])
