@@ -39,6 +39,7 @@ from ogrine_assets.forecast_document import (
 from ogrine_assets.service import examples
 from ogrine_assets.service.chart import BREAKPOINT_PX, NARROW, UNIT, WIDE, render_charts
 from ogrine_assets.service.config import ServiceConfig
+from ogrine_assets.service.icon import FAVICON_PNG, FAVICON_SVG_URL
 from ogrine_assets.service.source import NOT_PUBLISHED, ForecastSource, LoadedForecast
 
 logger = logging.getLogger("ogrine_assets.service")
@@ -129,6 +130,7 @@ def _render_page(**context: Any) -> str:
         breakpoint_px=BREAKPOINT_PX,
         narrow_max_px=NARROW.max_drawn_width,
         wide_max_px=WIDE.max_drawn_width,
+        favicon=FAVICON_SVG_URL,
         **context,
     )
 
@@ -262,7 +264,14 @@ def _routes(
             return ASGIResponse(body=html.encode(), media_type=MediaType.HTML, status_code=503)
         return ASGIResponse(body=current.derived.page, media_type=MediaType.HTML)
 
-    return [seven_days_forecast, forecast, history, health, page]
+    @get("/favicon.ico", sync_to_thread=False, include_in_schema=False)
+    def favicon() -> ASGIResponse:
+        """What browsers ask for on every page, the JSON ones too: a small PNG, cached."""
+        return ASGIResponse(
+            body=FAVICON_PNG, media_type="image/png", headers={"cache-control": "max-age=86400"}
+        )
+
+    return [seven_days_forecast, forecast, history, health, page, favicon]
 
 
 def _unexpected(request: Request, exc: Exception) -> Response[dict[str, Any]]:

@@ -289,6 +289,19 @@ def test_openapi_documents_the_503_answers(client: TestClient) -> None:
     assert value["status"] == "unavailable" and value["reason"]
 
 
+def test_the_favicon_is_served_and_inlined(client: TestClient, document_path: Path) -> None:
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"] == "image/png"
+    assert icon.content.startswith(b"\x89PNG\r\n\x1a\n") and len(icon.content) < 2_000
+    assert "max-age" in icon.headers["cache-control"]
+    for published in (False, True):
+        if published:
+            publish(document_path, document_bytes(beats_naive=True))
+        html = client.get("/").text
+        assert '<link rel="icon" href="data:image/svg+xml,' in html, published
+
+
 def test_the_page_draws_every_history_day_for_phones_and_wider_screens(
     client: TestClient, document_path: Path
 ) -> None:
