@@ -31,6 +31,7 @@ from ogrine_assets.forecast_document import (
     encode,
 )
 from ogrine_assets.home import prepare
+from ogrine_assets.materialize import RETRAIN
 from ogrine_assets.rates.upstream import Fetched
 from ogrine_assets.settings import Settings
 from ogrine_assets_tests.fake_upstream import envelope
@@ -108,8 +109,13 @@ class Deployment:
     defs: dg.Definitions
     instance: dg.DagsterInstance
 
-    def run(self, job_name: str, **kwargs: Any) -> dg.ExecuteInProcessResult:
+    def run(
+        self, job_name: str, *, retrain: bool = False, **kwargs: Any
+    ) -> dg.ExecuteInProcessResult:
+        """Run a job; ``retrain`` trains a new version even on unchanged data and code."""
         job = self.defs.resolve_job_def(job_name)
+        if retrain:
+            kwargs["run_config"] = RETRAIN
         return job.execute_in_process(instance=self.instance, raise_on_error=False, **kwargs)
 
     def client(self) -> MlflowClient:

@@ -28,6 +28,7 @@ CANDIDATE, CHAMPION = "candidate", "champion"  # their rows in the promotion bac
 # The version tags that record a decision; a version that carries DECISION_TAG is judged.
 DECISION_TAG = "promotion.decision"
 REASON_TAG = "promotion.reason"
+CONTEST_TAG = "promotion.backtest"  # the comparison behind the decision, in one line
 PROMOTED, REJECTED = "promoted", "rejected"
 # Set on a promoted version found unloadable (its files gone): why. It is champion no more.
 BROKEN_TAG = "promotion.broken"
@@ -215,14 +216,13 @@ def decision_tags(
     }
     if contest is None:
         return tags | {DECISION_TAG: decision.label}
-    tags |= {
-        "promotion.score": "backtest MAE (kamas), mean over origins and horizon days",
-        "promotion.backtest_origins": str(contest.origins),
-        "promotion.backtest_first_origin": str(contest.first_origin),
-        "promotion.candidate_backtest_mae": f"{contest.candidate_mae:.4f}",
-        "promotion.naive_backtest_mae": f"{contest.naive_mae:.4f}",
-        "promotion.previous_champion": contest.champion or "",
-    }
-    if contest.champion_mae is not None:
-        tags["promotion.champion_backtest_mae"] = f"{contest.champion_mae:.4f}"
+    against = (
+        f"champion v{contest.champion} {contest.champion_mae:.2f}, "
+        if (contest.champion is not None and contest.champion_mae is not None)
+        else ""
+    )
+    tags[CONTEST_TAG] = (
+        f"backtest MAE (kamas): candidate {contest.candidate_mae:.2f}, {against}"
+        f"naive {contest.naive_mae:.2f}; {contest.origins} origins from {contest.first_origin}"
+    )
     return tags | {DECISION_TAG: decision.label}

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.definitions.data_version import StaleStatus
+from dagster._utils.test.data_versions import get_stale_status_resolver
 
 from ogrine_assets.defs.automation.schedules import (
     daily_forecast_schedule,
@@ -158,7 +160,7 @@ def test_second_training_registers_a_new_version_and_records_a_decision(tmp_path
         assert world.run("training_job").success
         assert world.run("promotion_job").success
         before = world.settings.forecast_path.read_bytes()
-        assert world.run("training_job").success
+        assert world.run("training_job", retrain=True).success
         first = model_promotion_sensor.evaluate_tick(world.sensor_context())
         assert [r.run_key for r in first.run_requests] == ["model-version-2"]
         assert first.run_requests[0].tags["ogrine/model_version"] == "2"
@@ -166,7 +168,7 @@ def test_second_training_registers_a_new_version_and_records_a_decision(tmp_path
         assert model_promotion_sensor.evaluate_tick(again).run_requests == []  # once a version
         assert world.run("promotion_job").success
         version = world.client().get_model_version(REGISTERED_MODEL_NAME, "2")
-        assert version.tags["promotion.previous_champion"] == "1"
+        assert "champion v1 " in version.tags["promotion.backtest"]
         assert "champion v1" in version.tags["promotion.reason"]
         # Same data, same code: the new version scores the same and ties promote.
         assert version.tags["promotion.decision"] == "promoted"
@@ -181,3 +183,29 @@ def test_second_training_registers_a_new_version_and_records_a_decision(tmp_path
         assert event.metadata["already_decided"].value is True
         again = world.client().get_model_version(REGISTERED_MODEL_NAME, "2")
         assert again.tags["promotion.decided_at"] == decided_at
+
+
+def test_an_unchanged_model_is_not_trained_again_until_asked(tmp_path: Path) -> None:
+    with deployment(tmp_path / "home") as world:
+        assert world.run("training_job").success
+        assert world.run("promotion_job").success
+        # The same rates and the same code: nothing to train, and nothing to promote.
+        assert world.run("training_job").success
+        model = world.metadata("ogrine_model")
+        assert (model["model_version"], model["retrained"]) == ("1", False)
+        assert [str(v.version) for v in world.client().search_model_versions()] == ["1"]
+        tick = model_promotion_sensor.evaluate_tick(world.sensor_context())
+        assert tick.run_requests == []
+        assert tick.skip_message == "nothing changed since version 1: it was judged then"
+        # The MLflow run the training step opened is gone, not left as an empty run.
+        experiment = world.client().get_experiment_by_name(world.registry().experiment_name)
+        runs = world.client().search_runs([experiment.experiment_id])
+        assert [r.info.status for r in runs] == ["FINISHED"]
+        # Dagster sees the model as up to date: its code and its inputs' data versions are
+        # those of its newest materialization.
+        resolver = get_stale_status_resolver(world.instance, list(world.defs.assets or []))
+        assert resolver.get_status(dg.AssetKey("ogrine_model")) == StaleStatus.FRESH
+
+        # A forced retrain registers a new version all the same.
+        assert world.run("training_job", retrain=True).success
+        assert world.metadata("ogrine_model")["model_version"] == "2"

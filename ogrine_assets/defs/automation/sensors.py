@@ -25,12 +25,17 @@ def model_promotion_sensor(
     ``ogrine materialize`` trains and judges in one run). The sensor runs in the code server
     every 30 s: reading the event log keeps MLflow (~170 MiB) out of that long-lived process.
     A version whose judging run failed is still judged by the next promotion or refresh.
+    A materialization that trained nothing (same data and code) names a version already
+    sent to promotion when it was trained.
     """
     materialization = asset_event.asset_materialization
     entry = materialization.metadata.get(MODEL_VERSION_METADATA) if materialization else None
     if entry is None:
         return dg.SkipReason("ogrine_model materialization carries no model_version")
     version = str(entry.value)
+    retrained = materialization.metadata.get("retrained")
+    if retrained is not None and retrained.value is False:
+        return dg.SkipReason(f"nothing changed since version {version}: it was judged then")
     instance = context.instance
     [trained] = instance.fetch_materializations(dg.AssetKey("ogrine_model"), limit=1).records
     later = dg.AssetRecordsFilter(

@@ -264,6 +264,16 @@ class ModelRegistry(dg.ConfigurableResource):
     def close_run(self, run_id: str, status: str) -> None:
         self.client.set_terminated(run_id, status)
 
+    def discard_active_run(self) -> None:
+        """End the active MLflow run and delete it: a step that trained nothing leaves no
+        run behind (MLflow keeps deleted runs until ``mlflow gc``)."""
+        self._fluent()
+        mlflow = _mlflow()
+        run = mlflow.active_run()
+        if run is not None:
+            mlflow.end_run()
+            self.client.delete_run(run.info.run_id)
+
     def log_model(
         self, model: LinearModel, sample: pd.DataFrame, tags: dict[str, str] | None = None
     ) -> tuple[str, str]:

@@ -4,6 +4,7 @@ import dagster as dg
 import polars as pl
 
 from ogrine_assets.defs.common.clock import Clock
+from ogrine_assets.defs.common.versions import bytes_version, versioned_output
 from ogrine_assets.defs.ingestion.run_archive import RunArchive
 from ogrine_assets.defs.ingestion.sources import RatesSource
 from ogrine_assets.rates.upstream import UpstreamError, parse_rates
@@ -46,8 +47,9 @@ def raw_rates(
     if fetched.attempts > 1:
         context.log.warning(f"The fetch succeeded after {fetched.attempts} attempts.")
     datetimes = frame["datetime"].drop_nulls()
-    return dg.Output(
+    return versioned_output(
         frame,
+        bytes_version(fetched.body),  # the same answer: nothing downstream is stale
         metadata={
             "dagster/row_count": frame.height,
             "source": source,

@@ -20,6 +20,7 @@ from ogrine_assets.defs.common.metadata import (
     key_value_table,
     markdown_table,
 )
+from ogrine_assets.defs.common.versions import frame_version, versioned_output
 from ogrine_assets.defs.ingestion.run_archive import RunArchive
 from ogrine_assets.model.backtest import MIN_TRAINING_DAYS
 from ogrine_assets.model.features import WINDOW
@@ -139,8 +140,9 @@ def validated_rates(
         context.log.warning(f"No day newer than {last_date} since the last good snapshot.")
 
     missing_days, longest_gap = gap_summary(validated["date"])
-    yield dg.Output(
+    yield versioned_output(
         validated,
+        frame_version(validated),
         metadata={
             **date_range_metadata(validated),
             **report,

@@ -142,6 +142,7 @@ def forecast(
             ),
             "last_observed_date": str(document.data.last_observed_date),
             "first_forecast_date": str(document.forecast[0].date),
+            "last_forecast_date": str(document.forecast[-1].date),
             "generated_at": document.generated_at.isoformat(),
             "synthetic": rates_source.is_synthetic,
             "beats_naive": quality.beats_naive if quality else "unknown",

@@ -1,12 +1,24 @@
-"""ogrine_model: train a new model version and register it in MLflow."""
+"""ogrine_model: train a new model version and register it in MLflow, unless nothing changed.
+
+Its data version is made of the training code's version and its inputs' data versions
+(``defs/common/versions.py``). When the newest materialization has that same version and
+its model version is still registered, a run reports "nothing changed since vN" and
+trains nothing: no duplicate versions from re-runs on the same data. ``retrain`` forces it.
+"""
 
 from typing import Any
 
 import dagster as dg
 import polars as pl
+from pydantic import Field
 
 from ogrine_assets.defs.common.metadata import key_value_table
 from ogrine_assets.defs.common.model_registry import ModelRegistry
+from ogrine_assets.defs.common.versions import (
+    TRAINING_CODE_VERSION,
+    combined_version,
+    frame_version,
+)
 from ogrine_assets.defs.ingestion.sources import RatesSource
 from ogrine_assets.model.features import series_from_frame
 from ogrine_assets.model.plots import horizon_table_markdown
@@ -14,22 +26,52 @@ from ogrine_assets.model.training import train
 from ogrine_assets.names import MODEL_METHOD, MODEL_VERSION_METADATA
 from ogrine_assets.rates.cleaning import date_bounds
 
+DATA_VERSION_TAG = "dagster/data_version"  # where Dagster records a materialization's version
+
+
+class TrainingConfig(dg.Config):
+    retrain: bool = Field(
+        default=False,
+        description="Train and register a new version even when the data and the training "
+        "code are those of the newest version.",
+    )
+
 
 @dg.asset(
     group_name="training",
-    kinds={"sklearn", "mlflow"},
-    description="A LinearRegression on backtest-chosen features: scored on the test window and "
+    kinds={"numpy", "mlflow"},
+    code_version=TRAINING_CODE_VERSION,
+    description="A linear regression on backtest-chosen features: scored on the test window and "
     "by a rolling-origin backtest against naive baselines, refitted on all the data, logged to "
-    "MLflow and registered as a new version of the forecaster.",
+    "MLflow and registered as a new version of the forecaster. Not retrained when the data "
+    "and the training code are unchanged (config `retrain` forces it).",
 )
 def ogrine_model(
     context: dg.AssetExecutionContext,
+    config: TrainingConfig,
     train_set: pl.DataFrame,
     test_set: pl.DataFrame,
     mlflow_tracking: dg.ResourceParam[Any],  # opens this run's MLflow run
     model_registry: ModelRegistry,
     rates_source: RatesSource,
 ) -> dg.MaterializeResult:
+    made_from = combined_version(
+        TRAINING_CODE_VERSION, frame_version(train_set).value, frame_version(test_set).value
+    )
+    unchanged = None if config.retrain else _unchanged_version(context, model_registry, made_from)
+    if unchanged is not None:
+        model_registry.discard_active_run()  # nothing trained: no MLflow run to keep
+        context.log.info(
+            f"Nothing changed since v{unchanged} (same data, same training code): not retrained."
+        )
+        return dg.MaterializeResult(
+            data_version=made_from,
+            metadata={
+                MODEL_VERSION_METADATA: unchanged,
+                "retrained": False,
+                "mlflow_model_version": dg.MetadataValue.url(model_registry.version_url(unchanged)),
+            },
+        )
     test_start = date_bounds(test_set["date"])[0]
     trained = train(series_from_frame(pl.concat([train_set, test_set])), test_start)
     summary = trained.summary
@@ -55,8 +97,10 @@ def ogrine_model(
         )
     scores = trained.backtest.overall(MODEL_METHOD)
     return dg.MaterializeResult(
+        data_version=made_from,
         metadata={
             MODEL_VERSION_METADATA: logged.version,
+            "retrained": True,
             "mlflow_run_id": logged.run_id,
             "mlflow_run": dg.MetadataValue.url(
                 model_registry.run_url(logged.experiment_id, logged.run_id)
@@ -81,3 +125,24 @@ def ogrine_model(
             "coefficients": key_value_table(trained.coefficients(), ("feature", "weight")),
         },
     )
+
+
+def _unchanged_version(
+    context: dg.AssetExecutionContext, registry: ModelRegistry, made_from: dg.DataVersion
+) -> str | None:
+    """The version the newest materialization registered, if it was made from the same data
+    by the same code and is still a finished, registered version; else None."""
+    event = context.instance.get_latest_materialization_event(context.asset_key)
+    if event is None or event.asset_materialization is None:
+        return None
+    materialization = event.asset_materialization
+    entry = materialization.metadata.get(MODEL_VERSION_METADATA)
+    if entry is None or (materialization.tags or {}).get(DATA_VERSION_TAG) != made_from.value:
+        return None
+    version = str(entry.value)
+    try:
+        found = registry.version(version)
+        finished = registry.run_status(found.run_id) == "FINISHED"
+    except Exception:  # deleted, or its run gone: train a new one
+        return None
+    return version if finished else None

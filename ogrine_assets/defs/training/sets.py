@@ -6,6 +6,7 @@ import dagster as dg
 import polars as pl
 
 from ogrine_assets.defs.common.metadata import column_schema, date_range_metadata
+from ogrine_assets.defs.common.versions import frame_version, versioned_output
 from ogrine_assets.model.splitting import TEST_DAYS, split_by_time
 
 
@@ -27,5 +28,15 @@ from ogrine_assets.model.splitting import TEST_DAYS, split_by_time
 )
 def train_test_sets(validated_rates: pl.DataFrame) -> Iterator[dg.Output[pl.DataFrame]]:
     train, test = split_by_time(validated_rates, TEST_DAYS)
-    yield dg.Output(train, output_name="train_set", metadata=date_range_metadata(train))
-    yield dg.Output(test, output_name="test_set", metadata=date_range_metadata(test))
+    yield versioned_output(
+        train,
+        frame_version(train),
+        output_name="train_set",
+        metadata=date_range_metadata(train),
+    )
+    yield versioned_output(
+        test,
+        frame_version(test),
+        output_name="test_set",
+        metadata=date_range_metadata(test),
+    )
