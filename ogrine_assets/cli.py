@@ -76,8 +76,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "refresh": "fetch the newest rates and publish a new forecast with the champion",
     }
     for name, text in runs.items():
-        run = commands.add_parser(name, help=text)
-        run.add_argument("--verbose", action="store_true", help="tracebacks of failures too")
+        run = commands.add_parser(name, help=text, description=text)
+        run.add_argument("--verbose", action="store_true", help="print tracebacks of failures too")
+        if name == "materialize":
+            run.add_argument(
+                "--retrain",
+                action="store_true",
+                help="train a new version even when data and code are unchanged",
+            )
     stack = commands.add_parser("up", help="Dagster, MLflow and the service on 127.0.0.1")
     stack.add_argument("--dagster-port", type=int, default=3000)
     stack.add_argument("--mlflow-port", type=int, default=5000)
@@ -108,10 +114,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command in runs:
+        print(f"ogrine {args.command}: home {settings.home}; loading Dagster…", flush=True)
         from ogrine_assets.materialize import REFRESH, TRAIN_AND_PUBLISH, run_job
 
         job = TRAIN_AND_PUBLISH if args.command == "materialize" else REFRESH
-        _exit_now(run_job(settings, job, f"ogrine {args.command}", verbose=args.verbose))
+        retrain = getattr(args, "retrain", False)
+        command = f"ogrine {args.command}"
+        _exit_now(run_job(settings, job, command, verbose=args.verbose, retrain=retrain))
     if args.command == "up":
         from ogrine_assets.stack import up
 

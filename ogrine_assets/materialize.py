@@ -2,15 +2,19 @@
 
 The runs are recorded in the Dagster instance in ``DAGSTER_HOME``, the one the UI reads.
 Before the first job, this process takes the home's lock (or says at once who holds it),
-makes the home ready and repairs what a killed run may have left. While the jobs run it
-prints each asset as it lands and each warning in one line (as the run records them, not
-by polling); a failure ends with one line
-naming the step (or "startup") and the cause in plain words. Tracebacks stay in the
-Dagster run log (``--verbose`` prints those of failures outside a run).
+makes the home ready and repairs what a killed run may have left. While the job runs it
+prints each step as it ends, with its duration, and each warning in one line (as the run
+records them, not by polling); it ends with a summary (the version registered or left
+unchanged, the promotion decision and why, the days forecast and where they went) or,
+on a failure, with one line naming the step (or "startup") and the cause in plain words.
+Every event of the run, tracebacks included, goes to a plain-text run log under
+``OGRINE_HOME/logs``, whose path is printed first and last.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import gc
 import logging
 import os
@@ -19,20 +23,24 @@ import sys
 import time
 import traceback
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, TextIO
 
 import dagster as dg
-from dagster import EventLogEntry
+from dagster import DagsterEventType, EventLogEntry
 
 from ogrine_assets.definitions import build_definitions
 from ogrine_assets.defs.common.definitions import model_registry_for
 from ogrine_assets.defs.common.recovery import process_tag, recover
 from ogrine_assets.failures import cause_of, cause_of_exception
 from ogrine_assets.home import HomeLock, LockHeld, prepare
+from ogrine_assets.names import MODEL_VERSION_METADATA
 from ogrine_assets.settings import Settings
 
 # Nothing on the console from Dagster's own logger: this module prints what matters.
 SILENT_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+RETRAIN = {"ops": {"ogrine_model": {"config": {"retrain": True}}}}
 
 TRAIN_AND_PUBLISH = "train_and_publish_job"
 REFRESH = "forecast_refresh_job"
@@ -42,48 +50,90 @@ class JobFailed(Exception):
     """A job's run failed; the message is its one-line summary."""
 
 
-def run_job(settings: Settings, job_name: str, command: str, *, verbose: bool) -> int:
+def run_job(
+    settings: Settings, job_name: str, command: str, *, verbose: bool, retrain: bool = False
+) -> int:
     """Run ``job_name`` under the home's lock; 0 when it succeeds, else 1.
 
     The process is short-lived and allocates hundreds of thousands of long-lived objects
     (the imports): the garbage collector runs rarely, and what is loaded before the run is
     frozen out of its reach.
     """
+    started = time.monotonic()
     gc.set_threshold(20_000, 20, 20)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # this module says what matters
     for noisy in ("mlflow", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    run_id = str(uuid.uuid4())
+    log = RunLog(settings.log_dir / f"{job_name}-{run_id}.log")
+    print(f"{job_name}: run {run_id}, log {log.path}", flush=True)
     lock = HomeLock(settings.home)
     phase = "startup"
     try:
         try:
             lock.acquire(command)
         except LockHeld as exc:
+            log.write(f"{command} refused: {exc}")
             print(f"{command} FAILED at startup: {exc}; wait for it, or stop it.", file=sys.stderr)
             return 1
         prepare(settings)
         defs = build_definitions(settings)
         with dg.DagsterInstance.get() as instance:
             for note in recover(settings, instance, model_registry_for(settings)):
+                log.write(f"recovered: {note}")
                 print(f"  recovered: {note}", flush=True)
             gc.freeze()
             phase = job_name
-            _run(defs, instance, job_name)
+            landed = _run(defs, instance, job_name, run_id, log, retrain=retrain)
     except JobFailed as failed:
-        print(f"{command} FAILED {failed}", file=sys.stderr)
+        print(f"{command} FAILED {failed}; details in {log.path}", file=sys.stderr)
         return 1
     except Exception as exc:
+        log.write(f"{command} failed at {phase}:\n{traceback.format_exc()}")
         if verbose:
             traceback.print_exc()
         cause = _with_disk(cause_of_exception(exc), settings.home)
-        print(f"{command} FAILED at {phase}: {cause}", file=sys.stderr)
+        print(f"{command} FAILED at {phase}: {cause}; details in {log.path}", file=sys.stderr)
         return 1
     finally:
         lock.release()
-    print(f"Forecast published to {settings.forecast_path}")
+        log.close()
+    for line in summary(landed, settings.forecast_path):
+        print(line)
+    print(f"Done in {time.monotonic() - started:.1f} s.")
     return 0
+
+
+class RunLog:
+    """A run's events as plain text, tracebacks included: what the terminal leaves out.
+    Writing it is a courtesy: a log that cannot be written never fails the run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: TextIO | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("a", encoding="utf-8")
+        except OSError:
+            pass
+
+    def write(self, text: str, at: float | None = None) -> None:
+        if self._file is None:
+            return
+        stamp = dt.datetime.fromtimestamp(at or time.time(), dt.UTC).isoformat(timespec="seconds")
+        try:
+            self._file.write(f"{stamp} {text}\n")
+            self._file.flush()
+        except OSError:
+            self._file = None
+
+    def close(self) -> None:
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()
+            self._file = None
 
 
 def _with_disk(cause: str, home: Path) -> str:
@@ -98,23 +148,34 @@ def _with_disk(cause: str, home: Path) -> str:
     return f"no space left on the disk holding {home} ({cause})" if free < 2**20 else cause
 
 
-def _run(defs: dg.Definitions, instance: dg.DagsterInstance, job_name: str) -> None:
+Landed = dict[str, Mapping[str, Any]]  # asset key -> the metadata of its materialization
+# Dagster's word for each step left out after a failure: the failure line says it once.
+SKIPPED = "Dependencies for step"
+
+
+def _run(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    job_name: str,
+    run_id: str,
+    log: RunLog,
+    *,
+    retrain: bool,
+) -> Landed:
     job = defs.resolve_job_def(job_name)
-    run_id = str(uuid.uuid4())
-    print(f"{job_name}: run {run_id}", flush=True)
-    instance.add_event_listener(run_id, _progress)
+    landed: Landed = {}
+    steps: set[str] = set()  # the steps that made an asset
+    instance.add_event_listener(run_id, lambda entry: _on_event(entry, log, landed, steps))
     result = job.execute_in_process(
         instance=instance,
         run_id=run_id,
         raise_on_error=False,
-        run_config=SILENT_CONSOLE,
+        run_config={**SILENT_CONSOLE, **(RETRAIN if retrain else {})},
         tags=process_tag(run_id),
     )
     if not result.success:
-        raise JobFailed(
-            f"{_where_and_why(result)}. Nothing that needs it ran; run {run_id} in the Dagster "
-            "UI has the log."
-        )
+        raise JobFailed(f"{_where_and_why(result)}. Nothing that needs it ran")
+    return landed
 
 
 def _where_and_why(result: dg.ExecuteInProcessResult) -> str:
@@ -141,17 +202,72 @@ def _level(level: str | int) -> int:
     return level if isinstance(level, int) else logging.getLevelName(level)
 
 
-def _progress(entry: EventLogEntry) -> None:
-    """Each asset as it lands, each warning of the run: one line each, as the run records
-    them. Progress is a courtesy: it never fails the run."""
+def _on_event(entry: EventLogEntry, log: RunLog, landed: Landed, steps: set[str]) -> None:
+    """Every event to the run log; to the terminal, one line each: every step that made an
+    asset, as it ends, with its duration; each warning and failed check. Never fails the run."""
     try:
+        event = entry.dagster_event
+        step = entry.step_key or "-"
+        error = getattr(event.event_specific_data, "error", None) if event else None
+        detail = f"\n{error.to_string()}" if error is not None else ""
+        log.write(f"{logging.getLevelName(_level(entry.level))} {step} {entry.message}{detail}",
+                  entry.timestamp)  # fmt: skip
         stamp = time.strftime("%H:%M:%S", time.localtime(entry.timestamp))
-        materialization = entry.asset_materialization
-        if materialization is not None:
-            key = materialization.asset_key.to_user_string()
-            print(f"  {stamp}  materialized {key}", flush=True)
-        elif entry.dagster_event is None and _level(entry.level) >= logging.WARNING:
-            first = (entry.user_message or "").strip().splitlines()[:1]
-            print(f"  {stamp}  warning: {''.join(first)}", flush=True)
+        if event is None:
+            said = (entry.user_message or "").strip().splitlines()[:1]
+            if _level(entry.level) >= logging.WARNING and not "".join(said).startswith(SKIPPED):
+                print(f"  {stamp}  warning: {''.join(said)}", flush=True)
+        elif event.event_type == DagsterEventType.ASSET_MATERIALIZATION:
+            materialization = entry.asset_materialization
+            if materialization is not None:
+                landed[materialization.asset_key.to_user_string()] = {
+                    key: value.value for key, value in materialization.metadata.items()
+                }
+                steps.add(step)
+        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
+            check = event.event_specific_data
+            if not check.passed:
+                print(f"  {stamp}  check {check.check_name} failed", flush=True)
+        elif event.event_type == DagsterEventType.STEP_SUCCESS and step in steps:
+            seconds = event.event_specific_data.duration_ms / 1000
+            print(f"  {stamp}  {step:<18} {seconds:5.2f} s", flush=True)
+        elif event.event_type == DagsterEventType.STEP_FAILURE:
+            print(f"  {stamp}  {step:<18} FAILED", flush=True)
     except Exception:  # a line not printed is the worst a failure here may do
         pass
+
+
+def summary(landed: Landed, forecast_path: Path) -> list[str]:
+    """What the run did, in a few lines: the model, the promotion decision, the forecast."""
+    lines = []
+    model = landed.get("ogrine_model")
+    if model is not None:
+        version = model.get(MODEL_VERSION_METADATA)
+        if model.get("retrained") is False:
+            lines.append(
+                f"Model      unchanged since v{version}: same data, same training code "
+                "(--retrain trains anyway)"
+            )
+        else:
+            scores = ""
+            if "backtest_mae" in model and "backtest_naive_mae" in model:
+                scores = (
+                    f" (backtest MAE {model['backtest_mae']:.2f} kamas, "
+                    f"naive {model['backtest_naive_mae']:.2f})"
+                )
+            lines.append(f"Model      v{version} registered{scores}")
+    promotion = landed.get("champion_model")
+    if promotion is not None:
+        candidate, decision = promotion.get("candidate_version"), promotion.get("decision")
+        if promotion.get("already_decided"):
+            lines.append(f"Promotion  nothing to judge: v{candidate} was {decision} before")
+        else:
+            lines.append(f"Promotion  v{candidate} {decision}: {promotion.get('reason', '')}")
+    forecast = landed.get("forecast")
+    if forecast is not None:
+        first, last = forecast.get("first_forecast_date"), forecast.get("last_forecast_date")
+        lines.append(
+            f"Forecast   {first} to {last} by v{forecast.get('model_version')}, "
+            f"published to {forecast.get('path', forecast_path)}"
+        )
+    return lines

@@ -30,6 +30,7 @@ class Settings:
     forecast_path: Path
     storage_dir: Path
     archive_dir: Path
+    log_dir: Path
     freshness_max_age_days: int
     fixed_now: str | None = None
     lock_wait_seconds: float = LOCK_WAIT_SECONDS
@@ -59,6 +60,7 @@ class Settings:
             ).expanduser(),
             storage_dir=Path(env.get("OGRINE_STORAGE_DIR") or home / "storage").expanduser(),
             archive_dir=Path(env.get("OGRINE_ARCHIVE_DIR") or home / "archive").expanduser(),
+            log_dir=Path(env.get("OGRINE_LOG_DIR") or home / "logs").expanduser(),
             freshness_max_age_days=int(env.get("OGRINE_FRESHNESS_MAX_AGE_DAYS") or 3),
             fixed_now=env.get("OGRINE_NOW") or None,
             lock_wait_seconds=float(env.get("OGRINE_LOCK_WAIT_SECONDS") or LOCK_WAIT_SECONDS),

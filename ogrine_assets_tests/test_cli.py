@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -26,23 +27,42 @@ def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -
     home = tmp_path / "home"
     first = ogrine(home, "materialize")
     assert first.returncode == 0, first.stderr
-    for asset in (
+    lines = first.stdout.splitlines()
+    # Progress from the first line, before the slow imports; then each step with its time.
+    assert lines[0] == f"ogrine materialize: home {home}; loading Dagster…"
+    log_path = home / "logs" / f"train_and_publish_job-{lines[1].split()[2].rstrip(',')}.log"
+    assert lines[1].endswith(f"log {log_path}") and log_path.exists()
+    for step in (
         "raw_rates",
         "validated_rates",
-        "train_set",
-        "test_set",
+        "train_test_sets",
         "ogrine_model",
         "champion_model",
         "forecast",
     ):
-        assert f"materialized {asset}" in first.stdout
+        assert re.search(rf"^  \d\d:\d\d:\d\d  {step} +\d+\.\d\d s$", first.stdout, re.M), step
+    # The summary: what was registered, decided and published, and where.
     forecast_path = home / "forecast" / "forecast.json"
-    assert f"Forecast published to {forecast_path}" in first.stdout
     document = json.loads(forecast_path.read_text())
     assert len(document["forecast"]) == 7 and document["model"]["version"] == "1"
+    days = document["forecast"][0]["date"], document["forecast"][-1]["date"]
+    assert re.search(r"^Model      v1 registered \(backtest MAE [\d.]+ kamas, naive [\d.]+\)$",
+                     first.stdout, re.M)  # fmt: skip
+    assert "Promotion  v1 promoted: no champion yet" in lines
+    assert f"Forecast   {days[0]} to {days[1]} by v1, published to {forecast_path}" in lines
+    assert re.match(r"Done in \d+\.\d s\.$", lines[-1])
 
+    # The same data and code again: nothing is trained, nothing new to judge.
     second = ogrine(home, "materialize")
     assert second.returncode == 0, second.stderr
+    assert (
+        "Model      unchanged since v1: same data, same training code (--retrain trains anyway)"
+        in second.stdout.splitlines()
+    )
+    assert "Promotion  nothing to judge: v1 was promoted before" in second.stdout.splitlines()
+    assert json.loads(forecast_path.read_text())["model"]["version"] == "1"
+    retrained = ogrine(home, "materialize", "--retrain")
+    assert retrained.returncode == 0, retrained.stderr
     assert json.loads(forecast_path.read_text())["model"]["version"] == "2"
     uri = f"sqlite:///{home}/mlflow/mlflow.db"
     version = MlflowClient(tracking_uri=uri, registry_uri=uri).get_model_version(
@@ -54,7 +74,7 @@ def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -
     with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
         runs = instance.get_runs()
         # One run each: the whole loop in one job.
-        assert [run.job_name for run in runs] == ["train_and_publish_job"] * 2
+        assert [run.job_name for run in runs] == ["train_and_publish_job"] * 3
         assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
 
     # Dagster's own CLI sees the same runs once DAGSTER_HOME points where `ogrine` says.
@@ -78,6 +98,9 @@ def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -
     last = failed.stderr.strip().splitlines()[-1]
     assert last.startswith("ogrine materialize FAILED at raw_rates: ")
     assert "could not reach it" in last and "last good data kept" in last
+    # The details are in the run log it names, tracebacks included.
+    run_log = Path(last.rsplit("; details in ", 1)[1])
+    assert "Traceback" in run_log.read_text() or "Stack Trace" in run_log.read_text()
     assert "Traceback" not in failed.stderr + failed.stdout
     assert forecast_path.read_bytes() == published
 

@@ -67,11 +67,14 @@ def test_a_run_killed_in_training_is_closed_by_the_next_one(tmp_path: Path) -> N
     home = tmp_path / "home"
     assert ogrine(home, "materialize").returncode == 0
     training = subprocess.Popen(
-        [OGRINE, "materialize"], env=ogrine_env(home), text=True, stdout=subprocess.PIPE
+        [OGRINE, "materialize", "--retrain"],
+        env=ogrine_env(home),
+        text=True,
+        stdout=subprocess.PIPE,
     )
     assert training.stdout is not None
     for line in training.stdout:  # the training step is under way once its inputs landed
-        if "materialized test_set" in line:
+        if " train_test_sets " in line:
             break
     time.sleep(0.5)
     training.send_signal(signal.SIGKILL)
