@@ -5,6 +5,10 @@ process is their *subreaper* (Linux): a helper whose parent died is adopted here
 than by init, so when the stack stops, nothing it started is left running. SIGINT,
 SIGTERM and SIGHUP all stop the stack the same way, at any moment, and the exit status is
 0 unless a part died on its own.
+
+The terminal stays quiet: one "Ready" line once all three answer, then one line per run
+the daemon starts or finishes, and warnings and errors (``stack_output.py``); each part's
+whole output goes to its file in ``OGRINE_HOME/logs/up``.
 """
 
 from __future__ import annotations
@@ -21,19 +25,25 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TextIO
 
 from ogrine_assets.failures import cause_of_exception
 from ogrine_assets.home import HomeLock, LockHeld, StoreDamaged
 from ogrine_assets.settings import Settings
+from ogrine_assets.stack_output import console_line
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 PR_SET_CHILD_SUBREAPER = 36
 # The code server listens at once and loads the code behind it; a minute is ample on a busy
 # machine, and a code server that never listens must not leave the stack waiting forever.
 CODE_SERVER_START_SECONDS = 60.0
+# How long the parts get to answer before the terminal hears which one does not (they are
+# left running: a busy machine may need longer, and the line says where to look).
+READY_SECONDS = 120.0
 
 
 LOCATION_NAME = "ogrine_assets"
@@ -57,6 +67,21 @@ def workspace_yaml(code_socket: Path) -> str:
         f"      socket: {json.dumps(str(code_socket))}\n"
         f"      location_name: {LOCATION_NAME}\n"
     )
+
+
+def part_name(command: Sequence[str]) -> str:
+    """A short name for a part's log file and its lines on the terminal."""
+    joined = " ".join(command)
+    for needle, name in (
+        ("code-server", "code-server"),
+        ("dagster_webserver", "webserver"),
+        ("dagster._daemon", "daemon"),
+        ("mlflow_server", "mlflow"),
+        ("serve", "service"),
+    ):
+        if needle in joined:
+            return name
+    return Path(command[0]).name
 
 
 def dagster_commands(workspace: Path, dagster_port: int) -> list[list[str]]:
@@ -90,6 +115,7 @@ def stack_environment(settings: Settings, mlflow_port: int) -> dict[str, str]:
         # MLflow's server would start seven job-queue workers (~1.4 GiB) for GenAI jobs this
         # project never submits; they also outlived the server when it was stopped.
         "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
+        "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",  # bars are for terminals, not logs
     }
     if settings.uses_local_mlflow_store:  # Dagster's links to MLflow follow --mlflow-port
         env.setdefault("OGRINE_MLFLOW_UI_URL", f"http://127.0.0.1:{mlflow_port}")
@@ -104,6 +130,7 @@ def _child_defaults() -> None:
 
 
 def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: int) -> int:
+    started = time.monotonic()
     stopping = threading.Event()
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda *_: stopping.set())
@@ -124,13 +151,31 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
     processes: list[subprocess.Popen[bytes]] = []
     died: list[subprocess.Popen[bytes]] = []
 
+    log_dir = settings.log_dir / "up"
+    readers: list[threading.Thread] = []
+
     def start(command: list[str]) -> None:
+        log_dir.mkdir(parents=True, exist_ok=True)
         popen = subprocess.Popen(
-            command, env=env, start_new_session=True, preexec_fn=_child_defaults
+            command,
+            env=env,
+            start_new_session=True,
+            preexec_fn=_child_defaults,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         commands.append(command)
         processes.append(popen)
+        assert popen.stdout is not None
+        name = part_name(command)
+        reader = threading.Thread(
+            target=_relay, args=(name, popen.stdout, log_dir / f"{name}.log"), daemon=True
+        )
+        reader.start()
+        readers.append(reader)
 
+    _say(f"ogrine up: starting Dagster, MLflow and the service; their logs go to {log_dir}")
     try:
         for command in [
             code_server_command(code_socket),
@@ -151,28 +196,97 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
                 sys.stderr,
             )
             return 1
-        if not stopping.is_set() and all(p.poll() is None for p in processes):
-            mlflow_ui = (
-                f"http://127.0.0.1:{mlflow_port}" if settings.uses_local_mlflow_store else None
-            )
-            _say(
-                f"Dagster UI  http://127.0.0.1:{dagster_port}\n"
-                f"MLflow UI   {mlflow_ui or settings.mlflow_tracking_uri}\n"
-                f"Forecast    http://127.0.0.1:{service_port}  (JSON: /seven-days-forecast)\n"
-                f"Document    {settings.forecast_path}\n"
-                "Ctrl-C stops everything."
-            )
+        mlflow_ui = f"http://127.0.0.1:{mlflow_port}" if settings.uses_local_mlflow_store else None
+        urls = {
+            "Dagster UI": f"http://127.0.0.1:{dagster_port}",
+            "MLflow UI": mlflow_ui or settings.mlflow_tracking_uri,
+            "forecast": f"http://127.0.0.1:{service_port}",
+        }
+        probes = {"Dagster UI": f"{urls['Dagster UI']}/server_info", "forecast": urls["forecast"]}
+        if mlflow_ui:
+            probes["MLflow UI"] = f"{mlflow_ui}/health"
+        if _wait_until_answering(probes, processes, stopping, READY_SECONDS):
+            shown = " · ".join(f"{name} {url}" for name, url in urls.items())
+            _say(f"Ready in {time.monotonic() - started:.1f} s: {shown} · Ctrl-C stops everything")
         while not stopping.is_set() and all(p.poll() is None for p in processes):
             stopping.wait(0.5)
         died = [] if stopping.is_set() else [p for p in processes if p.poll() is not None]
         for process in died:
-            name = " ".join(commands[processes.index(process)][1:5])
-            _say(f"{name} exited with {process.returncode}", sys.stderr)
+            name = part_name(commands[processes.index(process)])
+            _say(
+                f"ogrine up: {name} exited with {process.returncode}; see {log_dir / name}.log",
+                sys.stderr,
+            )
     finally:
         _say("Stopping…")
         stop(processes)
+        for reader in readers:  # the parts' last lines, into their files
+            reader.join(timeout=5)
         shutil.rmtree(scratch, ignore_errors=True)
     return 1 if died else 0
+
+
+def _relay(part: str, stream: IO[bytes], log_path: Path) -> None:
+    """Every line of a part's output into its log file; the few that matter to the terminal.
+    Runs until the part closes its output; never raises (a part blocked on a full pipe
+    would hang)."""
+    try:
+        log: IO[bytes] | None = log_path.open("ab")
+    except OSError:
+        log = None
+    with contextlib.suppress(Exception):
+        for raw in iter(stream.readline, b""):
+            if log is not None:
+                try:
+                    log.write(raw)
+                    log.flush()
+                except OSError:
+                    log = None
+            with contextlib.suppress(Exception):
+                shown = console_line(part, raw.decode("utf-8", "replace"))
+                if shown is not None:
+                    _say(shown)
+    with contextlib.suppress(Exception):
+        for _ in iter(stream.readline, b""):  # drain whatever is left, never block a part
+            pass
+    if log is not None:
+        with contextlib.suppress(OSError):
+            log.close()
+
+
+def _wait_until_answering(
+    probes: dict[str, str],
+    processes: Sequence[subprocess.Popen[bytes]],
+    stopping: threading.Event,
+    seconds: float,
+) -> bool:
+    """True once every URL answers over HTTP (any status: a service with no forecast yet
+    answers 503); False if the stack is stopping or a part died. After ``seconds``, says
+    which do not answer yet and goes on waiting."""
+    deadline = time.monotonic() + seconds
+    waiting = dict(probes)
+    while waiting:
+        if stopping.is_set() or any(p.poll() is not None for p in processes):
+            return False
+        for name, url in list(waiting.items()):
+            if _answers(url):
+                del waiting[name]
+        if waiting and time.monotonic() > deadline:
+            _say(f"ogrine up: still waiting for {', '.join(waiting)} to answer", sys.stderr)
+            deadline = float("inf")
+        if waiting:
+            stopping.wait(0.2)
+    return True
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True  # an HTTP answer, if not a 2xx one
+    except (OSError, ValueError):
+        return False
 
 
 def _wait_for_socket(

@@ -1,5 +1,6 @@
 """The `ogrine` command as a user runs it: a fresh OGRINE_HOME, real processes."""
 
+import contextlib
 import json
 import os
 import re
@@ -156,6 +157,9 @@ LOCATION_QUERY = """{ workspaceOrError { ... on Workspace { locationEntries {
 LAUNCH = """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
   __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
 RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } } }"
+MATERIALIZATION_LINKS = """{ assetOrError(assetKey: {path: ["ogrine_model"]}) { ... on Asset {
+  assetMaterializations(limit: 1) { metadataEntries { label ... on UrlMetadataEntry { url } } }
+} } }"""
 
 
 def _graphql(port: int, query: str, **variables: object) -> dict:
@@ -213,10 +217,46 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
             time.sleep(0.5)
             status = _graphql(dagster_port, RUN_STATUS, id=run_id)["runOrError"]["status"]
         assert status == "SUCCESS", log_path.read_text()[-4000:]
+        # The terminal hears of the daemon's run, started and finished, in one line each.
+        ran = [f"run {run_id[:8]} training_job started", f"run {run_id[:8]} training_job succeeded"]
+        deadline = time.monotonic() + 60
+        while not all(said in log_path.read_text() for said in ran):
+            assert time.monotonic() < deadline, log_path.read_text()[-4000:]
+            time.sleep(0.2)
+        # Dagster's links into MLflow follow --mlflow-port.
+        links = _graphql(dagster_port, MATERIALIZATION_LINKS)["assetOrError"]
+        [materialization] = links["assetMaterializations"]
+        urls = [entry["url"] for entry in materialization["metadataEntries"] if "url" in entry]
+        assert urls and all(u.startswith(f"http://127.0.0.1:{mlflow_port}/#/") for u in urls)
+        # MLflow's UI is told telemetry is off (no banner, nothing sent).
+        telemetry = httpx.get(f"http://127.0.0.1:{mlflow_port}/ajax-api/3.0/mlflow/ui-telemetry")
+        assert telemetry.json()["disable_ui_telemetry"] is True
     finally:
         process.send_signal(signal.SIGINT)
     _stopped_cleanly(process, mark, log_path)
-    assert f"Dagster UI  http://127.0.0.1:{dagster_port}" in log_path.read_text()
+    console = log_path.read_text().splitlines()
+    # One "Ready" line once all three answer; after it, only the run lines and the stop.
+    [ready] = [i for i, line in enumerate(console) if line.startswith("Ready in ")]
+    assert re.fullmatch(
+        rf"Ready in \d+\.\d s: Dagster UI http://127.0.0.1:{dagster_port} · MLflow UI "
+        rf"http://127.0.0.1:{mlflow_port} · forecast http://127.0.0.1:{service_port} · "
+        "Ctrl-C stops everything",
+        console[ready],
+    )
+    assert console[:ready] == [
+        f"ogrine up: starting Dagster, MLflow and the service; their logs go to "
+        f"{tmp_path / 'home' / 'logs' / 'up'}"
+    ]
+    after = [line.split(maxsplit=1)[1] for line in console[ready + 1 :] if line != "Stopping…"]
+    assert [line for line in after if line in ran] == ran, console
+    # The rest are warnings (this run's: its rates are synthetic), never Dagster's DEBUG log.
+    others = [line for line in after if line not in ran]
+    assert others and all(re.search(r" (WARNING|ERROR): ", line) for line in others), console
+    # Everything else is in the parts' own log files.
+    daemon_log = (tmp_path / "home" / "logs" / "up" / "daemon.log").read_text()
+    assert "SensorDaemon" in daemon_log
+    code_log = (tmp_path / "home" / "logs" / "up" / "code-server.log").read_text()
+    assert f"{run_id} - " in code_log and "STEP_SUCCESS" in code_log
 
 
 def test_up_on_a_damaged_store_says_so_in_one_line_and_starts_nothing(tmp_path: Path) -> None:
@@ -251,7 +291,7 @@ def test_up_stops_cleanly_on_any_stop_signal_to_its_group_at_any_moment(
     deadline = time.monotonic() + 60
     # "at once": as soon as the process handles the signal at all (its first lines of
     # Python), long before its parts start; "parts starting": once it has launched them.
-    while not (_handles(process.pid, signum) if when == "at once" else _launched(log_path)):
+    while not (_handles(process.pid, signum) if when == "at once" else _launched(mark)):
         assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
         time.sleep(0.01)
     os.killpg(process.pid, signum)
@@ -265,5 +305,10 @@ def _handles(pid: int, signum: signal.Signals) -> bool:
     return False
 
 
-def _launched(log_path: Path) -> bool:
-    return "Ctrl-C stops everything" in log_path.read_text()
+def _launched(mark: str) -> bool:
+    """Whether the last part (Dagster's daemon) has been started."""
+    for pid in _marked(mark):
+        with contextlib.suppress(OSError):
+            if b"dagster._daemon" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return True
+    return False
