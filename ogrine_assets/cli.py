@@ -61,6 +61,8 @@ def show_paths(settings: Settings) -> int:
         "mlflow_tracking_uri",
         "mlflow_artifact_root",
         "storage_dir",
+        "archive_dir",
+        "log_dir",
         "forecast_path",
     ):
         print(f"{name}={getattr(settings, name)}")
@@ -133,7 +135,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(settings.forecast_path)
         return 0
     if args.dagster_home:
-        print(settings.dagster_home)
+        from ogrine_assets.home import ensure_dagster_home
+
+        print(ensure_dagster_home(settings))  # with its dagster.yaml: Dagster's CLI needs it
         return 0
     return show_paths(settings)
 

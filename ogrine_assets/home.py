@@ -126,19 +126,27 @@ class HomeLock:
             self.release()
 
 
+def ensure_dagster_home(settings: Settings) -> Path:
+    """The Dagster instance folder with its ``dagster.yaml`` (SQLite storage, telemetry off):
+    what every Dagster command, ``dg`` included, must find in ``DAGSTER_HOME`` so that it
+    works on this instance and reports nothing."""
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    dagster_yaml = settings.dagster_home / "dagster.yaml"
+    if not dagster_yaml.exists():
+        write_atomically(dagster_yaml, DAGSTER_YAML.encode())
+    return settings.dagster_home
+
+
 def prepare(settings: Settings) -> None:
     """Make the home ready for a run: folders, ``dagster.yaml`` and the MLflow store."""
     for folder in (
         settings.home,
-        settings.dagster_home,
         settings.storage_dir,
         settings.archive_dir,
         settings.forecast_path.parent,
     ):
         folder.mkdir(parents=True, exist_ok=True)
-    dagster_yaml = settings.dagster_home / "dagster.yaml"
-    if not dagster_yaml.exists():
-        write_atomically(dagster_yaml, DAGSTER_YAML.encode())
+    ensure_dagster_home(settings)
     if settings.uses_local_mlflow_store:
         database = settings.local_mlflow_db
         for leftover in database.parent.glob(f".{database.name}.*{PARTIAL_SUFFIX}*"):

@@ -126,10 +126,12 @@ def _start_up(tmp_path: Path, mark: str) -> tuple[subprocess.Popen[bytes], list[
     command = [OGRINE, "up", "--dagster-port", str(ports[0]), "--mlflow-port", str(ports[1])]
     command += ["--service-port", str(ports[2])]
     log_path = tmp_path / "up.log"
+    user = tmp_path / "user"  # the user's home: telemetry must leave nothing there
+    user.mkdir()
     with log_path.open("w") as log:
         process = subprocess.Popen(
             command,
-            env={**ogrine_env(tmp_path / "home"), "OGRINE_TEST_MARK": mark},
+            env={**ogrine_env(tmp_path / "home"), "OGRINE_TEST_MARK": mark, "HOME": str(user)},
             cwd=Path(__file__).resolve().parent.parent,
             stdout=log,
             stderr=log,
@@ -257,6 +259,7 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
     assert "SensorDaemon" in daemon_log
     code_log = (tmp_path / "home" / "logs" / "up" / "code-server.log").read_text()
     assert f"{run_id} - " in code_log and "STEP_SUCCESS" in code_log
+    assert list((tmp_path / "user").iterdir()) == []  # no telemetry: ~/.dagster, ~/.config
 
 
 def test_up_on_a_damaged_store_says_so_in_one_line_and_starts_nothing(tmp_path: Path) -> None:

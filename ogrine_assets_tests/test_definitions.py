@@ -8,6 +8,7 @@ from dagster.components.definitions import LazyDefinitions
 
 from ogrine_assets.definitions import build_definitions, defs
 from ogrine_assets.defs.ingestion.sources import HttpRatesSource, SyntheticRatesSource
+from ogrine_assets.home import ensure_dagster_home
 from ogrine_assets.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -44,8 +45,14 @@ def test_groups_kinds_and_descriptions_on_every_asset() -> None:
 
 
 def test_dg_check_defs_passes(tmp_path: Path) -> None:
-    """The same check a developer runs: `dg check defs` in the project root."""
-    env = {**os.environ, "OGRINE_HOME": str(tmp_path), "DAGSTER_HOME": str(tmp_path)}
+    """The same check a developer runs: `dg check defs` in the project root, on the
+    instance `ogrine paths --dagster-home` names (telemetry off there)."""
+    settings = Settings.from_env({"OGRINE_HOME": str(tmp_path)})
+    env = {
+        **os.environ,
+        "OGRINE_HOME": str(tmp_path),
+        "DAGSTER_HOME": str(ensure_dagster_home(settings)),
+    }
     dg_cli = Path(sys.executable).parent / "dg"
     before = set(PROJECT_ROOT.iterdir())
     result = subprocess.run(

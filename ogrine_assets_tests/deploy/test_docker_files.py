@@ -148,6 +148,9 @@ def test_dockerfile_installs_from_the_lock_as_a_non_root_user() -> None:
     assert "pip install" not in runtime and "apt-get" not in runtime  # nothing built there
     assert re.search(r"^USER ogrine$", runtime, re.MULTILINE)
     assert "pytest" not in (ROOT / "requirements.lock").read_text()  # the image gets no dev tools
+    # No telemetry from any container, `mlflow server` included.
+    assert re.search(r"^\s+MLFLOW_DISABLE_TELEMETRY=true", runtime, re.MULTILINE)
+    assert re.search(r"^\s+DO_NOT_TRACK=true", runtime, re.MULTILINE)
 
 
 def test_hadolint_passes() -> None:
