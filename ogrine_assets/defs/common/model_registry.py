@@ -45,6 +45,10 @@ MODEL_REQUIREMENTS = ("mlflow", "numpy", "pandas")
 # The code MLflow runs to load a version ("models from code"), and its artifact's name.
 PYFUNC_CODE = Path(__file__).resolve().parents[2] / "model" / "pyfunc_model.py"
 LINEAR_MODEL_ARTIFACT = "linear_model"
+RUN_NAME_TAG = "mlflow.runName"
+# The MLflow UI opens an experiment of this kind on its runs and models (without the tag,
+# MLflow 3 opens new experiments in its GenAI view: traces, an assistant panel).
+EXPERIMENT_KIND_TAG, EXPERIMENT_KIND = "mlflow.experimentKind", "custom_model_development"
 
 
 def _mlflow() -> Any:
@@ -148,9 +152,15 @@ class ModelRegistry(dg.ConfigurableResource):
             )
             experiment = None
         if experiment is not None:
+            if experiment.tags.get(EXPERIMENT_KIND_TAG) != EXPERIMENT_KIND:
+                self.client.set_experiment_tag(
+                    experiment.experiment_id, EXPERIMENT_KIND_TAG, EXPERIMENT_KIND
+                )
             return experiment.experiment_id
         return self.client.create_experiment(
-            self.experiment_name, artifact_location=self.artifact_root
+            self.experiment_name,
+            artifact_location=self.artifact_root,
+            tags={EXPERIMENT_KIND_TAG: EXPERIMENT_KIND},
         )
 
     # Versions and the champion alias.
@@ -332,10 +342,12 @@ class ModelRegistry(dg.ConfigurableResource):
             # Everything else in one batch (one transaction), not a call per value. The
             # scores by horizon are steps 1..7 of their metric, for MLflow's charts.
             at = int(time.time() * 1000)
+            # Named for what tells trainings apart (dagster-mlflow names them all by the job).
+            tags = {**run_tags, RUN_NAME_TAG: f"v{version} · data to {trained.series.last_date}"}
             self.client.log_batch(
                 run.info.run_id,
                 params=[Param(key, str(value)) for key, value in trained.params().items()],
-                tags=[RunTag(key, value) for key, value in run_tags.items()],
+                tags=[RunTag(key, value) for key, value in tags.items()],
                 metrics=[
                     *(Metric(name, value, at, 0)
                       for name, value in trained.holdout.as_metrics().items()),
