@@ -70,9 +70,26 @@ def show_paths(settings: Settings) -> int:
     return 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("ogrine_assets")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="ogrine", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="ogrine",
+        description="Keep a 7-day forecast of the Ogrine rate fresh: train, promote and "
+        "publish it, and serve it. State lives in OGRINE_HOME (default ~/.ogrine); "
+        "`ogrine paths` says where.",
+        epilog="`ogrine COMMAND --help` describes a command and its options.",
+    )
+    parser.add_argument("--version", action="version", version=f"ogrine {_version()}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    defaults = argparse.ArgumentDefaultsHelpFormatter
     runs = {
         "materialize": "train, promote and publish the forecast once",
         "refresh": "fetch the newest rates and publish a new forecast with the champion",
@@ -86,26 +103,35 @@ def main(argv: Sequence[str] | None = None) -> int:
                 action="store_true",
                 help="train a new version even when data and code are unchanged",
             )
-    stack = commands.add_parser("up", help="Dagster, MLflow and the service on 127.0.0.1")
-    stack.add_argument("--dagster-port", type=int, default=3000)
-    stack.add_argument("--mlflow-port", type=int, default=5000)
-    stack.add_argument("--service-port", type=int, default=8080)
-    service = commands.add_parser("serve", help="the forecast service (JSON and the chart page)")
-    service.add_argument("--host", default="127.0.0.1")
-    service.add_argument("--port", type=int, default=8080)
-    soak = commands.add_parser(
-        "soak", help="run the loop day after day on a scratch home, faults injected; a table"
+    up_text = "run Dagster (UI, daemon), MLflow's UI and the forecast service on 127.0.0.1"
+    stack = commands.add_parser(
+        "up", help=up_text, description=f"{up_text}; Ctrl-C stops them all.",
+        formatter_class=defaults,
+    )  # fmt: skip
+    stack.add_argument("--dagster-port", type=int, default=3000, help="the Dagster UI's port")
+    stack.add_argument("--mlflow-port", type=int, default=5000, help="the MLflow UI's port")
+    stack.add_argument("--service-port", type=int, default=8080, help="the forecast's port")
+    serve_text = "run the forecast service alone (JSON and the chart page)"
+    service = commands.add_parser(
+        "serve", help=serve_text, description=serve_text, formatter_class=defaults
     )
-    soak.add_argument("--days", type=int, default=14, help="days to simulate (default 14)")
-    soak.add_argument("--seed", type=int, default=1, help="the fault plan's seed (default 1)")
+    service.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    service.add_argument("--port", type=int, default=8080, help="the port to listen on")
+    soak_text = "run the loop day after day on a scratch home, faults injected; a table"
+    soak = commands.add_parser(
+        "soak", help=soak_text, description=soak_text, formatter_class=defaults
+    )
+    soak.add_argument("--days", type=int, default=14, help="days to simulate")
+    soak.add_argument("--seed", type=int, default=1, help="the fault plan's seed")
     soak.add_argument(
         "--first-day",
         type=dt.date.fromisoformat,
         default=dt.date(2025, 1, 6),
-        help="the first simulated day (default 2025-01-06)",
+        help="the first simulated day",
     )
     soak.add_argument("--home", type=Path, help="where to soak (default: a new scratch folder)")
-    paths = commands.add_parser("paths", help="print where everything lives")
+    paths_text = "print where everything lives, as resolved from the environment"
+    paths = commands.add_parser("paths", help=paths_text, description=paths_text)
     only = paths.add_mutually_exclusive_group()
     only.add_argument("--forecast", action="store_true", help="only the forecast document path")
     only.add_argument(

@@ -17,6 +17,7 @@ import httpx
 import pytest
 from mlflow.tracking import MlflowClient
 
+from ogrine_assets.cli import main
 from ogrine_assets.names import REGISTERED_MODEL_NAME
 from ogrine_assets_tests.net import free_port, wait_until_ok
 from ogrine_assets_tests.support import OGRINE, ogrine, ogrine_env
@@ -315,3 +316,33 @@ def _launched(mark: str) -> bool:
             if b"dagster._daemon" in Path(f"/proc/{pid}/cmdline").read_bytes():
                 return True
     return False
+
+
+def test_help_describes_every_command_and_option_with_its_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as version:
+        main(["--version"])
+    assert version.value.code == 0
+    assert re.fullmatch(r"ogrine \d+\.\d+\.\d+\n", capsys.readouterr().out)
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    said = capsys.readouterr().out
+    for command in ("materialize", "refresh", "up", "serve", "soak", "paths"):
+        assert re.search(rf"^    {command}\s+\w", said, re.M), command  # each with a line of help
+    with pytest.raises(SystemExit):
+        main(["up", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    for option, default in (("--dagster-port", 3000), ("--mlflow-port", 5000)):
+        assert re.search(rf"{option} \w+ the .+? \(default: {default}\)", said), option
+
+
+def test_paths_names_every_place_the_home_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OGRINE_HOME", str(tmp_path))
+    assert main(["paths"]) == 0
+    listed = dict(line.split("=", 1) for line in capsys.readouterr().out.splitlines())
+    assert listed["archive_dir"] == str(tmp_path / "archive")
+    assert listed["log_dir"] == str(tmp_path / "logs")
+    assert listed["forecast_path"] == str(tmp_path / "forecast" / "forecast.json")
