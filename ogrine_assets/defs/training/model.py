@@ -131,7 +131,7 @@ def _unchanged_version(
     context: dg.AssetExecutionContext, registry: ModelRegistry, made_from: dg.DataVersion
 ) -> str | None:
     """The version the newest materialization registered, if it was made from the same data
-    by the same code and is still a finished, registered version; else None."""
+    by the same code and is still a finished, registered version with its files; else None."""
     event = context.instance.get_latest_materialization_event(context.asset_key)
     if event is None or event.asset_materialization is None:
         return None
@@ -143,6 +143,7 @@ def _unchanged_version(
     try:
         found = registry.version(version)
         finished = registry.run_status(found.run_id) == "FINISHED"
-    except Exception:  # deleted, or its run gone: train a new one
+        registry.feature_names(version)  # its files are still there (a moved home, a deletion)
+    except Exception:  # gone in part or whole: train a new one
         return None
     return version if finished else None
