@@ -224,12 +224,11 @@ def _on_event(entry: EventLogEntry, log: RunLog, landed: Landed, steps: set[str]
                     key: value.value for key, value in materialization.metadata.items()
                 }
                 steps.add(step)
-        elif event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION:
-            check = event.event_specific_data
+        elif isinstance(check := event.event_specific_data, dg.AssetCheckEvaluation):
             if not check.passed:
                 print(f"  {stamp}  check {check.check_name} failed", flush=True)
         elif event.event_type == DagsterEventType.STEP_SUCCESS and step in steps:
-            seconds = event.event_specific_data.duration_ms / 1000
+            seconds = getattr(event.event_specific_data, "duration_ms", 0.0) / 1000
             print(f"  {stamp}  {step:<18} {seconds:5.2f} s", flush=True)
         elif event.event_type == DagsterEventType.STEP_FAILURE:
             print(f"  {stamp}  {step:<18} FAILED", flush=True)

@@ -33,7 +33,7 @@ def model_promotion_sensor(
     if entry is None:
         return dg.SkipReason("ogrine_model materialization carries no model_version")
     version = str(entry.value)
-    retrained = materialization.metadata.get("retrained")
+    retrained = materialization.metadata.get("retrained") if materialization else None
     if retrained is not None and retrained.value is False:
         return dg.SkipReason(f"nothing changed since version {version}: it was judged then")
     instance = context.instance
