@@ -32,6 +32,9 @@ class ModelInfo(msgspec.Struct, frozen=True):
     version: str
     run_id: str
     alias: str
+    # How it forecasts, in plain words: the method training chose (model/candidates.py),
+    # e.g. "naive: repeats the last observed rate". Empty in documents made before.
+    method: str = ""
 
 
 class DataInfo(msgspec.Struct, frozen=True):

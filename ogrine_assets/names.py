@@ -22,6 +22,10 @@ MODEL_VERSION_TAG = "ogrine/model_version"
 # The name of the trained model's rows in backtest tables (beside "naive", ...).
 MODEL_METHOD = "model"
 
+# The version tag naming the method training chose for it (model/candidates.py): what
+# promotion refits to judge it, and what the forecast document says the model is.
+METHOD_TAG = "method"
+
 # The ogrine_model metadata entry that names the version it registered: the promotion
 # sensor and champion_model read it.
 MODEL_VERSION_METADATA = "model_version"

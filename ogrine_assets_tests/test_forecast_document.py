@@ -17,7 +17,7 @@ from ogrine_assets.forecast_document import (
 from ogrine_assets_tests.support import document_bytes
 
 START = dt.date(2024, 1, 1)
-MODEL = ModelInfo(name="m", version="3", run_id="r", alias="champion")
+MODEL = ModelInfo(name="m", version="3", run_id="r", alias="champion", method="naive: repeats")
 
 
 def test_document_shape() -> None:
@@ -35,7 +35,9 @@ def test_document_shape() -> None:
     written = json.loads(encode(document))
     assert written["schema_version"] == SCHEMA_VERSION
     assert written["generated_at"] == "2024-05-01T06:00:00Z"  # 08:00 at +02:00, in UTC
-    assert written["model"] == {"name": "m", "version": "3", "run_id": "r", "alias": "champion"}
+    assert written["model"] == {
+        "name": "m", "version": "3", "run_id": "r", "alias": "champion", "method": "naive: repeats",
+    }  # fmt: skip
     assert written["data"]["last_observed_date"] == last.isoformat()
     assert len(written["history"]) == HISTORY_DAYS
     assert written["history"][-1] == {"date": last.isoformat(), "rate_tenth": 7119, "rate": 711.9}

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from ogrine_assets.model.candidates import Procedure
 from ogrine_assets.model.features import WINDOW, DailySeries, all_examples
 from ogrine_assets.model.forecasting import HORIZON, actual_paths, forecast_paths, naive_paths
-from ogrine_assets.model.linear import least_squares
 from ogrine_assets.model.metrics import mae, mape, rmse
 
 if TYPE_CHECKING:
@@ -55,31 +55,42 @@ def seasonal_naive_paths(
     return series.values[np.asarray(origins)[:, None] + steps[None, :] - 7]
 
 
+Spec = Procedure | Sequence[str]  # a procedure, or a feature set fitted by least squares
+
+
+def as_procedure(spec: Spec) -> Procedure:
+    return spec if isinstance(spec, Procedure) else Procedure("linear", "ols", tuple(spec))
+
+
 def refit_paths(
     series: DailySeries,
-    features: Sequence[str],
+    spec: Spec,
     origins: np.ndarray,
     horizon: int = HORIZON,
+    examples: tuple[pd.DataFrame, np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Refit a LinearRegression on ``features`` at each origin, then forecast ``horizon`` days.
+    """Refit the procedure at each origin, then forecast ``horizon`` days.
 
     Training rows are computed once for the whole series (a row only uses days before its
-    target), and an origin trains on the rows whose target is at or before it: no origin
-    ever sees a later day.
+    target; ``examples`` passes them in when several procedures share them), and an origin
+    trains on the rows whose target is at or before it: no origin ever sees a later day.
     """
-    names = list(features)
-    examples, target = all_examples(series)
-    design = examples[names].to_numpy()
+    procedure = as_procedure(spec)
+    names = list(procedure.features)
+    frame, target = examples if examples is not None else all_examples(series)
+    design = frame[names].to_numpy()
     observed = series.observed[WINDOW:]
     coefficients = np.empty((len(origins), len(names)))
     intercepts = np.empty(len(origins))
     for row, origin in enumerate(origins):
         rows = origin - WINDOW + 1  # targets WINDOW..origin
         keep = observed[:rows]
-        coefficients[row], intercepts[row] = least_squares(design[:rows][keep], target[:rows][keep])
+        coefficients[row], intercepts[row] = procedure.weights(
+            design[:rows][keep], target[:rows][keep]
+        )
 
-    def predict(frame: pd.DataFrame) -> np.ndarray:
-        return (frame[names].to_numpy() * coefficients).sum(axis=1) + intercepts
+    def predict(features: pd.DataFrame) -> np.ndarray:
+        return (features[names].to_numpy() * coefficients).sum(axis=1) + intercepts
 
     return forecast_paths(predict, series, origins, horizon)
 
@@ -147,20 +158,21 @@ class Backtest:
 
 def run_backtest(
     series: DailySeries,
-    specs: Mapping[str, Sequence[str]],
+    specs: Mapping[str, Spec],
     origins: np.ndarray | None = None,
     horizon: int = HORIZON,
 ) -> Backtest:
-    """Backtest each named feature set, plus the naive and seasonal-naive forecasts.
+    """Backtest each named procedure, plus the naive and seasonal-naive forecasts.
 
     BLAS runs single-threaded here: hundreds of tiny least-squares problems gain nothing
     from a second thread, and lose seconds waiting for one when the other core is busy.
     """
     origins = backtest_origins(series, horizon=horizon) if origins is None else origins
+    examples = all_examples(series)
     with threadpool_limits(limits=1, user_api="blas"):
         forecasts = {
-            name: refit_paths(series, features, origins, horizon)
-            for name, features in specs.items()
+            name: refit_paths(series, spec, origins, horizon, examples)
+            for name, spec in specs.items()
         }
     forecasts[NAIVE] = naive_paths(series, origins, horizon)
     forecasts[SEASONAL_NAIVE] = seasonal_naive_paths(series, origins, horizon)

@@ -8,12 +8,15 @@ catalogue of features of the recent path and the target's weekday:
 - ``mean_7``, ``mean_28``: the mean rate over the last week and the last four weeks;
 - ``change_1``, ``change_7``: the last day's and the last week's change;
 - ``trend``: the target's date, in years since 2000 (a linear drift);
-- ``dow_tue`` … ``dow_sun``: the target's weekday (Monday is the baseline).
+- ``dow_tue`` … ``dow_sun``: the target's weekday (Monday is the baseline);
+- ``year_sin_1`` … ``year_cos_2``: two Fourier pairs of the day of the year (a yearly cycle;
+  only candidates of series with two years or more use them, ``model/candidates.py``).
 
-A model uses a subset, named by its MLflow signature; ``MODEL_FEATURES`` is the subset new
-models use, chosen by the rolling-origin backtest (``benchmarks/features.py`` prints the
-comparison). Every feature of a target day needs only the ``WINDOW`` days before it, so a
-7-day forecast is built step by step, each prediction becoming history for the next.
+A model uses a subset, named by its MLflow signature; which subset (or which naive method)
+is chosen per series, at every training, by the rolling-origin backtest
+(``model/candidates.py``). Every feature of a target day needs only the ``WINDOW`` days
+before it, so a 7-day forecast is built step by step, each prediction becoming history for
+the next.
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ WINDOW = 28
 DAYS_TO_2000 = 10_957  # from 1970-01-01
 WEEKDAY_FEATURES = ("dow_tue", "dow_wed", "dow_thu", "dow_fri", "dow_sat", "dow_sun")
 PATH_FEATURES = ("lag_1", "lag_2", "lag_7", "mean_7", "mean_28", "change_1", "change_7", "trend")
-CATALOGUE: tuple[str, ...] = (*PATH_FEATURES, *WEEKDAY_FEATURES)
+YEARLY_FEATURES = ("year_sin_1", "year_cos_1", "year_sin_2", "year_cos_2")
+CATALOGUE: tuple[str, ...] = (*PATH_FEATURES, *WEEKDAY_FEATURES, *YEARLY_FEATURES)
+DAYS_PER_YEAR = 365.25
 # Greedy forward selection by backtest MAE on the embedded data (benchmarks/features.py):
 # naive 19.91, + mean_7 19.44, + weekday 18.00, + lag_1 15.99, + trend 15.66, + change_7 15.41.
 MODEL_FEATURES: tuple[str, ...] = ("lag_1", "mean_7", "change_7", "trend", *WEEKDAY_FEATURES)
@@ -126,6 +131,10 @@ def feature_frame(windows: np.ndarray, target_dates: np.ndarray) -> pd.DataFrame
     }
     for number, name in enumerate(WEEKDAY_FEATURES, start=1):
         columns[name] = (weekday == number).astype(float)
+    for harmonic in (1, 2):
+        angle = 2 * np.pi * harmonic * days / DAYS_PER_YEAR
+        columns[f"year_sin_{harmonic}"] = np.sin(angle)
+        columns[f"year_cos_{harmonic}"] = np.cos(angle)
     import pandas as pd  # imported by the steps that model, not when the code is loaded
 
     return pd.DataFrame(columns, columns=list(CATALOGUE))

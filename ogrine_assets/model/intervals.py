@@ -1,7 +1,12 @@
 """Prediction intervals from backtest residuals, and the record a forecast draws them from.
 
 Per horizon day, the central quantiles of the backtest's residuals (actual minus forecast)
-give the bands: the 10-90 % quantiles the 80 % band, and so on. How well they hold is
+give the bands: the 10-90 % quantiles the 80 % band, and so on (split-conformal style: out
+of sample, from the chosen method's own errors). Each residual is first divided by the
+series' *local scale* at its origin, the mean absolute daily change over the week before
+(:func:`local_scale`), and a forecast multiplies the bands by the scale at its own origin:
+bands widen when the market turns restless and narrow when it calms, instead of carrying
+the volatility of the backtest's half-year into every season. How well they hold is
 measured honestly, on origins they were not fitted on (:func:`held_out_coverage`).
 
 :class:`IntervalRecord` is what a training run stores as its ``backtest/intervals.json``
@@ -19,6 +24,17 @@ from ogrine_assets.forecast_document import INTERVAL_LEVELS
 from ogrine_assets.model.backtest import Backtest
 
 Bands = Mapping[int, tuple[np.ndarray, np.ndarray]]
+SCALE_DAYS = 7  # the local scale: mean absolute daily change over the last week
+
+
+def local_scale(values: np.ndarray, origins: np.ndarray, days: int = SCALE_DAYS) -> np.ndarray:
+    """Per origin index, the mean absolute one-day change over the ``days`` days up to it
+    (1 where the series did not move at all, so that nothing divides by zero)."""
+    cumulative = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(values)))])
+    origins = np.asarray(origins, dtype=int)
+    first = np.maximum(origins - days, 0)
+    scale = (cumulative[origins] - cumulative[first]) / np.maximum(origins - first, 1)
+    return np.where(scale > 0, scale, 1.0)
 
 
 def residual_quantiles(residuals: np.ndarray, levels: Sequence[int] = INTERVAL_LEVELS) -> Bands:
@@ -57,7 +73,8 @@ def held_out_coverage(
 
 
 class Band(msgspec.Struct, frozen=True):
-    """Offsets from the prediction, one per horizon day (kamas)."""
+    """Offsets from the prediction, one per horizon day: kamas, or multiples of the local
+    scale when the record says ``scale_days``."""
 
     lower: list[float]
     upper: list[float]
@@ -71,9 +88,24 @@ class IntervalRecord(msgspec.Struct, frozen=True):
     bands: dict[int, Band]
     held_out_coverage: dict[int, float]
     mae_by_horizon: list[float]
+    # 0: the bands are kamas (versions trained before scaling); else they are multiples of
+    # the mean absolute daily change over this many days before the forecast's origin.
+    scale_days: int = 0
 
-    def offsets(self) -> dict[int, tuple[list[float], list[float]]]:
-        return {level: (band.lower, band.upper) for level, band in self.bands.items()}
+    def offsets(
+        self, values: np.ndarray | None = None
+    ) -> dict[int, tuple[list[float], list[float]]]:
+        """The bands in kamas for a forecast from the last of ``values`` (the rates up to
+        its origin; needed when the bands are scaled)."""
+        factor = 1.0
+        if self.scale_days:
+            if values is None:
+                raise ValueError("scaled bands need the rates up to the forecast's origin")
+            factor = float(local_scale(values, np.array([len(values) - 1]), self.scale_days)[0])
+        return {
+            level: ([v * factor for v in band.lower], [v * factor for v in band.upper])
+            for level, band in self.bands.items()
+        }
 
     def to_json(self) -> bytes:
         return msgspec.json.format(msgspec.json.encode(self), indent=2)
@@ -107,18 +139,24 @@ def _percent(fraction: str) -> int:
     return round(float(fraction) * 100)
 
 
-def interval_record(backtest: Backtest, method: str) -> IntervalRecord:
-    """The bands of ``method`` from all its residuals, with their held-out coverage."""
+def interval_record(
+    backtest: Backtest, method: str, scale: np.ndarray | None = None, scale_days: int = 0
+) -> IntervalRecord:
+    """The bands of ``method`` from all its residuals, with their held-out coverage; with
+    ``scale`` (per origin, ``local_scale``), in multiples of it."""
     residuals = backtest.errors(method)
+    if scale is not None:
+        residuals = residuals / scale[:, None]
     return IntervalRecord(
         method=method,
         origins=len(backtest.origins),
         bands={
-            level: Band(lower=lower.round(3).tolist(), upper=upper.round(3).tolist())
+            level: Band(lower=lower.round(4).tolist(), upper=upper.round(4).tolist())
             for level, (lower, upper) in residual_quantiles(residuals).items()
         },
         held_out_coverage={
             level: round(value, 4) for level, value in held_out_coverage(residuals).items()
         },
         mae_by_horizon=backtest.per_horizon(method)["mae"].round(4).tolist(),
+        scale_days=scale_days if scale is not None else 0,
     )

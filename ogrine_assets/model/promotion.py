@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ogrine_assets.model.backtest import NAIVE, Backtest, run_backtest
+from ogrine_assets.model.backtest import NAIVE, Backtest, Spec, as_procedure, run_backtest
 from ogrine_assets.model.features import DailySeries, unknown_features
 
 CANDIDATE, CHAMPION = "candidate", "champion"  # their rows in the promotion backtest
@@ -89,22 +89,26 @@ class Contest:
 def compare(
     series: DailySeries,
     candidate: str,
-    candidate_features: Sequence[str],
+    candidate_procedure: Spec,
     champion: str | None = None,
-    champion_features: Sequence[str] = (),
+    champion_procedure: Spec = (),
     champion_broken: str = "",
 ) -> tuple[Contest, Backtest]:
     """Backtest the candidate's procedure and the champion's on the same origins of ``series``.
 
-    A champion that needs features this code no longer computes, or that cannot be loaded
-    at all (``champion_broken`` says why), cannot be refitted: the contest records why, and
-    the rule lets it give way.
+    A procedure is a method and its features (``model/candidates.py``); a plain feature list
+    means least squares on them, as every version was before the method was chosen. A
+    champion that needs features this code no longer computes, or that cannot be loaded at
+    all (``champion_broken`` says why), cannot be refitted: the contest records why, and the
+    rule lets it give way.
     """
-    specs = {CANDIDATE: list(candidate_features)}
+    ours = as_procedure(candidate_procedure)
+    theirs = as_procedure(champion_procedure)
+    specs = {CANDIDATE: ours}
     rival = champion is not None and champion != candidate and not champion_broken
-    missing = unknown_features(champion_features) if rival else []
+    missing = unknown_features(theirs.features) if rival else []
     if rival and not missing:
-        specs[CHAMPION] = list(champion_features)
+        specs[CHAMPION] = theirs
     backtest = run_backtest(series, specs)
     mae = {method: backtest.overall(method)["mae"] for method in backtest.forecasts}
     contest = Contest(
@@ -118,7 +122,8 @@ def compare(
         first_origin=backtest.first_origin,
         champion_missing_features=missing,
         champion_broken=champion_broken,
-        same_features=specs[CANDIDATE] == specs.get(CHAMPION),
+        same_features=CHAMPION in specs
+        and (ours.fit, ours.features) == (theirs.fit, theirs.features),
     )
     return contest, backtest
 

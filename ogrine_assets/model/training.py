@@ -1,29 +1,37 @@
-"""Training: one procedure fitted three times, and everything a reviewer needs to judge it.
+"""Training: the method chosen for the series, fitted three times, and everything a reviewer
+needs to judge it.
 
-:func:`train` fits the regression on the train set and scores it on the held-out test
-window, backtests the same procedure at every rolling origin (the per-horizon errors, the
-promotion score and the interval bands), then refits on everything: the model that is
-registered and forecasts from the newest day. What it returns is plain data; the
+:func:`train` chooses the method by the backtest (``model/selection.py``: every candidate on
+the same rolling origins, chosen on the older ones, scored on the newer ones), fits it on the
+train set and scores it on the held-out test window, keeps its backtest (the per-horizon
+errors, the promotion score and the interval bands), then fits it on everything: the model
+that is registered and forecasts from the newest day. What it returns is plain data; the
 ``ogrine_model`` asset hands it to the model registry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ogrine_assets.model.backtest import Backtest, run_backtest
+from ogrine_assets.model.backtest import NAIVE, SEASONAL_NAIVE, Backtest
+from ogrine_assets.model.candidates import Procedure
 from ogrine_assets.model.evaluation import WindowScores, score_on_window
-from ogrine_assets.model.features import MODEL_FEATURES, WINDOW, DailySeries, training_examples
+from ogrine_assets.model.features import WINDOW, DailySeries, training_examples
 from ogrine_assets.model.forecasting import HORIZON
-from ogrine_assets.model.intervals import IntervalRecord, interval_record
-from ogrine_assets.model.linear import LinearModel, fit_linear
+from ogrine_assets.model.intervals import (
+    SCALE_DAYS,
+    IntervalRecord,
+    interval_record,
+    local_scale,
+)
+from ogrine_assets.model.linear import LinearModel
 from ogrine_assets.model.plots import backtest_svg, horizon_table_markdown
 from ogrine_assets.model.quality import BacktestSummary
+from ogrine_assets.model.selection import Selection, select
 from ogrine_assets.model.splitting import TEST_DAYS
 from ogrine_assets.names import BACKTEST_ARTIFACTS, INTERVALS_ARTIFACT, MODEL_METHOD
 
@@ -31,12 +39,19 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def fit_regression(
-    series: DailySeries, train_end: int | None = None, features: Sequence[str] = MODEL_FEATURES
+def fit_procedure(
+    series: DailySeries, procedure: Procedure, train_end: int | None = None
 ) -> LinearModel:
-    """Fit on every target day before index ``train_end`` (all days when None)."""
+    """Fit ``procedure`` on every target day before index ``train_end`` (all days when None)."""
     examples, target = training_examples(series, end=train_end)
-    return fit_linear(examples, target, features)
+    design = examples[list(procedure.features)].to_numpy(dtype=float)
+    coefficients, intercept = procedure.weights(design, target)
+    return LinearModel(
+        features=procedure.features,
+        coefficients=tuple(float(c) for c in coefficients),
+        intercept=intercept,
+        method=procedure.describe(),
+    )
 
 
 @dataclass(frozen=True)
@@ -44,7 +59,8 @@ class TrainedModel:
     """The refitted regressor, and the scores and bands of the procedure that made it."""
 
     series: DailySeries
-    features: tuple[str, ...]
+    procedure: Procedure
+    selection: Selection
     model: LinearModel
     examples: pd.DataFrame  # the feature rows the model learned from
     test_start: dt.date
@@ -53,14 +69,20 @@ class TrainedModel:
     intervals: IntervalRecord
     summary: BacktestSummary
 
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self.procedure.features
+
     def sample(self, rows: int = 5) -> pd.DataFrame:
         """Real feature rows: the model's signature and input example come from them."""
         return self.examples[list(self.features)].head(rows)
 
     def params(self) -> dict[str, str | int]:
         return {
+            "method": self.procedure.name,
             "estimator": self.model.method,
             "features": ",".join(self.features),
+            "candidates": len(self.selection.procedures),
             "window_days": WINDOW,
             "horizon_days": HORIZON,
             "test_days": TEST_DAYS,
@@ -82,6 +104,8 @@ class TrainedModel:
             metrics.update({f"{prefix}_{name}": value for name, value in overall.items()})
         for level, value in self.intervals.held_out_coverage.items():
             metrics[f"interval_coverage_{level}"] = value
+        metrics["selection_nested_mae"] = self.selection.nested_mae
+        metrics["selection_nested_naive_mae"] = self.selection.nested_naive_mae
         return metrics
 
     def mae_by_horizon(self) -> dict[str, list[float]]:
@@ -106,6 +130,7 @@ class TrainedModel:
         return {
             f"{folder}/scores.csv": pl.DataFrame(self.backtest.table()).write_csv().encode(),
             f"{folder}/scores.md": (horizon_table_markdown(self.backtest) + "\n").encode(),
+            f"{folder}/candidates.csv": pl.DataFrame(self.selection.table()).write_csv().encode(),
             INTERVALS_ARTIFACT: self.intervals.to_json(),
             f"{folder}/forecasts_vs_actuals.svg": backtest_svg(
                 self.series, self.backtest, MODEL_METHOD
@@ -117,24 +142,38 @@ def _metric_prefix(method: str) -> str:
     return "backtest" if method == MODEL_METHOD else f"backtest_{method}"
 
 
-def train(
-    series: DailySeries, test_start: dt.date, features: Sequence[str] = MODEL_FEATURES
-) -> TrainedModel:
-    """Score on the test window from ``test_start``, backtest, then refit on all the data."""
-    names = tuple(features)
+def train(series: DailySeries, test_start: dt.date) -> TrainedModel:
+    """Choose the method, score it on the test window from ``test_start``, keep its backtest,
+    then fit it on all the data."""
+    selection = select(series)
+    procedure = selection.winner
     holdout = score_on_window(
-        fit_regression(series, series.index_of(test_start), names).predict, series, test_start
+        fit_procedure(series, procedure, series.index_of(test_start)).predict, series, test_start
     )
-    backtest = run_backtest(series, {MODEL_METHOD: names})
+    chosen = selection.backtest
+    backtest = Backtest(  # the winner's backtest, beside the baselines, on the same origins
+        origins=chosen.origins,
+        actual=chosen.actual,
+        scale=chosen.scale,
+        first_origin=chosen.first_origin,
+        forecasts={
+            MODEL_METHOD: chosen.forecasts[procedure.name],
+            NAIVE: chosen.forecasts[NAIVE],
+            SEASONAL_NAIVE: chosen.forecasts[SEASONAL_NAIVE],
+        },
+    )
     examples, _ = training_examples(series)
     return TrainedModel(
         series=series,
-        features=names,
-        model=fit_regression(series, features=names),
+        procedure=procedure,
+        selection=selection,
+        model=fit_procedure(series, procedure),
         examples=examples,
         test_start=test_start,
         holdout=holdout,
         backtest=backtest,
-        intervals=interval_record(backtest, MODEL_METHOD),
+        intervals=interval_record(
+            backtest, MODEL_METHOD, local_scale(series.values, backtest.origins), SCALE_DAYS
+        ),
         summary=BacktestSummary.of(backtest, MODEL_METHOD),
     )

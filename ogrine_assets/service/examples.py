@@ -32,6 +32,8 @@ DOCUMENT = build_forecast_document(
         version="2",
         run_id="0c4f6e2b9a3d4f7e8b1a5c6d7e8f9a0b",
         alias="champion",
+        method="linear: recent path, weekday, trend (lag_1, mean_7, change_7, trend, dow_tue, "
+        "dow_wed, dow_thu, dow_fri, dow_sat, dow_sun)",
     ),
     generated_at=dt.datetime(2026, 11, 26, 2, 0, tzinfo=dt.UTC),
     dagster_run_id="5b2f7c1e-3a9d-4e8b-9f6a-1c2d3e4f5a6b",

@@ -50,11 +50,16 @@ def test_on_a_random_walk_the_document_says_the_naive_forecast_wins(settings: Se
     document = json.loads(settings.forecast_path.read_text())
     quality = document["quality"]
     assert quality["beats_naive"] is False
+    # The pipeline chose the naive method itself, and the document and the page say so.
+    assert document["model"]["method"] == "naive: repeats the last observed rate"
+    assert quality["backtest_mae"] == pytest.approx(quality["naive_mae"])
     evaluation = check(promotion, "champion_beats_naive")
     assert not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN
     with TestClient(create_app(ServiceConfig(forecast_path=settings.forecast_path))) as client:
         assert client.get("/forecast").json()["quality"]["beats_naive"] is False
-        assert "does not beat the naive forecast" in client.get("/").text
+        page = client.get("/").text
+        assert "This forecast repeats the last rate." in page
+        assert "naive: repeats the last observed rate" in page
 
 
 def test_on_trend_and_rhythm_the_regression_beats_a_weak_champion(settings: Settings) -> None:

@@ -50,7 +50,12 @@ def test_registry_holds_the_champion_that_made_the_forecast(materialized: Deploy
         "version": str(champion.version),
         "run_id": champion.run_id,
         "alias": CHAMPION_ALIAS,
+        # On the embedded data the backtest chooses least squares on the recent path, the
+        # weekday and a trend; the document says how the numbers were made.
+        "method": "linear: recent path, weekday, trend (lag_1, mean_7, change_7, trend, "
+        "dow_tue, dow_wed, dow_thu, dow_fri, dow_sat, dow_sun)",
     }
+    assert champion.tags["method"] == "linear: recent path, weekday, trend"
     assert champion.tags["promotion.decision"] == "promoted"
     assert champion.tags["promotion.reason"] == "no champion yet"
     run = client.get_run(champion.run_id)

@@ -3,8 +3,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from ogrine_assets.model.candidates import Procedure
 from ogrine_assets.model.evaluation import score_on_window
-from ogrine_assets.model.features import WINDOW, DailySeries
+from ogrine_assets.model.features import MODEL_FEATURES, WINDOW, DailySeries
 from ogrine_assets.model.forecasting import (
     actual_paths,
     forecast_paths,
@@ -13,7 +14,7 @@ from ogrine_assets.model.forecasting import (
     window_origins,
 )
 from ogrine_assets.model.promotion import at_least_as_good
-from ogrine_assets.model.training import fit_regression
+from ogrine_assets.model.training import fit_procedure
 
 START = dt.date(2024, 1, 1)  # a Monday
 
@@ -65,7 +66,8 @@ def test_regression_beats_naive_on_trend_and_weekly_rhythm() -> None:
     values = 500 + 0.8 * days + weekly + rng.normal(0, 1, days.size)
     series = DailySeries(start=START, values=values)
     test_start = START + dt.timedelta(days=370)
-    model = fit_regression(series, series.index_of(test_start))
+    linear = Procedure("linear", "ols", MODEL_FEATURES)
+    model = fit_procedure(series, linear, series.index_of(test_start))
     ours = score_on_window(model.predict, series, test_start)
     assert ours.model["rmse"] < ours.naive["rmse"]
     naive = score_on_window(repeat_last, series, test_start)

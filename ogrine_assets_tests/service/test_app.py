@@ -57,6 +57,7 @@ def test_forecast_with_provenance_and_staleness(client: TestClient, document_pat
         "version": "3",
         "run_id": "abc",
         "alias": "champion",
+        "method": "",
     }
     assert body["generated_at"].startswith("2026-11-26T02:00:00")
     assert body["data"]["last_observed_date"] == "2026-11-25"

@@ -26,11 +26,12 @@ import msgspec
 import numpy as np
 from pydantic import Field, PrivateAttr
 
+from ogrine_assets.model.candidates import Procedure, procedure_of
 from ogrine_assets.model.forecasting import Predictor
 from ogrine_assets.model.intervals import IntervalRecord
 from ogrine_assets.model.linear import LinearModel
 from ogrine_assets.model.promotion import BROKEN_TAG
-from ogrine_assets.names import CHAMPION_ALIAS, INTERVALS_ARTIFACT
+from ogrine_assets.names import CHAMPION_ALIAS, INTERVALS_ARTIFACT, METHOD_TAG
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -221,6 +222,12 @@ class ModelRegistry(dg.ConfigurableResource):
         if info.signature is None:
             raise ModelUnavailable(f"model version {version} has no signature")
         return list(info.signature.inputs.input_names())
+
+    def procedure(self, version: str) -> Procedure:
+        """How a version was made (its method tag and its signature's features): what
+        promotion refits at every backtest origin to judge it."""
+        method = self.version(version).tags.get(METHOD_TAG)
+        return procedure_of(method, self.feature_names(version))
 
     def load_predictor(self, version: str) -> Predictor:
         """A function from a feature frame to predictions, using the version's own columns."""

@@ -1,6 +1,7 @@
 """forecast: the champion's next 7 days, published as the document the service serves."""
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import dagster as dg
 import msgspec
@@ -26,6 +27,9 @@ from ogrine_assets.model.forecasting import HORIZON, Predictor, next_days, unusa
 from ogrine_assets.model.live_accuracy import by_horizon
 from ogrine_assets.model.promotion import standing_champion
 from ogrine_assets.model.quality import BacktestSummary, document_quality
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # The daily schedule refreshes the forecast at 02:00 UTC. A day and two hours without a new
 # one means a refresh was missed (a failing run, a stopped schedule); two days, that the
@@ -55,14 +59,15 @@ def _loadable_champion(
 
 
 def _quality(
-    model_registry: ModelRegistry, champion: RegisteredVersion
+    model_registry: ModelRegistry, champion: RegisteredVersion, rates: "np.ndarray"
 ) -> tuple[Quality | None, dict[int, tuple[list[float], list[float]]]]:
-    """The champion's backtest scores and interval bands, when it was trained with them."""
+    """The champion's backtest scores and interval bands (for a forecast from the last of
+    ``rates``), when it was trained with them."""
     summary = BacktestSummary.from_tags(champion.tags)
     record = model_registry.interval_record(champion.run_id)
     if summary is None or record is None:
         return None, {}
-    return document_quality(summary, record), record.offsets()
+    return document_quality(summary, record), record.offsets(rates)
 
 
 @dg.asset(
@@ -86,14 +91,15 @@ def forecast(
     # The standing champion, the newest version promoted: the document is made with it,
     # and the alias moves to it once the document is in place.
     champion, predict = _loadable_champion(context, model_registry)
-    predictions = next_days(predict, series_from_frame(validated_rates), HORIZON)
+    series = series_from_frame(validated_rates)
+    predictions = next_days(predict, series, HORIZON)
     unusable = unusable_rates(predictions)
     if unusable:
         raise dg.Failure(
             f"Champion v{champion.version} predicted unusable rates {unusable}; "
             "the published forecast is kept."
         )
-    quality, bands = _quality(model_registry, champion)
+    quality, bands = _quality(model_registry, champion, series.values)
     if quality and not quality.beats_naive:
         context.log.warning(
             f"Champion v{champion.version} does not beat the naive forecast "
@@ -107,6 +113,7 @@ def forecast(
             version=champion.version,
             run_id=champion.run_id,
             alias=model_registry.champion_alias,
+            method=model_registry.procedure(champion.version).describe(),
         ),
         generated_at=clock.now(),
         dagster_run_id=context.run.run_id,

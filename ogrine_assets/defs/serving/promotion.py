@@ -16,6 +16,7 @@ from ogrine_assets.defs.common.metadata import key_value_table
 from ogrine_assets.defs.common.model_registry import ModelRegistry, ModelUnavailable
 from ogrine_assets.failures import cause_of_exception
 from ogrine_assets.model.backtest import SEASONAL_NAIVE, Backtest
+from ogrine_assets.model.candidates import Procedure
 from ogrine_assets.model.features import DailySeries, series_from_frame
 from ogrine_assets.model.forecasting import next_days, unusable_rates
 from ogrine_assets.model.plots import horizon_table_markdown
@@ -66,23 +67,23 @@ def judge(candidate: str, registry: ModelRegistry, series: DailySeries) -> Verdi
     if status != "FINISHED":
         return Verdict(candidate, unfinished(candidate, status))
     try:
-        candidate_features = registry.feature_names(candidate)
+        candidate_procedure = registry.procedure(candidate)
     except ModelUnavailable as exc:
         return Verdict(candidate, unloadable(str(exc)))
     decisions = registry.decisions()
     champion = standing_champion(decisions)
-    champion_features: list[str] = []
+    champion_procedure: Procedure | tuple[()] = ()
     broken = ""
     if champion is None and (fallen := fallen_champion(decisions)) is not None:
         champion, broken = fallen, decisions[fallen][BROKEN_TAG]  # found broken earlier
     elif champion is not None and champion != candidate:
         try:
-            champion_features = registry.feature_names(champion)
+            champion_procedure = registry.procedure(champion)
         except ModelUnavailable as exc:
             broken = str(exc)
             registry.mark_broken(champion, broken)
     contest, backtest = compare(
-        series, candidate, candidate_features, champion, champion_features, broken
+        series, candidate, candidate_procedure, champion, champion_procedure, broken
     )
     decision = decide(contest)
     if decision.promote:

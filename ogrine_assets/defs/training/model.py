@@ -12,7 +12,7 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from ogrine_assets.defs.common.metadata import key_value_table
+from ogrine_assets.defs.common.metadata import key_value_table, markdown_table
 from ogrine_assets.defs.common.model_registry import ModelRegistry
 from ogrine_assets.defs.common.versions import (
     TRAINING_CODE_VERSION,
@@ -23,7 +23,7 @@ from ogrine_assets.defs.ingestion.sources import RatesSource
 from ogrine_assets.model.features import series_from_frame
 from ogrine_assets.model.plots import horizon_table_markdown
 from ogrine_assets.model.training import train
-from ogrine_assets.names import MODEL_METHOD, MODEL_VERSION_METADATA
+from ogrine_assets.names import METHOD_TAG, MODEL_METHOD, MODEL_VERSION_METADATA
 from ogrine_assets.rates.cleaning import date_bounds
 
 DATA_VERSION_TAG = "dagster/data_version"  # where Dagster records a materialization's version
@@ -41,10 +41,11 @@ class TrainingConfig(dg.Config):
     group_name="training",
     kinds={"numpy", "mlflow"},
     code_version=TRAINING_CODE_VERSION,
-    description="A linear regression on backtest-chosen features: scored on the test window and "
-    "by a rolling-origin backtest against naive baselines, refitted on all the data, logged to "
-    "MLflow and registered as a new version of the forecaster. Not retrained when the data "
-    "and the training code are unchanged (config `retrain` forces it).",
+    description="The forecasting method chosen for the series among linear models and the "
+    "naive, seasonal-naive and drift methods, by a rolling-origin backtest with nested "
+    "evaluation; scored on the test window, refitted on all the data, logged to MLflow and "
+    "registered as a new version of the forecaster. Not retrained when the data and the "
+    "training code are unchanged (config `retrain` forces it).",
 )
 def ogrine_model(
     context: dg.AssetExecutionContext,
@@ -85,6 +86,7 @@ def ogrine_model(
             "beats_naive": str(summary.beats_naive).lower(),
         },
         version_tags={
+            METHOD_TAG: trained.procedure.name,
             "dagster_run_id": context.run.run_id,
             "data_last_date": str(trained.series.last_date),
             "synthetic_data": synthetic,
@@ -123,6 +125,10 @@ def ogrine_model(
                 for level, value in trained.intervals.held_out_coverage.items()
             },
             "coefficients": key_value_table(trained.coefficients(), ("feature", "weight")),
+            "method": trained.procedure.describe(),
+            "selection_nested_mae": trained.selection.nested_mae,
+            "selection_nested_naive_mae": trained.selection.nested_naive_mae,
+            "candidates": markdown_table(pl.DataFrame(trained.selection.table())),
         },
     )
 

@@ -1,0 +1,111 @@
+"""The methods a training chooses from, per series, by the backtest: the pipeline chooses.
+
+Every candidate is a *procedure*: how to get a linear one-step model from the history up to
+a day. The linear ones fit feature sets of the recent path (with and without a weekday
+pattern and a linear trend, and with a yearly cycle once two years of history exist) by
+least squares, or all features with a ridge penalty. The naive family are linear models
+too, with their coefficients fixed rather than fitted, so the registered version *is* the
+method and forecasts the same way as any other:
+
+- **naive** repeats the last rate (``lag_1`` with weight 1);
+- **seasonal naive** repeats the rate of the same weekday a week before (``lag_7``);
+- **drift** adds the mean daily change of the history to the last rate, day after day.
+
+:func:`select` backtests every candidate on the same rolling origins and chooses with
+nested evaluation: the winner is the best on the *older* half of the origins, and the
+score it reports is measured on the *newer* half, where nothing was chosen. Ties go to the
+simpler method (the earlier in the list).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ogrine_assets.model.features import (
+    MODEL_FEATURES,
+    PATH_FEATURES,
+    WEEKDAY_FEATURES,
+    YEARLY_FEATURES,
+    DailySeries,
+)
+from ogrine_assets.model.linear import least_squares, ridge
+
+NAIVE_FITS = ("naive", "seasonal_naive", "drift")
+YEARLY_AFTER_DAYS = 730  # a yearly cycle is only learnt from two years or more
+
+
+@dataclass(frozen=True)
+class Procedure:
+    """A named way to fit a one-step linear model: its features and how they get weights."""
+
+    name: str
+    fit: str  # "ols", "ridge", or one of NAIVE_FITS (weights fixed, drift's intercept fitted)
+    features: tuple[str, ...]
+
+    def weights(self, design: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, float]:
+        """(coefficients, intercept) learnt from training rows ``design`` (columns in the
+        order of ``features``) and their ``target``."""
+        if self.fit == "ols":
+            return least_squares(design, target)
+        if self.fit == "ridge":
+            return ridge(design, target)
+        if self.fit in ("naive", "seasonal_naive"):
+            return np.ones(1), 0.0
+        if self.fit == "drift":  # the last rate plus the mean daily change
+            return np.ones(1), float(np.mean(target - design[:, 0])) if len(target) else 0.0
+        raise ValueError(f"unknown fit {self.fit!r}")
+
+    @property
+    def naive_family(self) -> bool:
+        return self.fit in NAIVE_FITS
+
+    def describe(self) -> str:
+        """The method in plain words, for the document, the page and MLflow."""
+        return {
+            "naive": "naive: repeats the last observed rate",
+            "seasonal_naive": "seasonal naive: repeats the rate of the same weekday a week before",
+            "drift": "drift: the last rate plus the mean daily change so far",
+        }.get(self.fit, f"{self.name} ({', '.join(self.features)})")
+
+
+NAIVE = Procedure("naive", "naive", ("lag_1",))
+SEASONAL_NAIVE = Procedure("seasonal naive", "seasonal_naive", ("lag_7",))
+DRIFT = Procedure("drift", "drift", ("lag_1",))
+RECENT = ("lag_1", "mean_7", "change_7")
+
+
+def candidates(series: DailySeries) -> list[Procedure]:
+    """The candidates for ``series``, simplest first (ties go to the simpler)."""
+    yearly = len(series) >= YEARLY_AFTER_DAYS
+    found = [
+        NAIVE,
+        SEASONAL_NAIVE,
+        DRIFT,
+        Procedure("linear: recent path", "ols", RECENT),
+        Procedure("linear: recent path, weekday", "ols", (*RECENT, *WEEKDAY_FEATURES)),
+        Procedure("linear: recent path, weekday, trend", "ols", MODEL_FEATURES),
+    ]
+    if yearly:
+        found.append(
+            Procedure(
+                "linear: recent path, weekday, yearly cycle",
+                "ols",
+                (*RECENT, *WEEKDAY_FEATURES, *YEARLY_FEATURES),
+            )
+        )
+    every = (*PATH_FEATURES, *WEEKDAY_FEATURES, *(YEARLY_FEATURES if yearly else ()))
+    found.append(Procedure("ridge: every feature", "ridge", every))
+    return found
+
+
+def procedure_of(method: str | None, features: Sequence[str]) -> Procedure:
+    """The procedure a registered version was made by, from its ``method`` tag and its
+    signature's features; versions trained before the choice existed were least squares."""
+    for known in (NAIVE, SEASONAL_NAIVE, DRIFT):
+        if method == known.name:
+            return known
+    fit = "ridge" if method and method.startswith("ridge") else "ols"
+    return Procedure(method or "linear", fit, tuple(features))

@@ -1,0 +1,97 @@
+"""Choosing the method for a series: every candidate backtested, chosen on older origins,
+scored on newer ones (nested evaluation), so the score reported is not the one chosen by;
+any other method is chosen over repeating the last rate only when its gain is clearly more
+than noise.
+
+The procedures are ``model/candidates.py``; the backtest is ``model/backtest.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ogrine_assets.model.backtest import NAIVE, Backtest, run_backtest
+from ogrine_assets.model.candidates import NAIVE as NAIVE_PROCEDURE
+from ogrine_assets.model.candidates import Procedure, candidates
+from ogrine_assets.model.features import DailySeries
+from ogrine_assets.model.metrics import mae
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Every candidate's backtest, which one won, and its score where it was not chosen."""
+
+    procedures: tuple[Procedure, ...]
+    backtest: Backtest  # forecasts by candidate name, plus the naive baselines
+    selected_on: int  # origins the choice was made on (the older half)
+    winner: Procedure
+
+    def mae_on(self, method: str, newer: bool) -> float:
+        """``method``'s MAE on the newer origins (``newer``) or on the older ones."""
+        half = slice(self.selected_on, None) if newer else slice(None, self.selected_on)
+        actual = self.backtest.actual[half]
+        return float(np.nanmean(mae(actual, self.backtest.forecasts[method][half], axis=0)))
+
+    @property
+    def nested_mae(self) -> float:
+        """The winner's MAE on the origins it was not chosen on."""
+        return self.mae_on(self.winner.name, newer=True)
+
+    @property
+    def nested_naive_mae(self) -> float:
+        return self.mae_on(NAIVE, newer=True)
+
+    def table(self) -> list[dict[str, str | float | bool]]:
+        """One row per candidate: its MAE where the choice was made, and where it was not."""
+        return [
+            {
+                "method": procedure.name,
+                "features": ", ".join(procedure.features),
+                "selection_mae": round(self.mae_on(procedure.name, newer=False), 4),
+                "held_out_mae": round(self.mae_on(procedure.name, newer=True), 4),
+                "chosen": procedure == self.winner,
+            }
+            for procedure in self.procedures
+        ]
+
+
+# How many standard errors a method's gain over the naive forecast must exceed on the
+# selection origins: any other method must earn its place, or repeating the last rate wins.
+MARGIN_STANDARD_ERRORS = 2.0
+
+
+def select(series: DailySeries, origins: np.ndarray | None = None) -> Selection:
+    """Backtest every candidate for ``series`` on the same origins and choose on the older
+    half: the lowest MAE, provided its gain over the naive forecast (repeat the last rate)
+    is more than ``MARGIN_STANDARD_ERRORS`` standard errors; otherwise the naive forecast.
+    The error is that of weekly means of the per-origin gain: neighbouring origins share six
+    of their seven target days, so single origins are far from independent. Ties go to the
+    simpler, earlier candidate."""
+    procedures = tuple(candidates(series))
+    backtest = run_backtest(series, {p.name: p for p in procedures}, origins)
+    half = len(backtest.origins) // 2
+    older = backtest.actual[:half]
+    per_origin = {
+        p.name: np.nanmean(np.abs(older - backtest.forecasts[p.name][:half]), axis=1)
+        for p in procedures
+    }
+    scores = np.round([float(np.nanmean(per_origin[p.name])) for p in procedures], 9)
+    best = procedures[int(np.argmin(scores))]
+    if best != NAIVE_PROCEDURE and not _clearly_better(
+        per_origin[NAIVE_PROCEDURE.name] - per_origin[best.name], backtest.horizon
+    ):
+        best = NAIVE_PROCEDURE
+    return Selection(procedures=procedures, backtest=backtest, selected_on=half, winner=best)
+
+
+def _clearly_better(gain: np.ndarray, week: int) -> bool:
+    """Whether the mean of ``gain`` (per origin, positive: better than naive) exceeds
+    ``MARGIN_STANDARD_ERRORS`` standard errors, computed from non-overlapping blocks."""
+    gain = gain[~np.isnan(gain)]
+    blocks = np.array([gain[i : i + week].mean() for i in range(0, len(gain) - week + 1, week)])
+    if len(blocks) < 2:
+        return False
+    error = blocks.std(ddof=1) / np.sqrt(len(blocks))
+    return bool(blocks.mean() > MARGIN_STANDARD_ERRORS * error)

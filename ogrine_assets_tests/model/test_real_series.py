@@ -1,0 +1,61 @@
+"""The method choice and its bands on real daily series (``real_series.py``): per series, the
+chosen method is no worse than naive where it was not chosen, and a random-walk-like price is
+left to the naive family."""
+
+import pytest
+
+from ogrine_assets.model.backtest import NAIVE, SEASONAL_NAIVE, Backtest
+from ogrine_assets.model.intervals import SCALE_DAYS, interval_record, local_scale
+from ogrine_assets.model.selection import Selection, select
+from ogrine_assets_tests.real_series import SERIES, series
+
+NOMINAL = {80: 0.80, 95: 0.95}
+TOLERANCE = 0.08  # band coverage within 8 points of nominal
+
+
+@pytest.fixture(scope="module")
+def selections() -> dict[str, Selection]:
+    return {name: select(series(name)) for name in SERIES}
+
+
+@pytest.mark.parametrize("name", list(SERIES))
+def test_the_chosen_method_is_no_worse_than_naive_where_it_was_not_chosen(
+    selections: dict[str, Selection], name: str
+) -> None:
+    chosen = selections[name]
+    assert chosen.nested_mae <= 1.0 * chosen.nested_naive_mae, chosen.table()
+
+
+def test_a_price_like_a_random_walk_is_left_to_the_naive_family(
+    selections: dict[str, Selection],
+) -> None:
+    assert selections["gold"].winner.naive_family, selections["gold"].winner.name
+
+
+@pytest.mark.parametrize(("name", "fitted"), [("temperature", True), ("deaths", True)])
+def test_cycles_and_shifts_get_a_fitted_model_and_its_bands_hold(
+    selections: dict[str, Selection], name: str, fitted: bool
+) -> None:
+    chosen = selections[name]
+    assert (not chosen.winner.naive_family) is fitted, chosen.winner.name
+    assert chosen.nested_mae < 0.9 * chosen.nested_naive_mae
+    coverage = _bands(chosen, name).held_out_coverage
+    for level, nominal in NOMINAL.items():
+        assert abs(coverage[level] - nominal) <= TOLERANCE, (level, coverage)
+
+
+def _bands(chosen: Selection, name: str):
+    whole = chosen.backtest
+    backtest = Backtest(
+        origins=whole.origins,
+        actual=whole.actual,
+        scale=whole.scale,
+        first_origin=whole.first_origin,
+        forecasts={
+            "model": whole.forecasts[chosen.winner.name],
+            NAIVE: whole.forecasts[NAIVE],
+            SEASONAL_NAIVE: whole.forecasts[SEASONAL_NAIVE],
+        },
+    )
+    scale = local_scale(series(name).values, backtest.origins)
+    return interval_record(backtest, "model", scale, SCALE_DAYS)

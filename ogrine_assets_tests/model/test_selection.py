@@ -1,0 +1,93 @@
+"""The method chosen per series: candidates, naive-family procedures, nested evaluation."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from ogrine_assets.model.backtest import NAIVE, SEASONAL_NAIVE, backtest_origins, run_backtest
+from ogrine_assets.model.candidates import (
+    DRIFT,
+    YEARLY_AFTER_DAYS,
+    candidates,
+    procedure_of,
+)
+from ogrine_assets.model.candidates import NAIVE as NAIVE_PROCEDURE
+from ogrine_assets.model.candidates import (
+    SEASONAL_NAIVE as SEASONAL_NAIVE_PROCEDURE,
+)
+from ogrine_assets.model.features import YEARLY_FEATURES, DailySeries
+from ogrine_assets.model.linear import least_squares, ridge
+from ogrine_assets.model.selection import select
+from ogrine_assets_tests.model.test_backtest import random_walk, trend_and_rhythm
+
+START = dt.date(2022, 1, 3)
+
+
+def test_the_naive_family_forecasts_exactly_as_its_definition() -> None:
+    series = random_walk(400)
+    origins = backtest_origins(series, days=60)
+    backtest = run_backtest(
+        series,
+        {"n": NAIVE_PROCEDURE, "s": SEASONAL_NAIVE_PROCEDURE, "d": DRIFT},
+        origins,
+    )
+    np.testing.assert_allclose(backtest.forecasts["n"], backtest.forecasts[NAIVE])
+    np.testing.assert_allclose(backtest.forecasts["s"], backtest.forecasts[SEASONAL_NAIVE])
+    # Drift: the last rate plus h times the mean daily change up to the origin.
+    for row, origin in enumerate(origins):
+        slope = (series.values[origin] - series.values[27]) / (origin - 27)
+        expected = series.values[origin] + slope * np.arange(1, 8)
+        np.testing.assert_allclose(backtest.forecasts["d"][row], expected, rtol=1e-9)
+
+
+def test_a_random_walk_is_left_to_the_naive_family() -> None:
+    for seed in (2, 3, 4):
+        chosen = select(random_walk(900, seed)).winner
+        assert chosen.naive_family, (seed, chosen.name)
+
+
+def test_a_series_with_a_weekly_rhythm_gets_a_model_that_beats_naive_where_not_chosen() -> None:
+    selection = select(trend_and_rhythm(900, 2.0))
+    assert not selection.winner.naive_family
+    assert "dow_tue" in selection.winner.features
+    assert selection.nested_mae < selection.nested_naive_mae
+    rows = selection.table()
+    # Chosen on the older origins, reported on the newer ones (nested evaluation).
+    best = min(rows, key=lambda row: row["selection_mae"])
+    assert best["chosen"] and best["method"] == selection.winner.name  # clearly the best
+    assert selection.nested_mae == pytest.approx(best["held_out_mae"], abs=1e-4)
+
+
+def test_a_yearly_cycle_is_a_candidate_only_with_two_years_of_history() -> None:
+    def yearly(days: int) -> DailySeries:
+        rng = np.random.default_rng(5)
+        t = np.arange(days)
+        values = 1000 + 80 * np.sin(2 * np.pi * t / 365.25) + rng.normal(0, 3, days)
+        return DailySeries(start=START, values=values)
+
+    short = candidates(yearly(YEARLY_AFTER_DAYS - 1))
+    assert not any(set(YEARLY_FEATURES) & set(p.features) for p in short)
+    selection = select(yearly(3 * 365))
+    assert set(YEARLY_FEATURES) <= set(selection.winner.features), selection.winner.name
+    assert selection.nested_mae < selection.nested_naive_mae
+
+
+def test_ridge_shrinks_toward_least_squares_as_its_penalty_vanishes() -> None:
+    rng = np.random.default_rng(7)
+    design = rng.normal(size=(200, 4))
+    target = design @ np.array([1.0, -2.0, 0.5, 0.0]) + 3 + rng.normal(0, 0.1, 200)
+    ols, ols_intercept = least_squares(design, target)
+    tiny, tiny_intercept = ridge(design, target, penalty=0.0)
+    np.testing.assert_allclose(tiny, ols, rtol=1e-9)
+    assert tiny_intercept == pytest.approx(ols_intercept)
+    shrunk, _ = ridge(design, target, penalty=1.0)
+    assert np.linalg.norm(shrunk) < np.linalg.norm(ols)
+
+
+def test_a_versions_procedure_comes_from_its_method_tag_and_features() -> None:
+    assert procedure_of("naive", ["lag_1"]) == NAIVE_PROCEDURE
+    assert procedure_of("drift", ["lag_1"]) == DRIFT
+    assert procedure_of("ridge: every feature", ["lag_1", "trend"]).fit == "ridge"
+    older = procedure_of(None, ["lag_1", "mean_7"])  # trained before the method was chosen
+    assert (older.fit, older.features) == ("ols", ("lag_1", "mean_7"))
