@@ -65,7 +65,7 @@ def upstream_rows(name: str, last_day: dt.date) -> list[dict[str, Any]]:
             "id": index + 1,
             "datetime": f"{(day + shift).isoformat()}T00:00:00+00:00",
             "rateTenth": round(value * 10),
-            "rate": f"{value:.1f}",
+            "rate": round(value * 10) / 10,
         }
         for index, (day, value) in enumerate(zip(dates, values, strict=True))
     ]

@@ -14,13 +14,15 @@ from mlflow.tracking import MlflowClient
 from ogrine_assets.definitions import build_definitions
 from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.common.model_registry import ModelRegistry
-from ogrine_assets.defs.ingestion.sources import SyntheticRatesSource
+from ogrine_assets.defs.ingestion.sources import HttpRatesSource, SyntheticRatesSource
 from ogrine_assets.model.features import daily_series, training_examples
 from ogrine_assets.model.linear import fit_linear
 from ogrine_assets.names import CHAMPION_ALIAS, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
 from ogrine_assets.service.app import create_app
 from ogrine_assets.service.config import ServiceConfig
 from ogrine_assets.settings import Settings
+from ogrine_assets_tests.fake_upstream import FakeUpstream
+from ogrine_assets_tests.real_series import upstream_rows
 from ogrine_assets_tests.support import FIXED_NOW, series_source
 
 pytestmark = pytest.mark.integration
@@ -148,3 +150,29 @@ def test_live_accuracy_matches_earlier_forecasts_to_later_actuals(settings: Sett
     assert [row["backtest_mae"] for row in live] == pytest.approx(per_horizon, abs=1e-3)
     assert per_horizon[0] < per_horizon[-1]  # one day ahead is easier than seven
     assert check(promotion, "forecast_accuracy_drift").passed
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [("gold", "naive: repeats the last observed rate"), ("deaths", "ridge: every feature")],
+)
+def test_real_series_through_the_upstream_api_get_their_own_method(
+    settings: Settings, name: str, method: str
+) -> None:
+    """A real series (``real_series.py``) served by a fake upstream over HTTP, through the
+    whole graph: the document names the method the backtest chose for it."""
+    upstream = FakeUpstream().start()
+    try:
+        upstream.answer_with(upstream.rows(upstream_rows(name, FIXED_NOW.date())))
+        source = HttpRatesSource(api_url=upstream.url, max_attempts=1)
+        clock = Clock(fixed_now=FIXED_NOW.isoformat())
+        defs = build_definitions(settings, clock=clock, rates_source=source)
+        with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
+            run(defs, instance, "training_job")
+            run(defs, instance, "promotion_job")
+    finally:
+        upstream.stop()
+    document = json.loads(settings.forecast_path.read_text())
+    assert document["model"]["method"].startswith(method)
+    assert len(document["forecast"]) == 7
+    assert all(day["interval_80"] and day["interval_95"] for day in document["forecast"])
