@@ -54,6 +54,38 @@ def run_soak(days: int, seed: int, first_day: dt.date, home: Path | None) -> int
     return 1 if report.violations else 0
 
 
+def run_replay(
+    settings: Settings, first_day: dt.date, last_day: dt.date, home: Path | None, rates: Path | None
+) -> int:
+    """The policy as of each past day on a scratch home; 1 if any run failed."""
+    from ogrine_assets.simulation.replay import replay
+
+    rows = _history(settings, rates, last_day)
+    home = home or Path(tempfile.mkdtemp(prefix="ogrine-replay-")) / "home"
+    print(f"Replaying {first_day} to {last_day} in {home}", flush=True)
+    report = replay(home, rows, first_day, last_day)
+    print(report.table())
+    print(f"Figure: {report.figure}")
+    return 1 if report.failed else 0
+
+
+def _history(settings: Settings, rates: Path | None, last_day: dt.date) -> list[dict]:
+    """Every upstream row the replay may serve: a file's, the configured API's (fetched
+    once), or the embedded synthetic series."""
+    import msgspec
+
+    if rates is not None:
+        loaded = msgspec.json.decode(rates.read_bytes())
+        return loaded["rates"] if isinstance(loaded, dict) else loaded
+    if settings.api_url:
+        from ogrine_assets.rates.upstream import fetch_rates
+
+        return msgspec.json.decode(fetch_rates(settings.api_url).body)["rates"]
+    from ogrine_assets.rates.synthetic import synthetic_payload
+
+    return synthetic_payload(last_day + dt.timedelta(days=8))["rates"]
+
+
 def show_paths(settings: Settings) -> int:
     for name in (
         "home",
@@ -130,6 +162,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the first simulated day",
     )
     soak.add_argument("--home", type=Path, help="where to soak (default: a new scratch folder)")
+    replay_text = (
+        "run the schedules' policy as of each past day on a scratch home, then score what it "
+        "published against what came after; a table and a figure"
+    )
+    replaying = commands.add_parser(
+        "replay", help=replay_text, description=replay_text, formatter_class=defaults
+    )
+    replaying.add_argument("--from", dest="first_day", type=dt.date.fromisoformat, required=True)
+    replaying.add_argument("--to", dest="last_day", type=dt.date.fromisoformat, required=True)
+    replaying.add_argument("--home", type=Path, help="where to replay (default: a scratch folder)")
+    replaying.add_argument(
+        "--rates",
+        type=Path,
+        help="a JSON file of upstream rows (or an upstream answer) to replay instead of "
+        "OGRINE_API_URL's (default: that API, fetched once, or the synthetic series)",
+    )
     paths_text = "print where everything lives, as resolved from the environment"
     paths = commands.add_parser("paths", help=paths_text, description=paths_text)
     only = paths.add_mutually_exclusive_group()
@@ -157,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args.host, args.port)
     if args.command == "soak":
         return run_soak(args.days, args.seed, args.first_day, args.home)
+    if args.command == "replay":
+        return run_replay(settings, args.first_day, args.last_day, args.home, args.rates)
     if args.forecast:
         print(settings.forecast_path)
         return 0

@@ -1,15 +1,18 @@
 """A loopback stand-in for the Ogrine rates API that answers as of a simulated day.
 
-It serves the embedded synthetic series up to the day before ``today`` (set by whoever
-advances the clock), in the upstream's envelope, and can misbehave on demand: an outage
-(HTTP 503 on every request) or a slow answer (a byte at a time). 127.0.0.1 only.
+It serves a series (the embedded synthetic one unless given another) up to the day before
+``today`` (set by whoever advances the clock), in the upstream's envelope, and can
+misbehave on demand: an outage (HTTP 503 on every request) or a slow answer (a byte at a
+time). 127.0.0.1 only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import msgspec
 
@@ -18,9 +21,25 @@ from ogrine_assets.rates.synthetic import synthetic_payload
 NORMAL, OUTAGE, SLOW = "normal", "outage", "slow"
 
 
+Payload = Callable[[dt.date], dict[str, Any]]  # the envelope as of a day
+
+
+def rows_as_of(rows: Sequence[dict[str, Any]]) -> Payload:
+    """The envelope of ``rows`` (upstream rows, ascending) before each day: what the API
+    would have answered then."""
+
+    def payload(today: dt.date) -> dict[str, Any]:
+        cutoff = f"{today.isoformat()}T00:00:00"
+        known = [row for row in rows if str(row["datetime"]) < cutoff]
+        return {"status": 200, "sort": "ASC", "limit": None, "count": len(known), "rates": known}
+
+    return payload
+
+
 class SimulatedUpstream:
-    def __init__(self, today: dt.date) -> None:
+    def __init__(self, today: dt.date, payload: Payload = synthetic_payload) -> None:
         self.today = today
+        self.payload = payload
         self.mode = NORMAL
         self.requests = 0
         self._stopped = threading.Event()
@@ -34,7 +53,7 @@ class SimulatedUpstream:
                 if upstream.mode == OUTAGE:
                     self._send(503, b"down for maintenance", "text/plain")
                     return
-                body = msgspec.json.encode(synthetic_payload(upstream.today))
+                body = msgspec.json.encode(upstream.payload(upstream.today))
                 if upstream.mode == SLOW:
                     self._drip(body)
                     return
