@@ -4,7 +4,9 @@ Starting from nothing, each step adds the feature group (the weekday one-hots co
 that lowers the backtest's MAE the most, and stops when no group improves it by at least
 ``--min-gain`` (0.5 %). The series is the embedded synthetic source up to a fixed day, or a
 validated_rates Parquet file given with ``--parquet``. The naive and seasonal-naive
-forecasts on the same origins are the reference.
+forecasts on the same origins are the reference. (Training no longer uses one hand-chosen
+set: it chooses among candidates per series, ``model/candidates.py``; this script shows
+which single features matter on a series, to design that candidate set.)
 
     .venv/bin/python benchmarks/features.py [--parquet ~/.ogrine/storage/validated_rates.parquet]
 """
@@ -75,7 +77,8 @@ def main() -> int:
         chosen.append(group)
         best = score
         print(f"| {step} | {' + '.join(chosen)} | {score:.2f} | {gain:.1%} |")
-    print(f"| | MODEL_FEATURES in use: {', '.join(MODEL_FEATURES)} | {mae(MODEL_FEATURES):.2f} | |")
+    listed = ", ".join(MODEL_FEATURES)
+    print(f"| | MODEL_FEATURES (a candidate): {listed} | {mae(MODEL_FEATURES):.2f} | |")
     return 0
 
 
