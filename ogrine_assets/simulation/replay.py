@@ -68,7 +68,7 @@ class ReplayReport:
             ("days replayed", f"{days} ({self.first_day} to {self.last_day})"),
             ("runs", f"{self.runs} ({len(self.failed)} failed)"),
             ("versions promoted / rejected", f"{self.promoted} / {self.rejected}"),
-            ("methods registered", ", ".join(sorted(set(self.methods.values()))) or "none"),
+            ("methods registered", " · ".join(sorted(set(self.methods.values()))) or "none"),
             ("forecast days scored", str(int(self.by_horizon["forecasts"].sum()))),
             ("MAE, all horizons: loop / naive",
              f"{self.loop_mae:.3f} / {self.naive_mae:.3f} ({self.loop_mae / self.naive_mae:.3f})"),
