@@ -22,6 +22,7 @@ import numpy as np
 
 from ogrine_assets.model.backtest import NAIVE, Backtest, Spec, as_procedure, run_backtest
 from ogrine_assets.model.features import DailySeries, unknown_features
+from ogrine_assets.model.selection import clearly_better, margin
 
 CANDIDATE, CHAMPION = "candidate", "champion"  # their rows in the promotion backtest
 
@@ -84,6 +85,9 @@ class Contest:
     champion_missing_features: Sequence[str] = ()
     champion_broken: str = ""  # why the champion cannot be loaded, when it cannot
     same_features: bool = False
+    # The candidate repeats the last rate, and the champion does not beat that clearly on
+    # these origins (the selection's test, model/selection.py): the simpler method wins.
+    champion_no_better_than_naive: bool = False
 
 
 def compare(
@@ -111,6 +115,14 @@ def compare(
         specs[CHAMPION] = theirs
     backtest = run_backtest(series, specs)
     mae = {method: backtest.overall(method)["mae"] for method in backtest.forecasts}
+    no_better = False
+    if ours.fit == "naive" and CHAMPION in specs and theirs.fit != "naive":
+        per_origin = {
+            method: np.nanmean(np.abs(backtest.errors(method)), axis=1)
+            for method in (CANDIDATE, CHAMPION)
+        }
+        gain = per_origin[CANDIDATE] - per_origin[CHAMPION]
+        no_better = not clearly_better(gain, backtest.horizon, margin(1))
     contest = Contest(
         candidate=candidate,
         champion=champion,
@@ -124,6 +136,7 @@ def compare(
         champion_broken=champion_broken,
         same_features=CHAMPION in specs
         and (ours.fit, ours.features) == (theirs.fit, theirs.features),
+        champion_no_better_than_naive=no_better,
     )
     return contest, backtest
 
@@ -160,6 +173,13 @@ def decide(contest: Contest) -> Decision:
             True,
             f"champion v{contest.champion} needs features "
             f"{list(contest.champion_missing_features)} no longer computed",
+        )
+    if contest.champion_no_better_than_naive:
+        return Decision(
+            True,
+            f"champion v{contest.champion} does not clearly beat repeating the last rate "
+            f"(backtest MAE over {contest.window}: {contest.champion_mae:.3f} against "
+            f"{contest.candidate_mae:.3f}): the simpler method wins",
         )
     promote = at_least_as_good(contest.candidate_mae, contest.champion_mae)
     reason = (

@@ -87,7 +87,7 @@ def select(series: DailySeries, origins: np.ndarray | None = None) -> Selection:
     }
     scores = np.round([float(np.nanmean(per_origin[p.name])) for p in procedures], 9)
     best = procedures[int(np.argmin(scores))]
-    if best != NAIVE_PROCEDURE and not _clearly_better(
+    if best != NAIVE_PROCEDURE and not clearly_better(
         per_origin[NAIVE_PROCEDURE.name] - per_origin[best.name],
         backtest.horizon,
         margin(len(procedures) - 1),
@@ -96,7 +96,7 @@ def select(series: DailySeries, origins: np.ndarray | None = None) -> Selection:
     return Selection(procedures=procedures, backtest=backtest, selected_on=half, winner=best)
 
 
-def _clearly_better(gain: np.ndarray, week: int, standard_errors: float) -> bool:
+def clearly_better(gain: np.ndarray, week: int, standard_errors: float) -> bool:
     """Whether the mean of ``gain`` (per origin, positive: better than naive) exceeds
     ``standard_errors`` standard errors, computed from non-overlapping blocks."""
     gain = gain[~np.isnan(gain)]

@@ -5,6 +5,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from ogrine_assets.model.candidates import Procedure
 from ogrine_assets.model.features import MODEL_FEATURES, DailySeries
 from ogrine_assets.model.promotion import (
     BROKEN_TAG,
@@ -181,3 +182,16 @@ def test_a_fallen_champion_is_named_when_none_stands() -> None:
     }
     assert standing_champion(decisions) is None and fallen_champion(decisions) == "1"
     assert fallen_champion({"1": {DECISION_TAG: "promoted"}}) is None
+
+
+def test_a_champion_that_does_not_clearly_beat_naive_gives_way_to_it() -> None:
+    from ogrine_assets.model.candidates import NAIVE as NAIVE_METHOD
+    from ogrine_assets_tests.model.test_backtest import random_walk, trend_and_rhythm
+
+    linear = Procedure("linear: recent path, weekday, trend", "ols", MODEL_FEATURES)
+    walk, _ = compare(random_walk(700, seed=3), "5", NAIVE_METHOD, "4", linear)
+    decision = decide(walk)
+    assert walk.champion_no_better_than_naive and decision.promote
+    assert "does not clearly beat repeating the last rate" in decision.reason
+    rhythm, _ = compare(trend_and_rhythm(700, 2.0), "5", NAIVE_METHOD, "4", linear)
+    assert not rhythm.champion_no_better_than_naive and not decide(rhythm).promote
