@@ -160,3 +160,9 @@ def interval_record(
         mae_by_horizon=backtest.per_horizon(method)["mae"].round(4).tolist(),
         scale_days=scale_days if scale is not None else 0,
     )
+
+
+def scaled_interval_record(backtest: Backtest, method: str, values: np.ndarray) -> IntervalRecord:
+    """``interval_record`` in multiples of the local scale of ``values`` (the series the
+    backtest ran on) at each origin: the bands a training stores."""
+    return interval_record(backtest, method, local_scale(values, backtest.origins), SCALE_DAYS)

@@ -22,7 +22,7 @@ import numpy as np
 
 from ogrine_assets.model.backtest import NAIVE, Backtest, Spec, as_procedure, run_backtest
 from ogrine_assets.model.features import DailySeries, unknown_features
-from ogrine_assets.model.selection import clearly_better, margin
+from ogrine_assets.model.selection import clearly_better, margin, per_origin_mae
 
 CANDIDATE, CHAMPION = "candidate", "champion"  # their rows in the promotion backtest
 
@@ -117,11 +117,7 @@ def compare(
     mae = {method: backtest.overall(method)["mae"] for method in backtest.forecasts}
     no_better = False
     if ours.fit == "naive" and CHAMPION in specs and theirs.fit != "naive":
-        per_origin = {
-            method: np.nanmean(np.abs(backtest.errors(method)), axis=1)
-            for method in (CANDIDATE, CHAMPION)
-        }
-        gain = per_origin[CANDIDATE] - per_origin[CHAMPION]
+        gain = per_origin_mae(backtest, CANDIDATE) - per_origin_mae(backtest, CHAMPION)
         no_better = not clearly_better(gain, backtest.horizon, margin(1))
     contest = Contest(
         candidate=candidate,

@@ -8,16 +8,17 @@ The procedures are ``model/candidates.py``; the backtest is ``model/backtest.py`
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import NormalDist
 
 import numpy as np
 
-from ogrine_assets.model.backtest import NAIVE, Backtest, run_backtest
+from ogrine_assets.model.backtest import NAIVE, SEASONAL_NAIVE, Backtest, run_backtest
 from ogrine_assets.model.candidates import NAIVE as NAIVE_PROCEDURE
 from ogrine_assets.model.candidates import Procedure, candidates
 from ogrine_assets.model.features import DailySeries
 from ogrine_assets.model.metrics import mae
+from ogrine_assets.names import MODEL_METHOD
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,19 @@ class Selection:
     @property
     def nested_naive_mae(self) -> float:
         return self.mae_on(NAIVE, newer=True)
+
+    def chosen(self) -> Backtest:
+        """The winner's backtest (as ``MODEL_METHOD``) beside the baselines, on the same
+        origins: what training keeps, scores and draws its bands from."""
+        whole = self.backtest
+        return replace(
+            whole,
+            forecasts={
+                MODEL_METHOD: whole.forecasts[self.winner.name],
+                NAIVE: whole.forecasts[NAIVE],
+                SEASONAL_NAIVE: whole.forecasts[SEASONAL_NAIVE],
+            },
+        )
 
     def table(self) -> list[dict[str, str | float | bool]]:
         """One row per candidate: its MAE where the choice was made, and where it was not."""
@@ -80,11 +94,7 @@ def select(series: DailySeries, origins: np.ndarray | None = None) -> Selection:
     procedures = tuple(candidates(series))
     backtest = run_backtest(series, {p.name: p for p in procedures}, origins)
     half = len(backtest.origins) // 2
-    older = backtest.actual[:half]
-    per_origin = {
-        p.name: np.nanmean(np.abs(older - backtest.forecasts[p.name][:half]), axis=1)
-        for p in procedures
-    }
+    per_origin = {p.name: per_origin_mae(backtest, p.name)[:half] for p in procedures}
     scores = np.round([float(np.nanmean(per_origin[p.name])) for p in procedures], 9)
     best = procedures[int(np.argmin(scores))]
     if best != NAIVE_PROCEDURE and not clearly_better(
@@ -94,6 +104,11 @@ def select(series: DailySeries, origins: np.ndarray | None = None) -> Selection:
     ):
         best = NAIVE_PROCEDURE
     return Selection(procedures=procedures, backtest=backtest, selected_on=half, winner=best)
+
+
+def per_origin_mae(backtest: Backtest, method: str) -> np.ndarray:
+    """``method``'s mean absolute error over the horizon, one value per origin."""
+    return np.nanmean(np.abs(backtest.errors(method)), axis=1)
 
 
 def clearly_better(gain: np.ndarray, week: int, standard_errors: float) -> bool:

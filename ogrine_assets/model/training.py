@@ -17,17 +17,12 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ogrine_assets.model.backtest import NAIVE, SEASONAL_NAIVE, Backtest
+from ogrine_assets.model.backtest import Backtest
 from ogrine_assets.model.candidates import Procedure
 from ogrine_assets.model.evaluation import WindowScores, score_on_window
 from ogrine_assets.model.features import WINDOW, DailySeries, training_examples
 from ogrine_assets.model.forecasting import HORIZON
-from ogrine_assets.model.intervals import (
-    SCALE_DAYS,
-    IntervalRecord,
-    interval_record,
-    local_scale,
-)
+from ogrine_assets.model.intervals import IntervalRecord, scaled_interval_record
 from ogrine_assets.model.linear import LinearModel
 from ogrine_assets.model.plots import backtest_svg, horizon_table_markdown
 from ogrine_assets.model.quality import BacktestSummary
@@ -150,18 +145,7 @@ def train(series: DailySeries, test_start: dt.date) -> TrainedModel:
     holdout = score_on_window(
         fit_procedure(series, procedure, series.index_of(test_start)).predict, series, test_start
     )
-    chosen = selection.backtest
-    backtest = Backtest(  # the winner's backtest, beside the baselines, on the same origins
-        origins=chosen.origins,
-        actual=chosen.actual,
-        scale=chosen.scale,
-        first_origin=chosen.first_origin,
-        forecasts={
-            MODEL_METHOD: chosen.forecasts[procedure.name],
-            NAIVE: chosen.forecasts[NAIVE],
-            SEASONAL_NAIVE: chosen.forecasts[SEASONAL_NAIVE],
-        },
-    )
+    backtest = selection.chosen()
     examples, _ = training_examples(series)
     return TrainedModel(
         series=series,
@@ -172,8 +156,6 @@ def train(series: DailySeries, test_start: dt.date) -> TrainedModel:
         test_start=test_start,
         holdout=holdout,
         backtest=backtest,
-        intervals=interval_record(
-            backtest, MODEL_METHOD, local_scale(series.values, backtest.origins), SCALE_DAYS
-        ),
+        intervals=scaled_interval_record(backtest, MODEL_METHOD, series.values),
         summary=BacktestSummary.of(backtest, MODEL_METHOD),
     )

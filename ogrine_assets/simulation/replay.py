@@ -28,8 +28,10 @@ import polars as pl
 
 from ogrine_assets.defs.common.definitions import model_registry_for
 from ogrine_assets.forecast_document import decode
+from ogrine_assets.model.live_accuracy import by_horizon as live_by_horizon
 from ogrine_assets.model.live_accuracy import match_actuals, published_points
 from ogrine_assets.model.promotion import DECISION_TAG, PROMOTED, REJECTED
+from ogrine_assets.names import METHOD_TAG
 from ogrine_assets.settings import Settings
 from ogrine_assets.simulation.calendar import Step, scheduled
 from ogrine_assets.simulation.upstream import SimulatedUpstream, rows_as_of
@@ -132,7 +134,7 @@ def replay(
     decisions = model_registry_for(settings).decisions()
     report.promoted = sum(1 for t in decisions.values() if t.get(DECISION_TAG) == PROMOTED)
     report.rejected = sum(1 for t in decisions.values() if t.get(DECISION_TAG) == REJECTED)
-    report.methods = {v: t.get("method", "") for v, t in decisions.items()}
+    report.methods = {v: t.get(METHOD_TAG, "") for v, t in decisions.items()}
     scored = score(settings.archive_dir / "forecasts", rows)
     report.by_horizon = by_horizon(scored)
     report.figure = home / "replay.svg"
@@ -168,15 +170,13 @@ def score(archive: Path, rows: Rows) -> pl.DataFrame:
 
 
 def by_horizon(scored: pl.DataFrame) -> pl.DataFrame:
+    """Live accuracy per horizon day (``live_accuracy.by_horizon``), the naive forecast's
+    error beside it."""
+    naive = scored.group_by("horizon_days").agg(pl.col("naive_abs_error").mean().alias("naive_mae"))
     return (
-        scored.group_by("horizon_days")
-        .agg(
-            pl.len().alias("forecasts"),
-            pl.col("abs_error").mean().alias("loop_mae"),
-            pl.col("naive_abs_error").mean().alias("naive_mae"),
-            pl.col("in_80").mean().alias("coverage_80"),
-            pl.col("in_95").mean().alias("coverage_95"),
-        )
+        live_by_horizon(scored)
+        .rename({"live_mae": "loop_mae"})
+        .join(naive, on="horizon_days")
         .sort("horizon_days")
     )
 

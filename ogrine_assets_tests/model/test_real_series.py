@@ -4,9 +4,9 @@ left to the naive family."""
 
 import pytest
 
-from ogrine_assets.model.backtest import NAIVE, SEASONAL_NAIVE, Backtest
-from ogrine_assets.model.intervals import SCALE_DAYS, interval_record, local_scale
+from ogrine_assets.model.intervals import IntervalRecord, scaled_interval_record
 from ogrine_assets.model.selection import Selection, select
+from ogrine_assets.names import MODEL_METHOD
 from ogrine_assets_tests.real_series import SERIES, series
 
 NOMINAL = {80: 0.80, 95: 0.95}
@@ -44,18 +44,5 @@ def test_cycles_and_shifts_get_a_fitted_model_and_its_bands_hold(
         assert abs(coverage[level] - nominal) <= TOLERANCE, (level, coverage)
 
 
-def _bands(chosen: Selection, name: str):
-    whole = chosen.backtest
-    backtest = Backtest(
-        origins=whole.origins,
-        actual=whole.actual,
-        scale=whole.scale,
-        first_origin=whole.first_origin,
-        forecasts={
-            "model": whole.forecasts[chosen.winner.name],
-            NAIVE: whole.forecasts[NAIVE],
-            SEASONAL_NAIVE: whole.forecasts[SEASONAL_NAIVE],
-        },
-    )
-    scale = local_scale(series(name).values, backtest.origins)
-    return interval_record(backtest, "model", scale, SCALE_DAYS)
+def _bands(chosen: Selection, name: str) -> IntervalRecord:
+    return scaled_interval_record(chosen.chosen(), MODEL_METHOD, series(name).values)
