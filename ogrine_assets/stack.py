@@ -69,32 +69,23 @@ def workspace_yaml(code_socket: Path) -> str:
     )
 
 
-def part_name(command: Sequence[str]) -> str:
-    """A short name for a part's log file and its lines on the terminal."""
-    joined = " ".join(command)
-    for needle, name in (
-        ("code-server", "code-server"),
-        ("dagster_webserver", "webserver"),
-        ("dagster._daemon", "daemon"),
-        ("mlflow_server", "mlflow"),
-        ("serve", "service"),
-    ):
-        if needle in joined:
-            return name
-    return Path(command[0]).name
+Parts = dict[str, list[str]]  # a short name (its log file, its terminal lines) -> command
 
 
-def dagster_commands(workspace: Path, dagster_port: int) -> list[list[str]]:
+def dagster_commands(workspace: Path, dagster_port: int) -> Parts:
     """The webserver and the daemon on the code server's workspace: what ``dagster dev``
     starts, without ``dagster dev``'s own process (~120 MiB) sitting between them and this one."""
     webserver = [
         sys.executable, "-m", "dagster_webserver", "-w", str(workspace),
         "-h", "127.0.0.1", "-p", str(dagster_port),
     ]  # fmt: skip
-    return [webserver, [sys.executable, "-m", "dagster._daemon", "run", "-w", str(workspace)]]
+    return {
+        "webserver": webserver,
+        "daemon": [sys.executable, "-m", "dagster._daemon", "run", "-w", str(workspace)],
+    }
 
 
-def service_commands(settings: Settings, mlflow_port: int, service_port: int) -> list[list[str]]:
+def service_commands(settings: Settings, mlflow_port: int, service_port: int) -> Parts:
     """The MLflow UI (for a local store; a tracking server configured elsewhere is used as it
     is) and the forecast service."""
     mlflow = [
@@ -105,7 +96,11 @@ def service_commands(settings: Settings, mlflow_port: int, service_port: int) ->
     if settings.mlflow_artifact_root:
         mlflow += ["--default-artifact-root", settings.mlflow_artifact_root]
     service = [sys.executable, "-m", "ogrine_assets.cli", "serve", "--port", str(service_port)]
-    return [mlflow, service] if settings.uses_local_mlflow_store else [service]
+    return (
+        {"mlflow": mlflow, "service": service}
+        if settings.uses_local_mlflow_store
+        else {"service": service}
+    )
 
 
 def stack_environment(settings: Settings, mlflow_port: int) -> dict[str, str]:
@@ -147,14 +142,14 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
     code_socket = scratch / "code.sock"
     workspace = scratch / "workspace.yaml"
     workspace.write_text(workspace_yaml(code_socket))
-    commands: list[list[str]] = []
+    names: list[str] = []
     processes: list[subprocess.Popen[bytes]] = []
     died: list[subprocess.Popen[bytes]] = []
 
     log_dir = settings.log_dir / "up"
     readers: list[threading.Thread] = []
 
-    def start(command: list[str]) -> None:
+    def start(name: str, command: list[str]) -> None:
         log_dir.mkdir(parents=True, exist_ok=True)
         popen = subprocess.Popen(
             command,
@@ -165,10 +160,9 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        commands.append(command)
+        names.append(name)
         processes.append(popen)
         assert popen.stdout is not None
-        name = part_name(command)
         reader = threading.Thread(
             target=_relay, args=(name, popen.stdout, log_dir / f"{name}.log"), daemon=True
         )
@@ -177,18 +171,19 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
 
     _say(f"ogrine up: starting Dagster, MLflow and the service; their logs go to {log_dir}")
     try:
-        for command in [
-            code_server_command(code_socket),
-            *service_commands(settings, mlflow_port, service_port),
-        ]:
+        first = {
+            "code-server": code_server_command(code_socket),
+            **service_commands(settings, mlflow_port, service_port),
+        }
+        for name, command in first.items():
             if not stopping.is_set():
-                start(command)
+                start(name, command)
         code_server = processes[0] if processes else None  # none if asked to stop already
         if code_server and _wait_for_socket(
             code_socket, code_server, stopping, CODE_SERVER_START_SECONDS
         ):
-            for command in dagster_commands(workspace, dagster_port):
-                start(command)
+            for name, command in dagster_commands(workspace, dagster_port).items():
+                start(name, command)
         elif code_server and not stopping.is_set() and code_server.poll() is None:
             _say(
                 f"ogrine up FAILED at startup: Dagster's code server did not answer within "
@@ -212,7 +207,7 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
             stopping.wait(0.5)
         died = [] if stopping.is_set() else [p for p in processes if p.poll() is not None]
         for process in died:
-            name = part_name(commands[processes.index(process)])
+            name = names[processes.index(process)]
             _say(
                 f"ogrine up: {name} exited with {process.returncode}; see {log_dir / name}.log",
                 sys.stderr,
