@@ -316,17 +316,21 @@ def _prepare_home(settings: Settings, stopping: threading.Event) -> bool:
         except InterruptedError:
             return False
     try:
-        _prepare_elsewhere(settings)
+        return _prepare_elsewhere(settings, stopping)
     finally:
         lock.release()
-    return True
 
 
-def _prepare_elsewhere(settings: Settings) -> None:
+def _prepare_elsewhere(settings: Settings, stopping: threading.Event) -> bool:
     """``prepare`` in a short-lived child process: creating the MLflow store imports MLflow
     (~250 MiB), which this process, alive as long as the stack, would otherwise keep. The
     child reads the same settings from the same environment, and runs in a session of its
-    own: a stop signal to the stack lets it finish its (atomic) work, then the stack stops."""
+    own: a stop signal to the stack lets it finish its (atomic) work, then the stack stops.
+
+    A signal sent to the stack's group in the instant between the child's creation and its
+    own new session still reaches it (seen under load: exit status -15). Its work is atomic
+    and the next start redoes it, so a child ended by a stop signal while the stack is
+    stopping is no failure: False, the stack stops as asked."""
     done = subprocess.run(
         [sys.executable, "-m", "ogrine_assets.home"],
         capture_output=True,
@@ -334,11 +338,14 @@ def _prepare_elsewhere(settings: Settings) -> None:
         check=False,
         start_new_session=True,
     )
+    if done.returncode < 0 and -done.returncode in STOP_SIGNALS and stopping.is_set():
+        return False
     if done.returncode == StoreDamaged.EXIT_STATUS:
         raise StoreDamaged(done.stderr.strip())
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
         raise RuntimeError(f"preparing the home failed: {lines[-1]}")
+    return True
 
 
 def _say(text: str, stream: TextIO = sys.stdout) -> None:
