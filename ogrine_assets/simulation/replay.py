@@ -3,8 +3,7 @@
 It shares the soak's clock machinery: ``calendar.scheduled`` says what runs when (weekly
 training and promotion on Mondays, the daily refresh), and ``SimulatedUpstream`` answers,
 as of each simulated day, only what the upstream knew then. Unlike the soak it injects no
-fault and runs each step in this process (the same ``run_job`` as ``ogrine materialize``
-and ``ogrine refresh``, at ``OGRINE_NOW``), a few times faster than a process per step.
+fault and runs every step in this process (``runner.run_here``).
 
 Afterwards every document the loop published (the archive) is matched to the rates that
 came later (``model/live_accuracy.py``): MAE per horizon day against the naive forecast
@@ -14,10 +13,7 @@ a figure (``replay.svg``: the actual rate, the next-day forecasts and their 80 %
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import io
-import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +30,7 @@ from ogrine_assets.model.promotion import DECISION_TAG, PROMOTED, REJECTED
 from ogrine_assets.names import METHOD_TAG
 from ogrine_assets.settings import Settings
 from ogrine_assets.simulation.calendar import Step, scheduled
+from ogrine_assets.simulation.runner import environment, run_here
 from ogrine_assets.simulation.upstream import SimulatedUpstream, rows_as_of
 from ogrine_assets.svg import Frame, nice_ticks, padded_range
 
@@ -103,30 +100,20 @@ def replay(
 ) -> ReplayReport:
     """Run the schedules' steps from ``first_day`` to ``last_day`` on ``home`` (a scratch
     home), the upstream answering ``rows`` as of each day; then score what was published."""
-    from ogrine_assets.materialize import REFRESH, TRAIN_AND_PUBLISH, run_job
-
     began = time.monotonic()
     report = ReplayReport(first_day, last_day)
     days = (last_day - first_day).days + 1
     with SimulatedUpstream(first_day, payload=rows_as_of(rows)) as upstream:
-        environ = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
-        } | {"OGRINE_HOME": str(home), "OGRINE_API_URL": upstream.url}
+        environ = environment(home, upstream.url)
         steps = scheduled(first_day, days)
         if first_day.weekday() != 0:  # a champion from the first day, as a user would have
             steps.insert(0, Step(steps[0].at - dt.timedelta(hours=1), "materialize"))
         for number, step in enumerate(steps, start=1):
             upstream.today = step.at.date()
-            settings = Settings.from_env(environ | {"OGRINE_NOW": step.at.isoformat()})
-            job = TRAIN_AND_PUBLISH if step.command == "materialize" else REFRESH
-            said = io.StringIO()
-            with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
-                status = run_job(settings, job, f"replay {step.command}", verbose=False)
+            status, said = run_here(step, environ, by="replay")
             report.runs += 1
             if status != 0:
-                last = said.getvalue().strip().splitlines()[-1:] or ["(no output)"]
+                last = said.strip().splitlines()[-1:] or ["(no output)"]
                 report.failed.append(f"{step.at:%Y-%m-%d %H:%M} {step.command}: {last[0]}")
             if step.command == "materialize" or number == len(steps):
                 say(f"{step.at:%Y-%m-%d} {step.command}: {'ok' if status == 0 else 'FAILED'}")

@@ -1,8 +1,8 @@
 """The soak: the loop run day after day, as the schedules would, with faults injected.
 
-Each simulated day runs what the schedules and the sensor run (``calendar.py``) as real
-``ogrine`` processes, with ``OGRINE_NOW`` set to the scheduled instant and the upstream
-answering as of that day. From a seeded plan, some runs meet a fault:
+Each simulated day runs what the schedules and the sensor run (``calendar.py``), with
+``OGRINE_NOW`` set to the scheduled instant and the upstream answering as of that day. From a
+seeded plan, some runs meet a fault:
 
 - ``kill``: SIGKILL at a random instant of the run;
 - ``outage``: the upstream answers 503 to every request;
@@ -11,8 +11,11 @@ answering as of that day. From a seeded plan, some runs meet a fault:
 - ``concurrent``: a second identical run starts at the same moment;
 - ``lost_champion``: the champion's model files are deleted before the run.
 
-After every run the invariants are checked (``invariants.py``), and the forecast service,
-running throughout, must serve the published document. Every plan runs each fault at least
+A killed run and the two racing ones are real ``ogrine`` processes; every other run goes
+through the same ``run_job`` in this process (``runner.py``), which is what those commands
+run, minus a fresh interpreter's start-up each time. After every run the invariants are
+checked (``invariants.py``), and the forecast service, a process running throughout, must
+serve the published document. Every plan runs each fault at least
 once when it has runs enough.
 """
 
@@ -25,7 +28,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -41,10 +43,10 @@ from ogrine_assets.model.promotion import DECISION_TAG, standing_champion
 from ogrine_assets.settings import Settings
 from ogrine_assets.simulation.calendar import Step, scheduled
 from ogrine_assets.simulation.invariants import violations
+from ogrine_assets.simulation.runner import OGRINE, at, command, environment, run_here
 from ogrine_assets.simulation.upstream import NORMAL, OUTAGE, SLOW, SimulatedUpstream
 
 FAULTS = ("kill", "outage", "slow", "full_disk", "concurrent", "lost_champion")
-OGRINE = str(Path(sys.executable).parent / "ogrine")
 FETCH_DEADLINE_SECONDS = 3  # a slow upstream must be given up on, quickly
 KILL_WITHIN_SECONDS = 4.0  # about the length of a run (3 to 4 s): kills land anywhere in it
 
@@ -113,7 +115,7 @@ def soak(
         if disk is None:
             report.skipped_faults.append("full_disk (needs root to mount a small file system)")
         # The opening run makes the home, its MLflow store included, as a user's first would.
-        settings = Settings.from_env(_environment(home, upstream, disk, first_day))
+        settings = Settings.from_env(_environment(home, upstream, disk))
         opening = Step(dt.datetime.combine(first_day, dt.time(0, 30), dt.UTC), "materialize")
         _run(opening, None, settings, upstream, disk, rng, report, say)
         with _service(settings) as service:
@@ -144,18 +146,10 @@ def soak(
     return report
 
 
-def _environment(
-    home: Path, upstream: SimulatedUpstream, disk: Path | None, day: dt.date
-) -> dict[str, str]:
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
-    }
-    environ |= {
-        "OGRINE_HOME": str(home),
-        "OGRINE_API_URL": upstream.url,
-        "OGRINE_FETCH_DEADLINE_SECONDS": str(FETCH_DEADLINE_SECONDS),
-        "OGRINE_NOW": f"{day}T00:00:00+00:00",
-    }
+def _environment(home: Path, upstream: SimulatedUpstream, disk: Path | None) -> dict[str, str]:
+    environ = environment(
+        home, upstream.url, OGRINE_FETCH_DEADLINE_SECONDS=str(FETCH_DEADLINE_SECONDS)
+    )
     if disk is not None:
         environ["OGRINE_FORECAST_PATH"] = str(disk / "forecast.json")
     return environ
@@ -173,9 +167,7 @@ def _run(
 ) -> str:
     """Run one scheduled step, with its fault; returns succeeded, failed or killed."""
     upstream.today = step.at.date()
-    environ = _environment(settings.home, upstream, disk, step.at.date())
-    environ["OGRINE_NOW"] = step.at.isoformat()
-    command = [OGRINE, step.command]
+    environ = _environment(settings.home, upstream, disk)
     filler = None
     if fault is not None:
         report.faults[fault] += 1
@@ -189,14 +181,14 @@ def _run(
         _delete_champion_files(settings)
     try:
         if fault == "kill":
-            outcome = _killed(command, environ, rng.uniform(0, KILL_WITHIN_SECONDS))
+            outcome = _killed(command(step), at(step, environ), rng.uniform(0, KILL_WITHIN_SECONDS))
         elif fault == "concurrent":
-            outcome, problem = _concurrent(command, environ)
+            outcome, problem = _concurrent(command(step), at(step, environ))
             if problem:
                 report.violations.append(f"{step.at:%Y-%m-%d %H:%M} {step.command}: {problem}")
         else:
-            done = subprocess.run(command, env=environ, capture_output=True, text=True, timeout=900)
-            outcome = "succeeded" if done.returncode == 0 else "failed"
+            status, _ = run_here(step, environ)
+            outcome = "succeeded" if status == 0 else "failed"
     finally:
         upstream.mode = NORMAL
         if filler is not None:

@@ -1,0 +1,61 @@
+"""How a simulated step runs: ``ogrine materialize`` or ``ogrine refresh`` at the step's instant.
+
+In this process by default: the same ``run_job`` the command calls, without paying a fresh
+interpreter's start-up (imports, building the definitions, connecting) at every step, which
+is most of a short run. As a real ``ogrine`` process only where a process is the point: one
+to kill at a random instant, or two to race for the home.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from ogrine_assets.settings import Settings
+from ogrine_assets.simulation.calendar import Step
+
+OGRINE = str(Path(sys.executable).parent / "ogrine")
+
+
+def environment(home: Path, upstream_url: str, **settings: str) -> dict[str, str]:
+    """This process's environment without any ``OGRINE_``, ``DAGSTER_`` or ``MLFLOW_``
+    setting of the user's, pointed at ``home`` and the simulated upstream; plus
+    ``settings`` (``OGRINE_*`` names)."""
+    environ = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
+    }
+    return environ | {"OGRINE_HOME": str(home), "OGRINE_API_URL": upstream_url} | settings
+
+
+def at(step: Step, environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` with the clock set to the step's instant."""
+    return {**environ, "OGRINE_NOW": step.at.isoformat()}
+
+
+def command(step: Step) -> list[str]:
+    """The step as an ``ogrine`` command line, for a real process."""
+    return [OGRINE, step.command]
+
+
+def run_here(step: Step, environ: Mapping[str, str], by: str = "ogrine") -> tuple[int, str]:
+    """Run the step in this process, as its command would; its exit status and everything
+    it printed. ``by`` names the caller in the home's lock (who holds it, if asked). This
+    process's environment is left as it was found (``run_job`` sets ``DAGSTER_HOME`` and
+    MLflow's settings for the run)."""
+    from ogrine_assets.materialize import REFRESH, TRAIN_AND_PUBLISH, run_job
+
+    settings = Settings.from_env(at(step, environ))
+    job = TRAIN_AND_PUBLISH if step.command == "materialize" else REFRESH
+    said = io.StringIO()
+    before = dict(os.environ)
+    try:
+        with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
+            status = run_job(settings, job, f"{by} {step.command}", verbose=False)
+    finally:
+        os.environ.clear()
+        os.environ.update(before)
+    return status, said.getvalue()
