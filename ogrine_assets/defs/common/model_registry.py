@@ -233,7 +233,9 @@ class ModelRegistry(dg.ConfigurableResource):
         """A function from a feature frame to predictions, using the version's own columns."""
         self._fluent()
         with _unavailable_as(version):
-            model = _mlflow().pyfunc.load_model(f"models:/{self.model_name}/{version}")
+            model = _mlflow().pyfunc.load_model(
+                f"models:/{self.model_name}/{version}", suppress_warnings=True
+            )
         schema = model.metadata.get_input_schema()
         columns = schema.input_names() if schema is not None else None
 
