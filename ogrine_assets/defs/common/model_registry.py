@@ -232,6 +232,10 @@ class ModelRegistry(dg.ConfigurableResource):
     def load_predictor(self, version: str) -> Predictor:
         """A function from a feature frame to predictions, using the version's own columns."""
         self._fluent()
+        # Without MLflow's check of the version's pinned requirements against what is
+        # installed: it maps every installed package to its modules (~0.3 s, a few MiB) at
+        # each load, to warn of differences that cannot matter here: the model is plain JSON
+        # coefficients, read by pyfunc_model.py with NumPy and pandas.
         with _unavailable_as(version):
             model = _mlflow().pyfunc.load_model(
                 f"models:/{self.model_name}/{version}", suppress_warnings=True
