@@ -1,6 +1,7 @@
 """Shared fixtures: a temporary OGRINE_HOME, and the whole graph materialized once per
 session for the tests that only read its result. Helpers live in ``support.py``."""
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -8,6 +9,28 @@ import pytest
 
 from ogrine_assets.settings import Settings
 from ogrine_assets_tests.support import Deployment, deployment, make_settings
+
+RAM_DISK = Path("/dev/shm")
+RAM_DISK_FREE_BYTES = 2**30  # the whole suite writes well under 100 MiB
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Temporary homes on a RAM file system where the machine has a roomy one.
+
+    Every run commits to SQLite a few hundred times (Dagster's event log alone, ~240 times a
+    run), and each commit waits for the disk: ~1 ms here, against ~0.03 ms in RAM, which
+    made about a fifth of the suite's time. No test here is about surviving a power cut (a
+    killed process loses nothing the page cache holds); the full-disk tests mount their own
+    small file systems. ``--basetemp`` or ``PYTEST_DEBUG_TEMPROOT`` set by hand still win.
+    """
+    if config.option.basetemp or "PYTEST_DEBUG_TEMPROOT" in os.environ:
+        return
+    try:
+        stats = os.statvfs(RAM_DISK)
+    except OSError:
+        return
+    if os.access(RAM_DISK, os.W_OK) and stats.f_bavail * stats.f_frsize >= RAM_DISK_FREE_BYTES:
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(RAM_DISK)
 
 
 @pytest.fixture
