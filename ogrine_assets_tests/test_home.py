@@ -78,13 +78,18 @@ CREATORS.set_forkserver_preload(["ogrine_assets.home", "mlflow.store.tracking.sq
 
 
 def _create_store(database: Path) -> None:
-    ensure_mlflow_store(database, None)
+    ensure_mlflow_store(database, _artifacts(database))
 
 
-@pytest.mark.parametrize("after_seconds", [0.0, 0.05, 0.2, 0.5, 1.0])
+def _artifacts(database: Path) -> str:
+    return (database.parent / "artifacts").as_uri()
+
+
+@pytest.mark.parametrize("after_seconds", [0.0, 0.05, 0.2, 0.5, 1.0, None])
 def test_a_store_creation_killed_at_any_instant_leaves_nothing_half_made(
-    tmp_path: Path, after_seconds: float
+    tmp_path: Path, after_seconds: float | None
 ) -> None:
+    """``None``: not killed, the creation ends by itself (the whole store is in place)."""
     database = tmp_path / "mlflow" / "mlflow.db"
     creating = CREATORS.Process(target=_create_store, args=(database,))
     creating.start()
@@ -94,12 +99,16 @@ def test_a_store_creation_killed_at_any_instant_leaves_nothing_half_made(
         assert time.monotonic() < deadline, "the store was never begun"
         time.sleep(0.01)
     assert partial.exists(), "the store was created before it could be killed"
-    time.sleep(after_seconds)
-    creating.kill()  # SIGKILL
-    creating.join()
+    if after_seconds is None:
+        creating.join()
+        assert creating.exitcode == 0 and database.exists()
+    else:
+        time.sleep(after_seconds)
+        creating.kill()  # SIGKILL
+        creating.join()
     # Either nothing, or the whole store: never a half-migrated one in place.
     if database.exists():
-        assert ensure_mlflow_store(database, None) is None
+        assert ensure_mlflow_store(database, _artifacts(database)) is None
     settings = Settings.from_env({"OGRINE_HOME": str(tmp_path)})
     prepare(settings)  # the next run carries on by itself
     assert not list(database.parent.glob(".*.partial"))
@@ -115,7 +124,7 @@ def test_a_damaged_store_is_named_with_the_way_out(tmp_path: Path) -> None:
         db.execute("CREATE TABLE experiments (id INTEGER)")
         db.execute("CREATE TABLE _alembic_tmp_metrics (id INTEGER)")
     with pytest.raises(StoreDamaged) as raised:
-        ensure_mlflow_store(database, None)
+        ensure_mlflow_store(database, _artifacts(database))
     message = str(raised.value)
     assert "left _alembic_tmp_metrics" in message
     assert f"mv {database} {database}.damaged" in message
