@@ -22,7 +22,7 @@ import numpy as np
 
 from ogrine_assets.model.backtest import NAIVE, Backtest, Spec, as_procedure, run_backtest
 from ogrine_assets.model.features import DailySeries, unknown_features
-from ogrine_assets.model.selection import clearly_better, margin, per_origin_mae
+from ogrine_assets.model.selection import clearly_better, per_origin_mae
 
 CANDIDATE, CHAMPION = "candidate", "champion"  # their rows in the promotion backtest
 
@@ -118,7 +118,7 @@ def compare(
     no_better = False
     if ours.fit == "naive" and CHAMPION in specs and theirs.fit != "naive":
         gain = per_origin_mae(backtest, CANDIDATE) - per_origin_mae(backtest, CHAMPION)
-        no_better = not clearly_better(gain, backtest.horizon, margin(1))
+        no_better = not clearly_better(gain, backtest.horizon, 1)
     contest = Contest(
         candidate=candidate,
         champion=champion,
