@@ -4,6 +4,7 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from ogrine_assets.model.backtest import NAIVE, SEASONAL_NAIVE, backtest_origins, run_backtest
 from ogrine_assets.model.candidates import (
@@ -18,7 +19,13 @@ from ogrine_assets.model.candidates import (
 )
 from ogrine_assets.model.features import YEARLY_FEATURES, DailySeries
 from ogrine_assets.model.linear import least_squares, ridge
-from ogrine_assets.model.selection import select
+from ogrine_assets.model.selection import (
+    clearly_better,
+    margin,
+    per_origin_mae,
+    select,
+    student_t_quantile,
+)
 from ogrine_assets_tests.model.test_backtest import random_walk, trend_and_rhythm
 
 START = dt.date(2022, 1, 3)
@@ -91,3 +98,34 @@ def test_a_versions_procedure_comes_from_its_method_tag_and_features() -> None:
     assert procedure_of("ridge: every feature", ["lag_1", "trend"]).fit == "ridge"
     older = procedure_of(None, ["lag_1", "mean_7"])  # trained before the method was chosen
     assert (older.fit, older.features) == ("ols", ("lag_1", "mean_7"))
+
+
+def test_the_margin_is_students_t_when_the_error_comes_from_a_few_blocks() -> None:
+    for degrees in (1, 2, 3, 4, 12, 25, 90):
+        for probability in (0.6, 0.975, 1 - 0.05 / 14, 0.999):
+            expected = stats.t.ppf(probability, degrees)
+            assert student_t_quantile(probability, degrees) == pytest.approx(expected, rel=1e-9)
+    assert margin(7) == pytest.approx(2.69, abs=0.005)  # the normal's, many blocks
+    assert margin(7, blocks=13) == pytest.approx(3.24, abs=0.005)  # a 91-origin half
+
+
+def rhythm_that_stops(seed: int, stopped_days: int = 91) -> DailySeries:
+    """A random walk with a weekly rhythm that stops for its last ``stopped_days``."""
+    t = np.arange(700)
+    weekly = np.array([-6.0, -8.0, -4.0, 0.0, 4.0, 9.0, 5.0])[t % 7]
+    weekly[-stopped_days:] = 0.0
+    rng = np.random.default_rng(seed)
+    return DailySeries(start=START, values=600 + np.cumsum(rng.normal(0, 2, 700)) + weekly)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_gain_gone_on_the_newer_origins_is_not_shipped(seed: int) -> None:
+    selection = select(rhythm_that_stops(seed))
+    rows = {row["method"]: row for row in selection.table()}
+    best = min(rows.values(), key=lambda row: row["selection_mae"])
+    half, backtest = selection.selected_on, selection.backtest
+    gain = (per_origin_mae(backtest, NAIVE) - per_origin_mae(backtest, str(best["method"])))[:half]
+    # Clearly better where it was chosen, worse than naive where it was not: vetoed.
+    assert clearly_better(gain, backtest.horizon, len(rows) - 1)
+    assert best["held_out_mae"] > rows["naive"]["held_out_mae"]
+    assert selection.winner == NAIVE_PROCEDURE
