@@ -40,16 +40,18 @@ import urllib.request
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
+from ogrine_assets.settings import environment_without_ours
+
+T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 NOW = "2026-11-26T09:30:00+00:00"  # a fixed "now": the same data every round
 
 
 def environment(home: Path, **extra: str) -> dict[str, str]:
-    ours = ("OGRINE_", "DAGSTER_", "MLFLOW_")
-    env = {key: value for key, value in os.environ.items() if not key.startswith(ours)}
-    return {**env, "OGRINE_HOME": str(home), "OGRINE_NOW": NOW, **extra}
+    return {**environment_without_ours(), "OGRINE_HOME": str(home), "OGRINE_NOW": NOW, **extra}
 
 
 # A child's peak RSS (``ru_maxrss``) starts from its parent's resident size at the fork, so
@@ -260,12 +262,12 @@ def backtest_seconds() -> float:
     return time.perf_counter() - began
 
 
-def busy(seconds: Callable[[], float]) -> float:
-    """``seconds()`` while another process keeps the other core busy."""
+def busy(measure: Callable[[], T]) -> T:
+    """``measure()`` while another process keeps the other core busy."""
     spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         time.sleep(0.2)
-        return seconds()
+        return measure()
     finally:
         spinner.kill()
         spinner.wait()

@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.pipeline import busy as with_a_busy_core
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -43,15 +45,6 @@ def suite() -> tuple[float, float, int]:
     return wall, cpu, passed
 
 
-def with_a_busy_core() -> tuple[float, float, int]:
-    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
-    try:
-        return suite()
-    finally:
-        spinner.kill()
-        spinner.wait()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1)
@@ -59,7 +52,7 @@ def main() -> int:
     quiet, busy = [], []
     for _ in range(rounds):
         quiet.append(suite())
-        busy.append(with_a_busy_core())
+        busy.append(with_a_busy_core(suite))
     q_wall, b_wall = (statistics.median(r[0] for r in runs) for runs in (quiet, busy))
     q_cpu, b_cpu = (statistics.median(r[1] for r in runs) for runs in (quiet, busy))
     print(f"{os.cpu_count()} cores, {rounds} round(s), {quiet[0][2]} tests passed each time\n")

@@ -15,6 +15,16 @@ DEFAULT_HOME = Path.home() / ".ogrine"
 LOCK_WAIT_SECONDS = 1800.0  # how long a run launched by Dagster waits for the home's lock
 FETCH_DEADLINE_SECONDS = 300.0  # one whole fetch from the upstream, retries included
 FETCH_MAX_BYTES = 64 * 2**20  # received, and after decompression: far above a real answer
+OURS = ("OGRINE_", "DAGSTER_", "MLFLOW_")  # the prefixes of every setting this reads
+
+
+def environment_without_ours(
+    environ: os._Environ[str] | dict[str, str] | None = None,
+) -> dict[str, str]:
+    """``environ`` (this process's by default) without any ``OURS`` setting: the start of a
+    child's environment that must point only where it is told (a scratch home, a test's)."""
+    env = os.environ if environ is None else environ
+    return {key: value for key, value in env.items() if not key.startswith(OURS)}
 
 
 @dataclass(frozen=True)

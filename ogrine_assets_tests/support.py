@@ -36,7 +36,7 @@ from ogrine_assets.forecast_document import (
 from ogrine_assets.home import ensure_mlflow_store, prepare
 from ogrine_assets.materialize import RETRAIN
 from ogrine_assets.rates.upstream import Fetched
-from ogrine_assets.settings import Settings
+from ogrine_assets.settings import Settings, environment_without_ours
 from ogrine_assets_tests.fake_upstream import envelope
 
 # Every test sees the same "now": nothing depends on the day the suite runs.
@@ -48,10 +48,12 @@ OGRINE = str(Path(sys.executable).parent / "ogrine")
 def ogrine_env(home: Path, **env: str) -> dict[str, str]:
     """The environment of an `ogrine` command on ``home`` at FIXED_NOW, nothing inherited
     that could point it elsewhere."""
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
+    return {
+        **environment_without_ours(),
+        "OGRINE_HOME": str(home),
+        "OGRINE_NOW": FIXED_NOW.isoformat(),
+        **env,
     }
-    return {**environ, "OGRINE_HOME": str(home), "OGRINE_NOW": FIXED_NOW.isoformat(), **env}
 
 
 def ogrine(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 from ogrine_assets.model.candidates import Procedure
 from ogrine_assets.model.features import WINDOW, DailySeries, all_examples
 from ogrine_assets.model.forecasting import HORIZON, actual_paths, forecast_paths, naive_paths
-from ogrine_assets.model.metrics import mae, mape, rmse
+from ogrine_assets.model.metrics import mae, mape, mean_daily_change, rmse
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -98,10 +98,7 @@ def refit_paths(
 def naive_scale(series: DailySeries, origins: np.ndarray) -> np.ndarray:
     """MASE's denominator per origin: the mean one-day change of the data up to it (carried
     days count as no change, which only makes the scale a little smaller)."""
-    changes = np.abs(np.diff(series.values))
-    cumulative = np.concatenate([[0.0], np.cumsum(changes)])
-    scale = cumulative[origins] / np.maximum(origins, 1)
-    return np.where(scale > 0, scale, 1.0)
+    return mean_daily_change(series.values, origins)
 
 
 @dataclass(frozen=True)

@@ -24,19 +24,15 @@ import numpy as np
 
 from ogrine_assets.forecast_document import INTERVAL_LEVELS
 from ogrine_assets.model.backtest import Backtest
+from ogrine_assets.model.metrics import mean_daily_change
 
 Bands = Mapping[int, tuple[np.ndarray, np.ndarray]]
 SCALE_DAYS = 7  # the local scale: mean absolute daily change over the last week
 
 
 def local_scale(values: np.ndarray, origins: np.ndarray, days: int = SCALE_DAYS) -> np.ndarray:
-    """Per origin index, the mean absolute one-day change over the ``days`` days up to it
-    (1 where the series did not move at all, so that nothing divides by zero)."""
-    cumulative = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(values)))])
-    origins = np.asarray(origins, dtype=int)
-    first = np.maximum(origins - days, 0)
-    scale = (cumulative[origins] - cumulative[first]) / np.maximum(origins - first, 1)
-    return np.where(scale > 0, scale, 1.0)
+    """Per origin index, the mean absolute one-day change over the ``days`` days up to it."""
+    return mean_daily_change(values, origins, days)
 
 
 def residual_quantiles(residuals: np.ndarray, levels: Sequence[int] = INTERVAL_LEVELS) -> Bands:

@@ -15,6 +15,19 @@ def _errors(actual: Any, predicted: Any) -> np.ndarray:
     return np.asarray(actual, dtype=float) - np.asarray(predicted, dtype=float)
 
 
+def mean_daily_change(
+    values: np.ndarray, origins: np.ndarray, days: int | None = None
+) -> np.ndarray:
+    """Per origin index, the mean absolute one-day change of ``values`` over the ``days``
+    days up to it (every day before it when None); 1 where nothing moved, so that nothing
+    divides by zero. Carried days count as no change."""
+    cumulative = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(values)))])
+    origins = np.asarray(origins, dtype=int)
+    first = np.zeros_like(origins) if days is None else np.maximum(origins - days, 0)
+    scale = (cumulative[origins] - cumulative[first]) / np.maximum(origins - first, 1)
+    return np.where(scale > 0, scale, 1.0)
+
+
 def rmse(actual: Any, predicted: Any, axis: int | None = None) -> Any:
     return np.sqrt(np.nanmean(_errors(actual, predicted) ** 2, axis=axis))
 

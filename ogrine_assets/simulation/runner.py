@@ -15,7 +15,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from ogrine_assets.settings import Settings
+from ogrine_assets.settings import Settings, environment_without_ours
 from ogrine_assets.simulation.calendar import Step
 
 OGRINE = str(Path(sys.executable).parent / "ogrine")
@@ -25,10 +25,11 @@ def environment(home: Path, upstream_url: str, **settings: str) -> dict[str, str
     """This process's environment without any ``OGRINE_``, ``DAGSTER_`` or ``MLFLOW_``
     setting of the user's, pointed at ``home`` and the simulated upstream; plus
     ``settings`` (``OGRINE_*`` names)."""
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
-    }
-    return environ | {"OGRINE_HOME": str(home), "OGRINE_API_URL": upstream_url} | settings
+    return (
+        environment_without_ours()
+        | {"OGRINE_HOME": str(home), "OGRINE_API_URL": upstream_url}
+        | settings
+    )
 
 
 def at(step: Step, environ: Mapping[str, str]) -> dict[str, str]:

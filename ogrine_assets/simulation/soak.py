@@ -40,7 +40,7 @@ import httpx
 from ogrine_assets.defs.common.definitions import model_registry_for
 from ogrine_assets.forecast_document import decode
 from ogrine_assets.model.promotion import DECISION_TAG, standing_champion
-from ogrine_assets.settings import Settings
+from ogrine_assets.settings import Settings, environment_without_ours
 from ogrine_assets.simulation.calendar import Step, scheduled
 from ogrine_assets.simulation.invariants import violations
 from ogrine_assets.simulation.runner import OGRINE, at, command, environment, run_here
@@ -299,10 +299,7 @@ def _service(settings: Settings) -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
-    }
-    environ |= {
+    environ = environment_without_ours() | {
         "OGRINE_HOME": str(settings.home),
         "OGRINE_FORECAST_PATH": str(settings.forecast_path),
     }

@@ -1,6 +1,5 @@
 """Everything about docker/ that can be proven without a Docker engine, proven for real."""
 
-import os
 import re
 import shutil
 import subprocess
@@ -15,6 +14,7 @@ from dagster._core.instance.config import dagster_instance_config
 from dagster._core.workspace.config_schema import ensure_workspace_config
 
 from ogrine_assets.home import DAGSTER_YAML
+from ogrine_assets.settings import environment_without_ours
 from ogrine_assets_tests.net import free_port, stop, wait_until_ok
 from ogrine_assets_tests.support import document_bytes
 
@@ -170,9 +170,7 @@ def _command(service: str, host: str, port: int) -> list[str]:
 
 
 def _environment(service: str, **extra: str) -> dict[str, str]:
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
-    }
+    environment = environment_without_ours()
     for key, value in SERVICES[service]["environment"].items():
         environment[key] = re.sub(r"\$\{[^}]*\}", "", str(value))
     environment.update(extra)

@@ -1,6 +1,5 @@
 """The service's fixtures: a document path to publish to, and `ogrine serve` as a real process."""
 
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -8,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ogrine_assets.settings import environment_without_ours
 from ogrine_assets_tests.net import free_port, stop, wait_until_ok
 from ogrine_assets_tests.support import Deployment, RunningService
 
@@ -22,9 +22,7 @@ def running_service(materialized: Deployment) -> Iterator[RunningService]:
     """`ogrine serve` as a real uvicorn process on a free loopback port, serving the document
     the session's real materialization published."""
     port = free_port()
-    environ = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OGRINE_", "DAGSTER_", "MLFLOW_"))
-    }
+    environ = environment_without_ours()
     environ["OGRINE_HOME"] = str(materialized.settings.home)
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "ogrine"), "serve", "--port", str(port)],
