@@ -161,16 +161,24 @@ def run_backtest(
 ) -> Backtest:
     """Backtest each named procedure, plus the naive and seasonal-naive forecasts.
 
+    A procedure named twice (a candidate that is the champion's own method and features,
+    the usual weekly retraining) is refitted once: the same procedure on the same origins
+    gives the same forecasts.
+
     BLAS runs single-threaded here: hundreds of tiny least-squares problems gain nothing
     from a second thread, and lose seconds waiting for one when the other core is busy.
     """
     origins = backtest_origins(series, horizon=horizon) if origins is None else origins
     examples = all_examples(series)
+    refitted: dict[tuple[str, tuple[str, ...]], np.ndarray] = {}
+    forecasts = {}
     with threadpool_limits(limits=1, user_api="blas"):
-        forecasts = {
-            name: refit_paths(series, spec, origins, horizon, examples)
-            for name, spec in specs.items()
-        }
+        for name, spec in specs.items():
+            procedure = as_procedure(spec)
+            fitted = (procedure.fit, procedure.features)  # the name does not change a fit
+            if fitted not in refitted:
+                refitted[fitted] = refit_paths(series, procedure, origins, horizon, examples)
+            forecasts[name] = refitted[fitted]
     forecasts[NAIVE] = naive_paths(series, origins, horizon)
     forecasts[SEASONAL_NAIVE] = seasonal_naive_paths(series, origins, horizon)
     return Backtest(

@@ -120,3 +120,30 @@ def test_carried_days_are_not_scored() -> None:
     # Were carried days scored, repeating the last value would be exactly right on them.
     scored_naive = np.abs(backtest.errors(NAIVE))
     assert np.nanmin(scored_naive) > 0
+
+
+def test_a_procedure_named_twice_is_refitted_once_with_the_same_forecasts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ogrine_assets.model import backtest
+    from ogrine_assets.model.candidates import Procedure
+
+    series = trend_and_rhythm(300, 1.0)
+    origins = backtest_origins(series, days=30)
+    refits = []
+    real = backtest.refit_paths
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        refits.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(backtest, "refit_paths", counted)
+    candidate = Procedure("linear: recent path, weekday, trend", "ols", MODEL_FEATURES)
+    champion = Procedure("linear", "ols", MODEL_FEATURES)  # named before methods were
+    both = run_backtest(series, {"candidate": candidate, "champion": champion}, origins)
+    assert len(refits) == 1
+    np.testing.assert_array_equal(both.forecasts["candidate"], both.forecasts["champion"])
+    alone = run_backtest(series, {"candidate": candidate}, origins)
+    np.testing.assert_array_equal(both.forecasts["candidate"], alone.forecasts["candidate"])
+    run_backtest(series, {"ols": MODEL_FEATURES, "ridge": Procedure("r", "ridge", MODEL_FEATURES)})
+    assert len(refits) == 4  # a different fit of the same features is its own refit
