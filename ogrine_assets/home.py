@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
+import json
 import os
 import re
 import socket
@@ -33,7 +34,7 @@ LOCK_NAME = "pipeline.lock"
 PARTIAL_SUFFIX = ".partial"  # what write_atomically and the IO manager name their temporaries
 
 DAGSTER_YAML = """\
-# Written by ogrine_assets on first use; edit freely, it is not overwritten.
+# Written by ogrine_assets; edit freely: once edited, it is never rewritten.
 # Local instance: SQLite storage in this folder. See docker/dagster.yaml for Postgres.
 telemetry:
   enabled: false
@@ -45,7 +46,19 @@ run_monitoring:
   enabled: true
   start_timeout_seconds: 180
   max_runtime_seconds: 7200
+# Dagster's SQLite storage, its connections kept open (ogrine_assets/dagster_storage.py).
+storage:
+  custom:
+    module: ogrine_assets.dagster_storage
+    class: PooledSqliteStorage
+    config:
+      base_dir: BASE_DIR
 """
+# What earlier versions wrote (Dagster's default storage): such a home is brought up to date.
+EARLIER_DAGSTER_YAMLS = (
+    "# Written by ogrine_assets on first use; edit freely, it is not overwritten.\n"
+    + DAGSTER_YAML.split("\n", 1)[1].split("# Dagster's SQLite")[0],
+)
 
 
 class LockHeld(RuntimeError):
@@ -126,14 +139,36 @@ class HomeLock:
             self.release()
 
 
+def dagster_yaml(folder: Path) -> str:
+    """The ``dagster.yaml`` of the instance in ``folder``."""
+    return DAGSTER_YAML.replace("BASE_DIR", json.dumps(str(folder)))  # a JSON string is YAML
+
+
+def _written_by_us(text: str) -> bool:
+    """Whether ``text`` is a ``dagster.yaml`` this code wrote, for any folder."""
+    head, tail = DAGSTER_YAML.split("BASE_DIR")
+    folder = text[len(head) : len(text) - len(tail)]
+    ours = text.startswith(head) and text.endswith(tail) and "\n" not in folder
+    return ours or text in EARLIER_DAGSTER_YAMLS
+
+
 def ensure_dagster_home(settings: Settings) -> Path:
     """The Dagster instance folder with its ``dagster.yaml`` (SQLite storage, telemetry off):
     what every Dagster command, ``dg`` included, must find in ``DAGSTER_HOME`` so that it
-    works on this instance and reports nothing."""
+    works on this instance and reports nothing.
+
+    The file names its own folder (Dagster's custom storage has no other way to know it).
+    It is written again when it is one this code wrote for another folder (the home was
+    moved) or by an earlier version, and never once a user has edited it."""
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    dagster_yaml = settings.dagster_home / "dagster.yaml"
-    if not dagster_yaml.exists():
-        write_atomically(dagster_yaml, DAGSTER_YAML.encode())
+    path = settings.dagster_home / "dagster.yaml"
+    wanted = dagster_yaml(settings.dagster_home)
+    try:
+        current: str | None = path.read_text()
+    except FileNotFoundError:
+        current = None
+    if current != wanted and (current is None or _written_by_us(current)):
+        write_atomically(path, wanted.encode())
     return settings.dagster_home
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import dagster as dg
 import pytest
+import yaml
 from mlflow.tracking import MlflowClient
 
 from ogrine_assets.definitions import build_definitions
@@ -33,7 +34,7 @@ from ogrine_assets.forecast_document import (
     build_forecast_document,
     encode,
 )
-from ogrine_assets.home import ensure_mlflow_store, prepare
+from ogrine_assets.home import dagster_yaml, ensure_mlflow_store, prepare
 from ogrine_assets.materialize import RETRAIN
 from ogrine_assets.rates.upstream import Fetched
 from ogrine_assets.settings import Settings, environment_without_ours
@@ -187,8 +188,17 @@ def deployment(
     defs = build_definitions(
         settings, clock=Clock(fixed_now=now.isoformat()), rates_source=rates_source
     )
-    with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
+    with home_instance(settings) as instance:
         yield Deployment(settings, defs, instance)
+
+
+@contextmanager
+def home_instance(settings: Settings) -> Iterator[dg.DagsterInstance]:
+    """The home's Dagster instance, configured as ``ogrine`` configures it (its storage
+    included), with Dagster's test cleanup."""
+    overrides = yaml.safe_load(dagster_yaml(settings.dagster_home))
+    with dg.instance_for_test(temp_dir=str(settings.dagster_home), overrides=overrides) as instance:
+        yield instance
 
 
 class SeriesSource(RatesSource):

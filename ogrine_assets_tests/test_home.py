@@ -14,9 +14,11 @@ from mlflow.tracking import MlflowClient
 
 from ogrine_assets.home import (
     DAGSTER_YAML,
+    EARLIER_DAGSTER_YAMLS,
     HomeLock,
     LockHeld,
     StoreDamaged,
+    dagster_yaml,
     ensure_mlflow_store,
     prepare,
     process_alive,
@@ -60,15 +62,36 @@ def test_the_lock_is_exclusive_names_its_holder_and_dies_with_it(tmp_path: Path)
 def test_prepare_makes_the_home_once_and_keeps_what_the_user_edited(tmp_path: Path) -> None:
     settings = Settings.from_env({"OGRINE_HOME": str(tmp_path / "home")})
     prepare(settings)
-    dagster_yaml = settings.dagster_home / "dagster.yaml"
-    assert dagster_yaml.read_text() == DAGSTER_YAML
+    config = settings.dagster_home / "dagster.yaml"
+    assert config.read_text() == dagster_yaml(settings.dagster_home)
     assert "max_concurrent_runs: 1" in DAGSTER_YAML and "run_monitoring" in DAGSTER_YAML
-    dagster_yaml.write_text("# mine\n")
+    config.write_text("# mine\n")
     prepare(settings)
-    assert dagster_yaml.read_text() == "# mine\n"
+    assert config.read_text() == "# mine\n"
     for folder in (settings.storage_dir, settings.archive_dir, settings.forecast_path.parent):
         assert folder.is_dir()
     assert settings.local_mlflow_db.is_file()
+
+
+def test_a_moved_or_older_home_gets_its_own_dagster_yaml(tmp_path: Path) -> None:
+    """The file names its storage folder: after a move it must name the new one, or the
+    instance would keep writing to (or re-create) the old place."""
+    old = Settings.from_env({"OGRINE_HOME": str(tmp_path / "old")})
+    prepare(old)
+    (tmp_path / "old").rename(tmp_path / "new")
+    moved = Settings.from_env({"OGRINE_HOME": str(tmp_path / "new")})
+    prepare(moved)
+    config = moved.dagster_home / "dagster.yaml"
+    assert config.read_text() == dagster_yaml(moved.dagster_home)
+    assert str(old.dagster_home) not in config.read_text()
+    (earlier,) = EARLIER_DAGSTER_YAMLS  # Dagster's default storage, before the pooled one
+    config.write_text(earlier)
+    prepare(moved)
+    assert config.read_text() == dagster_yaml(moved.dagster_home)
+    edited = dagster_yaml(old.dagster_home) + "retention:\n  schedule:\n    purge_after_days: 9\n"
+    config.write_text(edited)
+    prepare(moved)
+    assert config.read_text() == edited  # edited by hand: the user's, even if it is stale
 
 
 # Store creations are forked from a server that has already imported MLflow's store: each

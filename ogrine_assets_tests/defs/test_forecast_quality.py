@@ -23,7 +23,7 @@ from ogrine_assets.service.config import ServiceConfig
 from ogrine_assets.settings import Settings
 from ogrine_assets_tests.fake_upstream import FakeUpstream
 from ogrine_assets_tests.real_series import upstream_rows
-from ogrine_assets_tests.support import FIXED_NOW, series_source
+from ogrine_assets_tests.support import FIXED_NOW, home_instance, series_source
 
 pytestmark = pytest.mark.integration
 
@@ -46,7 +46,7 @@ def test_on_a_random_walk_the_document_says_the_naive_forecast_wins(settings: Se
     walk = 700 + np.cumsum(np.random.default_rng(0).normal(0, 5, 1500))
     clock = Clock(fixed_now=FIXED_NOW.isoformat())
     defs = build_definitions(settings, clock=clock, rates_source=series_source(walk))
-    with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
+    with home_instance(settings) as instance:
         run(defs, instance, "training_job")
         promotion = run(defs, instance, "promotion_job")
     document = json.loads(settings.forecast_path.read_text())
@@ -84,7 +84,7 @@ def test_on_trend_and_rhythm_the_regression_beats_a_weak_champion(settings: Sett
         weak_version, _ = registry.log_model(weak, examples[["mean_28"]].head(3))
     registry.set_champion(weak_version)
 
-    with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
+    with home_instance(settings) as instance:
         run(defs, instance, "training_job")
         promotion = run(defs, instance, "promotion_job")
     assert check(promotion, "champion_beats_naive").passed
@@ -120,7 +120,7 @@ def test_on_trend_and_rhythm_the_regression_beats_a_weak_champion(settings: Sett
 
 def test_live_accuracy_matches_earlier_forecasts_to_later_actuals(settings: Settings) -> None:
     first_day = FIXED_NOW
-    with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
+    with home_instance(settings) as instance:
         for now in (first_day, first_day + dt.timedelta(days=8)):
             clock = Clock(fixed_now=now.isoformat())
             defs = build_definitions(settings, clock=clock, rates_source=SyntheticRatesSource())
@@ -167,7 +167,7 @@ def test_real_series_through_the_upstream_api_get_their_own_method(
         source = HttpRatesSource(api_url=upstream.url, max_attempts=1)
         clock = Clock(fixed_now=FIXED_NOW.isoformat())
         defs = build_definitions(settings, clock=clock, rates_source=source)
-        with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
+        with home_instance(settings) as instance:
             run(defs, instance, "training_job")
             run(defs, instance, "promotion_job")
     finally:

@@ -1,0 +1,170 @@
+"""The local Dagster instance's SQLite storage, with its database connections kept open.
+
+Dagster's SQLite storages make a new SQLAlchemy engine, and so open a new SQLite
+connection, for every transaction, then throw both away. A run makes about 500 of them
+(each event is written to the run's own database, asset and check events are mirrored to
+the index database, and the run's status lives in the runs database), and opening them is
+a quarter of a warm run's time. These storages are Dagster's, with one change: each
+database keeps one pooled engine for the life of the process.
+
+Same files, same schema, same transactions, and the same locking between processes
+(SQLite's own, with Dagster's busy timeout): another process (the daemon, the webserver,
+a second ``ogrine``) sees no difference. An idle pooled connection holds no lock.
+
+``home.DAGSTER_YAML`` selects this class (``storage: custom``); the Postgres instance of
+``docker/`` does not use it. It overrides Dagster's connection methods, so it is tied to
+the pinned Dagster version; ``ogrine_assets_tests/test_dagster_storage.py`` fails if a new
+version stops calling them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as db
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
+    SqliteEventLogStorage,
+)
+from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
+from dagster._core.storage.schedules.sqlite.sqlite_schedule_storage import SqliteScheduleStorage
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from dagster._core.storage.sqlite_storage import (
+    DagsterSqliteStorage,
+    _event_logs_directory,
+    _runs_directory,
+    _schedule_directory,
+)
+from dagster._serdes import ConfigurableClassData
+
+# Run databases kept open at once, besides the index: a process works on a run or two at a
+# time, but the webserver reads many runs over its life, and each open one holds a file.
+RUN_ENGINES = 8
+
+
+class Engines:
+    """One pooled engine per database URL; beyond ``keep``, the least recently used is
+    closed (its connections still in use close when they are given back)."""
+
+    def __init__(self, keep: int) -> None:
+        self._keep = keep
+        self._engines: OrderedDict[str, db.Engine] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, url: str) -> db.Engine:
+        with self._lock:
+            engine = self._engines.pop(url, None)
+            if engine is None:
+                engine = db.create_engine(
+                    url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+                )
+            self._engines[url] = engine
+            while len(self._engines) > self._keep:
+                self._engines.popitem(last=False)[1].dispose()
+            return engine
+
+    def dispose(self) -> None:
+        with self._lock:
+            while self._engines:
+                self._engines.popitem()[1].dispose()
+
+    def __len__(self) -> int:
+        return len(self._engines)
+
+
+@contextlib.contextmanager
+def _transaction(engine: db.Engine) -> Iterator[db.Connection]:
+    with engine.connect() as connection, connection.begin():
+        yield connection
+
+
+class PooledSqliteEventLogStorage(SqliteEventLogStorage):
+    """Events, one database per run plus the index; the run databases' engines are the
+    ``RUN_ENGINES`` most recently used."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        self.engines = Engines(keep=RUN_ENGINES + 1)  # + the index
+        super().__init__(base_dir, inst_data)
+
+    @contextlib.contextmanager
+    def _connect(self, shard: str) -> Iterator[db.Connection]:
+        with self._db_lock:  # Dagster's: one transaction at a time in this storage
+            engine = self.engines.get(self.conn_string_for_shard(shard))
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with _transaction(engine) as connection:
+                yield connection
+
+    def has_table(self, table_name: str) -> bool:
+        # Dagster's asks the index with a new engine each time, about 20 times a run.
+        engine = self.engines.get(self.conn_string_for_shard(INDEX_SHARD_NAME))
+        with engine.connect() as connection:
+            return bool(engine.dialect.has_table(connection, table_name))
+
+    def wipe(self) -> None:
+        self.engines.dispose()  # its run databases are deleted: no connection may outlive them
+        super().wipe()
+
+    def dispose(self) -> None:
+        super().dispose()
+        self.engines.dispose()
+
+
+class PooledSqliteRunStorage(SqliteRunStorage):
+    """Runs, their tags and the daemon's heartbeats, in one database."""
+
+    def __init__(self, conn_string: str, inst_data: ConfigurableClassData | None = None) -> None:
+        self.engines = Engines(keep=1)
+        super().__init__(conn_string, inst_data)
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[db.Connection]:
+        with _transaction(self.engines.get(self._conn_string)) as connection:
+            yield connection
+
+    def dispose(self) -> None:
+        super().dispose()
+        self.engines.dispose()
+
+
+class PooledSqliteScheduleStorage(SqliteScheduleStorage):
+    """Schedule and sensor state and ticks, in one database."""
+
+    def __init__(self, conn_string: str, inst_data: ConfigurableClassData | None = None) -> None:
+        self.engines = Engines(keep=1)
+        super().__init__(conn_string, inst_data)
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[db.Connection]:
+        with _transaction(self.engines.get(self._conn_string)) as connection:
+            yield connection
+
+    def dispose(self) -> None:
+        super().dispose()
+        self.engines.dispose()
+
+
+class PooledSqliteStorage(DagsterSqliteStorage):
+    """Dagster's default local storage (``storage: sqlite``), in the same folders under
+    ``base_dir``, made of the pooled storages above."""
+
+    def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        self.base_dir = base_dir
+        self._run_storage = PooledSqliteRunStorage.from_local(_runs_directory(base_dir))
+        self._event_log_storage = PooledSqliteEventLogStorage(_event_logs_directory(base_dir))
+        self._schedule_storage = PooledSqliteScheduleStorage.from_local(
+            _schedule_directory(base_dir)
+        )
+        self._inst_data = inst_data
+        super(DagsterSqliteStorage, self).__init__()
+
+    @classmethod
+    def from_config_value(
+        cls, inst_data: ConfigurableClassData | None, config_value: Any
+    ) -> PooledSqliteStorage:
+        return cls.from_local(inst_data=inst_data, **config_value)

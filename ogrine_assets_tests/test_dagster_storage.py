@@ -1,0 +1,93 @@
+"""The pooled SQLite storage: each database opened once per process, and nothing else changed
+(the same files, readable and writable by Dagster's own storage at the same time)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import pytest
+import sqlalchemy as db
+
+from ogrine_assets.dagster_storage import Engines, PooledSqliteEventLogStorage
+from ogrine_assets_tests.support import Deployment, deployment
+
+pytestmark = pytest.mark.integration
+
+
+@contextmanager
+def opened_databases() -> Iterator[Counter[str]]:
+    """How many SQLite connections each database file gets opened, by any engine."""
+    opened: Counter[str] = Counter()
+
+    def count(connection: sqlite3.Connection, _record: object) -> None:
+        opened[connection.execute("PRAGMA database_list").fetchone()[2]] += 1
+
+    db.event.listen(db.Engine, "connect", count)
+    try:
+        yield opened
+    finally:
+        db.event.remove(db.Engine, "connect", count)
+
+
+@pytest.fixture
+def deployed(tmp_path: Path) -> Iterator[Deployment]:
+    with deployment(tmp_path / "home") as deployed:
+        yield deployed
+
+
+def test_a_run_opens_each_dagster_database_once(deployed: Deployment) -> None:
+    assert isinstance(deployed.instance.event_log_storage, PooledSqliteEventLogStorage)
+    assert deployed.run("train_and_publish_job").success
+    with opened_databases() as opened:
+        second = deployed.run("train_and_publish_job", retrain=True)
+    assert second.success
+    dagster = {
+        Path(path).relative_to(deployed.settings.dagster_home).as_posix(): times
+        for path, times in opened.items()
+        if Path(path).is_relative_to(deployed.settings.dagster_home)
+    }
+    # Dagster's own storage opens ~500 connections for such a run. The pooled one opens only
+    # the new run's event database (twice while creating its tables); the runs and the index
+    # databases stay open from the first run.
+    assert set(dagster) == {f"history/runs/{second.run_id}.db"}, dagster
+    assert sum(dagster.values()) <= 2, dagster
+
+
+def test_dagsters_own_storage_reads_and_writes_the_same_files_meanwhile(
+    deployed: Deployment, tmp_path: Path
+) -> None:
+    result = deployed.run("train_and_publish_job")
+    assert result.success
+    home = deployed.settings.dagster_home
+    plain = {"storage": {"sqlite": {"base_dir": str(home)}}}  # Dagster's default storage
+    (tmp_path / "plain").mkdir()
+    with dg.instance_for_test(
+        temp_dir=str(tmp_path / "plain"), overrides=plain, set_dagster_home=False
+    ) as other:
+        assert other.get_run_by_id(result.run_id).status == dg.DagsterRunStatus.SUCCESS
+        published = other.get_latest_materialization_event(dg.AssetKey("forecast"))
+        assert published is not None and published.run_id == result.run_id
+        other.add_run_tags(result.run_id, {"seen_by": "the other instance"})
+        other.wipe()  # deletes every run's event database; the pooled instance must follow
+    pooled = deployed.instance
+    assert pooled.get_runs() == []
+    again = deployed.run("train_and_publish_job")
+    assert again.success
+    assert pooled.get_latest_materialization_event(dg.AssetKey("forecast")).run_id == again.run_id
+
+
+def test_the_least_recently_used_engines_are_closed_beyond_the_limit(tmp_path: Path) -> None:
+    engines = Engines(keep=2)
+    first, second, third = (f"sqlite:///{tmp_path / name}.db" for name in "abc")
+    kept = engines.get(first)
+    engines.get(second)
+    assert engines.get(first) is kept  # used again: now the most recent
+    engines.get(third)  # the second goes
+    assert len(engines) == 2 and engines.get(first) is kept
+    engines.dispose()
+    assert len(engines) == 0
