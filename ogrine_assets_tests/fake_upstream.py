@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from ogrine_assets.rates.synthetic import synthetic_payload
+from ogrine_assets.simulation.upstream import STOP_POLL_SECONDS
 
 Responder = Callable[[BaseHTTPRequestHandler], None]
 
@@ -60,7 +61,11 @@ class FakeUpstream:
 
         self.server = _QuietServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": STOP_POLL_SECONDS},
+            daemon=True,
+        )
 
     @property
     def url(self) -> str:
