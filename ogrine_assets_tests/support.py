@@ -19,7 +19,6 @@ from typing import Any
 
 import dagster as dg
 import pytest
-import yaml
 from mlflow.tracking import MlflowClient
 
 from ogrine_assets.definitions import build_definitions
@@ -34,7 +33,7 @@ from ogrine_assets.forecast_document import (
     build_forecast_document,
     encode,
 )
-from ogrine_assets.home import dagster_yaml, ensure_mlflow_store, prepare
+from ogrine_assets.home import ensure_dagster_home, ensure_mlflow_store, prepare
 from ogrine_assets.materialize import RETRAIN
 from ogrine_assets.rates.upstream import Fetched
 from ogrine_assets.settings import Settings, environment_without_ours
@@ -192,12 +191,20 @@ def deployment(
         yield Deployment(settings, defs, instance)
 
 
+def materialized_home(home: Path) -> Path:
+    """``home`` with a trained, promoted and published v1, as a first ``ogrine materialize``
+    leaves it, made in this process (for tests whose subject is a later command)."""
+    with deployment(home) as deployed:
+        result = deployed.run("train_and_publish_job")
+        assert result.success, [e.message for e in result.all_events if e.is_failure]
+    return home
+
+
 @contextmanager
 def home_instance(settings: Settings) -> Iterator[dg.DagsterInstance]:
-    """The home's Dagster instance, configured as ``ogrine`` configures it (its storage
-    included), with Dagster's test cleanup."""
-    overrides = yaml.safe_load(dagster_yaml(settings.dagster_home))
-    with dg.instance_for_test(temp_dir=str(settings.dagster_home), overrides=overrides) as instance:
+    """The home's Dagster instance, loaded from the ``dagster.yaml`` that ``prepare`` wrote,
+    as every ``ogrine`` and Dagster process on the home loads it."""
+    with dg.DagsterInstance.from_config(str(ensure_dagster_home(settings))) as instance:
         yield instance
 
 

@@ -13,7 +13,7 @@ from mlflow.tracking import MlflowClient
 from ogrine_assets.forecast_document import decode
 from ogrine_assets.model.promotion import DECISION_TAG
 from ogrine_assets.names import CHAMPION_ALIAS, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
-from ogrine_assets_tests.support import OGRINE, fill, ogrine, ogrine_env, tmpfs
+from ogrine_assets_tests.support import OGRINE, fill, materialized_home, ogrine, ogrine_env, tmpfs
 
 pytestmark = pytest.mark.integration
 
@@ -64,8 +64,7 @@ def test_two_runs_at_once_one_waits_for_none_and_says_who_holds_the_home(
 
 
 def test_a_run_killed_in_training_is_closed_by_the_next_one(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    assert ogrine(home, "materialize").returncode == 0
+    home = materialized_home(tmp_path / "home")
     training = subprocess.Popen(
         [OGRINE, "materialize", "--retrain"],
         env=ogrine_env(home),
@@ -98,8 +97,7 @@ def test_a_run_killed_in_training_is_closed_by_the_next_one(tmp_path: Path) -> N
 
 def test_a_full_disk_ends_in_one_line_and_the_next_run_carries_on(tmp_path: Path) -> None:
     with tmpfs(tmp_path / "disk", "48m") as disk:
-        home = disk / "home"
-        assert ogrine(home, "materialize").returncode == 0
+        home = materialized_home(disk / "home")
         published = (home / "forecast" / "forecast.json").read_bytes()
         filler = fill(disk)
         full = ogrine(home, "materialize")

@@ -13,7 +13,7 @@ import dagster as dg
 import pytest
 
 from ogrine_assets.defs.common.recovery import PROCESS_TAG
-from ogrine_assets_tests.support import ogrine, ogrine_env
+from ogrine_assets_tests.support import materialized_home, ogrine_env
 from ogrine_assets_tests.test_home import hold_lock
 
 pytestmark = pytest.mark.integration
@@ -37,8 +37,7 @@ def latest_run(home: Path) -> dg.DagsterRun:
 def test_a_launched_run_waits_for_the_home_then_repairs_before_its_first_step(
     tmp_path: Path,
 ) -> None:
-    home = tmp_path / "home"
-    assert ogrine(home, "materialize").returncode == 0
+    home = materialized_home(tmp_path / "home")
 
     holder = hold_lock(home)
     try:
