@@ -80,14 +80,9 @@ def refit_paths(
     frame, target = examples if examples is not None else all_examples(series)
     design = frame[names].to_numpy()
     observed = series.observed[WINDOW:]
-    coefficients = np.empty((len(origins), len(names)))
-    intercepts = np.empty(len(origins))
-    for row, origin in enumerate(origins):
-        rows = origin - WINDOW + 1  # targets WINDOW..origin
-        keep = observed[:rows]
-        coefficients[row], intercepts[row] = procedure.weights(
-            design[:rows][keep], target[:rows][keep]
-        )
+    # An origin trains on the observed targets WINDOW..origin: a prefix of the observed rows.
+    ends = np.cumsum(observed)[np.asarray(origins) - WINDOW]
+    coefficients, intercepts = procedure.expanding_weights(design[observed], target[observed], ends)
 
     def predict(features: pd.DataFrame) -> np.ndarray:
         return (features[names].to_numpy() * coefficients).sum(axis=1) + intercepts

@@ -31,7 +31,7 @@ from ogrine_assets.model.features import (
     YEARLY_FEATURES,
     DailySeries,
 )
-from ogrine_assets.model.linear import least_squares, ridge
+from ogrine_assets.model.linear import expanding_least_squares, least_squares, ridge
 
 NAIVE_FITS = ("naive", "seasonal_naive", "drift")
 YEARLY_AFTER_DAYS = 730  # a yearly cycle is only learnt from two years or more
@@ -57,6 +57,19 @@ class Procedure:
         if self.fit == "drift":  # the last rate plus the mean daily change
             return np.ones(1), float(np.mean(target - design[:, 0])) if len(target) else 0.0
         raise ValueError(f"unknown fit {self.fit!r}")
+
+    def expanding_weights(
+        self, design: np.ndarray, target: np.ndarray, ends: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`weights` learnt from each prefix ``design[:end]``, ``ends`` ascending: the
+        coefficients (one row per end) and the intercepts. The backtest's refits."""
+        if self.fit == "ols":
+            return expanding_least_squares(design, target, ends)
+        fitted = [self.weights(design[:end], target[:end]) for end in ends]
+        return (
+            np.array([coefficients for coefficients, _ in fitted]).reshape(len(fitted), -1),
+            np.array([intercept for _, intercept in fitted]),
+        )
 
     @property
     def naive_family(self) -> bool:

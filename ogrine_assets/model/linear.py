@@ -50,6 +50,56 @@ def least_squares(design: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, f
     return coefficients, float(y_mean - x_mean @ coefficients)
 
 
+def expanding_least_squares(
+    design: np.ndarray, target: np.ndarray, ends: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`least_squares` on every prefix ``design[:end]`` of one design, for each of the
+    ascending ``ends``: (coefficients, one row per end; intercepts).
+
+    The rolling-origin backtest fits hundreds of prefixes that differ by a row or two.
+    Solving each anew costs ~0.25 ms; here one QR factorisation of ``[1, X, y]`` grows by
+    the new rows instead (~0.03 ms a prefix). QR is as stable as ``lstsq``'s SVD: the two
+    agree to ~1e-10 of the rate on every series the tests hold them to. The columns are
+    shifted by the first prefix's means, which keeps the intercept column well apart from
+    the others, as centring does. A prefix too short or too collinear to have a unique
+    solution gets ``lstsq``'s (the minimum-norm one), as before.
+    """
+    ends = np.asarray(ends, dtype=int)
+    if ends.size and np.any(np.diff(ends) < 0):
+        raise ValueError("ends must be ascending")
+    width = design.shape[1] + 1  # the intercept and the features
+    coefficients = np.empty((ends.size, design.shape[1]))
+    intercepts = np.empty(ends.size)
+    if ends.size == 0:
+        return coefficients, intercepts
+    first = max(int(ends[0]), 1)
+    x_shift, y_shift = design[:first].mean(axis=0), target[:first].mean()
+    rows = np.column_stack([np.ones(len(target)), design - x_shift, target - y_shift])
+    factor = _r_factor(rows[:first])
+    done = first
+    for i, end in enumerate(ends):
+        if end > done:
+            factor = _r_factor(np.vstack([factor, rows[done:end]]))
+            done = end
+        diagonal = np.abs(np.diag(factor)[:width]) if factor.shape[0] >= width else None
+        if diagonal is None or diagonal.min() <= UNIQUE * diagonal.max():
+            coefficients[i], intercepts[i] = least_squares(design[:end], target[:end])
+            continue
+        solution = np.linalg.solve(factor[:width, :width], factor[:width, width])
+        coefficients[i] = solution[1:]
+        intercepts[i] = solution[0] + y_shift - x_shift @ solution[1:]
+    return coefficients, intercepts
+
+
+def _r_factor(matrix: np.ndarray) -> np.ndarray:
+    """The R of ``matrix``'s QR factorisation (NumPy's stubs type ``mode="r"`` as a pair)."""
+    return np.asarray(np.linalg.qr(matrix, mode="r"))
+
+
+# A prefix whose R factor has a diagonal entry this small, relative to the largest, has no
+# well-determined unique solution: it is solved by lstsq, as every prefix used to be.
+UNIQUE = 1e-9
+
 RIDGE_PENALTY = 1e-3  # per training row, on standardised features: a mild shrinkage
 
 

@@ -2,10 +2,16 @@ import datetime as dt
 
 import msgspec
 import numpy as np
+import pytest
 from sklearn.linear_model import LinearRegression
 
 from ogrine_assets.model.features import MODEL_FEATURES, series_from_frame, training_examples
-from ogrine_assets.model.linear import LinearModel, fit_linear
+from ogrine_assets.model.linear import (
+    LinearModel,
+    expanding_least_squares,
+    fit_linear,
+    least_squares,
+)
 from ogrine_assets.rates.cleaning import clean_rates
 from ogrine_assets.rates.synthetic import synthetic_payload
 from ogrine_assets.rates.upstream import parse_rates
@@ -31,3 +37,28 @@ def test_a_model_is_plain_json_and_reads_back_exactly() -> None:
     text = model.to_json().decode()
     assert '"features": [' in text and '"coefficients": [' in text and '"intercept": 3.0' in text
     assert LinearModel.from_json(model.to_json()) == model
+
+
+def _prefix_fits(design: np.ndarray, target: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Each prefix solved anew by ``least_squares``: predictions at the prefix's last row."""
+    fits = [least_squares(design[:end], target[:end]) for end in ends]
+    return np.array([design[end - 1] @ c + i for (c, i), end in zip(fits, ends, strict=True)])
+
+
+@pytest.mark.parametrize("case", ["the real features", "a column of zeros", "collinear"])
+def test_the_growing_factorisation_fits_every_prefix_as_a_fit_of_its_own(case: str) -> None:
+    body = msgspec.json.encode(synthetic_payload(dt.date(2026, 11, 26)))
+    series = series_from_frame(clean_rates(parse_rates(body)).clean)
+    examples, target = training_examples(series)
+    design = examples[list(MODEL_FEATURES)].to_numpy()
+    if case == "a column of zeros":  # a weekday never observed (markets shut on Sundays)
+        design[:, -1] = 0.0
+    if case == "collinear":  # change_1 is lag_1 - lag_2: no unique least-squares solution
+        design = np.column_stack([design, design[:, 0] - 2 * design[:, 1]])
+    ends = np.array([3, 40, 40, 41, 300, *range(len(target) - 60, len(target) + 1, 3)])
+    coefficients, intercepts = expanding_least_squares(design, target, ends)
+    ours = np.einsum("ij,ij->i", design[ends - 1], coefficients) + intercepts
+    # Within 1e-9 kamas of solving each prefix anew, on rates of ~900 kamas.
+    np.testing.assert_allclose(ours, _prefix_fits(design, target, ends), rtol=0, atol=1e-9)
+    with pytest.raises(ValueError, match="ascending"):
+        expanding_least_squares(design, target, ends[::-1])
