@@ -15,6 +15,7 @@ promotions), and day-to-day noise.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from typing import Any
 
@@ -28,6 +29,9 @@ SHIFT_PROBABILITY = 1 / 120  # about three level shifts a year
 MIN_RATE, MAX_RATE = 150.0, 2500.0
 
 
+# A new generator per day is most of a series' cost (~35 ms, ~3 ms with the draws kept): a
+# process that runs the graph again and again (tests, soak, replay) keeps ~45 years of days.
+@functools.lru_cache(maxsize=1 << 14)
 def _day_draws(ordinal: int, seed: int) -> tuple[float, float, float, float]:
     rng = np.random.default_rng([seed, ordinal])
     walk, noise, shift_size = rng.standard_normal(3)
