@@ -23,6 +23,7 @@ import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as db
@@ -149,11 +150,24 @@ class PooledSqliteScheduleStorage(SqliteScheduleStorage):
         self.engines.dispose()
 
 
+class StorageFolderGone(RuntimeError):
+    """``dagster.yaml`` names a storage folder that is not this instance's."""
+
+
 class PooledSqliteStorage(DagsterSqliteStorage):
     """Dagster's default local storage (``storage: sqlite``), in the same folders under
     ``base_dir``, made of the pooled storages above."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
+        if not Path(base_dir, "dagster.yaml").is_file():
+            # The file names its own folder; a folder without it means the home was moved
+            # and this is an old copy of the file: making storage there would split the
+            # instance in two. Any ``ogrine`` command rewrites the file for its new folder.
+            raise StorageFolderGone(
+                f"dagster.yaml keeps Dagster's storage in {base_dir}, which is not a Dagster "
+                "instance folder (no dagster.yaml there): was the home moved? Run "
+                "`ogrine paths --dagster-home` to write the file for where it is now."
+            )
         self.base_dir = base_dir
         self._run_storage = PooledSqliteRunStorage.from_local(_runs_directory(base_dir))
         self._event_log_storage = PooledSqliteEventLogStorage(_event_logs_directory(base_dir))
@@ -161,10 +175,12 @@ class PooledSqliteStorage(DagsterSqliteStorage):
             _schedule_directory(base_dir)
         )
         self._inst_data = inst_data
+        # DagsterStorage's own __init__: DagsterSqliteStorage's would first open the plain
+        # storages, which these replace.
         super(DagsterSqliteStorage, self).__init__()
 
     @classmethod
     def from_config_value(
         cls, inst_data: ConfigurableClassData | None, config_value: Any
     ) -> PooledSqliteStorage:
-        return cls.from_local(inst_data=inst_data, **config_value)
+        return cls(inst_data=inst_data, **config_value)  # not from_local: it makes the folder

@@ -9,9 +9,11 @@ import sys
 import time
 from pathlib import Path
 
+import dagster as dg
 import pytest
 from mlflow.tracking import MlflowClient
 
+from ogrine_assets.dagster_storage import StorageFolderGone
 from ogrine_assets.home import (
     DAGSTER_YAML,
     EARLIER_DAGSTER_YAMLS,
@@ -80,7 +82,13 @@ def test_a_moved_or_older_home_gets_its_own_dagster_yaml(tmp_path: Path) -> None
     prepare(old)
     (tmp_path / "old").rename(tmp_path / "new")
     moved = Settings.from_env({"OGRINE_HOME": str(tmp_path / "new")})
+    # Before any ogrine command: Dagster refuses to make its storage in the old place.
+    with pytest.raises(StorageFolderGone, match="was the home moved"):
+        dg.DagsterInstance.from_config(str(moved.dagster_home))
+    assert not (tmp_path / "old").exists()
     prepare(moved)
+    with dg.DagsterInstance.from_config(str(moved.dagster_home)) as instance:
+        assert instance.get_runs() == []
     config = moved.dagster_home / "dagster.yaml"
     assert config.read_text() == dagster_yaml(moved.dagster_home)
     assert str(old.dagster_home) not in config.read_text()
