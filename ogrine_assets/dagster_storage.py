@@ -116,38 +116,32 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         self.engines.dispose()
 
 
-class PooledSqliteRunStorage(SqliteRunStorage):
+class _OneDatabase:
+    """``connect`` of a storage kept in one database (Dagster's ``_conn_string``), through
+    one pooled engine; mixed in before Dagster's class."""
+
+    _conn_string: str
+
+    def __init__(self, conn_string: str, inst_data: ConfigurableClassData | None = None) -> None:
+        self.engines = Engines(keep=1)
+        super().__init__(conn_string, inst_data)  # type: ignore[call-arg]
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[db.Connection]:
+        with _transaction(self.engines.get(self._conn_string)) as connection:
+            yield connection
+
+    def dispose(self) -> None:
+        super().dispose()  # type: ignore[misc]
+        self.engines.dispose()
+
+
+class PooledSqliteRunStorage(_OneDatabase, SqliteRunStorage):
     """Runs, their tags and the daemon's heartbeats, in one database."""
 
-    def __init__(self, conn_string: str, inst_data: ConfigurableClassData | None = None) -> None:
-        self.engines = Engines(keep=1)
-        super().__init__(conn_string, inst_data)
 
-    @contextlib.contextmanager
-    def connect(self) -> Iterator[db.Connection]:
-        with _transaction(self.engines.get(self._conn_string)) as connection:
-            yield connection
-
-    def dispose(self) -> None:
-        super().dispose()
-        self.engines.dispose()
-
-
-class PooledSqliteScheduleStorage(SqliteScheduleStorage):
+class PooledSqliteScheduleStorage(_OneDatabase, SqliteScheduleStorage):
     """Schedule and sensor state and ticks, in one database."""
-
-    def __init__(self, conn_string: str, inst_data: ConfigurableClassData | None = None) -> None:
-        self.engines = Engines(keep=1)
-        super().__init__(conn_string, inst_data)
-
-    @contextlib.contextmanager
-    def connect(self) -> Iterator[db.Connection]:
-        with _transaction(self.engines.get(self._conn_string)) as connection:
-            yield connection
-
-    def dispose(self) -> None:
-        super().dispose()
-        self.engines.dispose()
 
 
 class StorageFolderGone(RuntimeError):
