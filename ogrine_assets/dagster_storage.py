@@ -4,8 +4,8 @@ Dagster's SQLite storages make a new SQLAlchemy engine, and so open a new SQLite
 connection, for every transaction, then throw both away. A run makes about 500 of them
 (each event is written to the run's own database, asset and check events are mirrored to
 the index database, and the run's status lives in the runs database), and opening them is
-a quarter of a warm run's time. These storages are Dagster's, with one change: each
-database keeps one pooled engine for the life of the process.
+a quarter of a warm run's time. The run and event storages here are Dagster's, with one
+change: each of their databases keeps one pooled engine until the instance is disposed.
 
 Same files, same schema, same transactions, and the same locking between processes
 (SQLite's own, with Dagster's busy timeout): another process (the daemon, the webserver,
@@ -116,15 +116,12 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         self.engines.dispose()
 
 
-class _OneDatabase:
-    """``connect`` of a storage kept in one database (Dagster's ``_conn_string``), through
-    one pooled engine; mixed in before Dagster's class."""
-
-    _conn_string: str
+class PooledSqliteRunStorage(SqliteRunStorage):
+    """Runs, their tags and the daemon's heartbeats, in one database."""
 
     def __init__(self, conn_string: str, inst_data: ConfigurableClassData | None = None) -> None:
         self.engines = Engines(keep=1)
-        super().__init__(conn_string, inst_data)  # type: ignore[call-arg]
+        super().__init__(conn_string, inst_data)
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[db.Connection]:
@@ -132,16 +129,8 @@ class _OneDatabase:
             yield connection
 
     def dispose(self) -> None:
-        super().dispose()  # type: ignore[misc]
+        super().dispose()
         self.engines.dispose()
-
-
-class PooledSqliteRunStorage(_OneDatabase, SqliteRunStorage):
-    """Runs, their tags and the daemon's heartbeats, in one database."""
-
-
-class PooledSqliteScheduleStorage(_OneDatabase, SqliteScheduleStorage):
-    """Schedule and sensor state and ticks, in one database."""
 
 
 class StorageFolderGone(RuntimeError):
@@ -150,7 +139,7 @@ class StorageFolderGone(RuntimeError):
 
 class PooledSqliteStorage(DagsterSqliteStorage):
     """Dagster's default local storage (``storage: sqlite``), in the same folders under
-    ``base_dir``, made of the pooled storages above."""
+    ``base_dir``, with the pooled run and event storages above."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         if not Path(base_dir, "dagster.yaml").is_file():
@@ -165,9 +154,10 @@ class PooledSqliteStorage(DagsterSqliteStorage):
         self.base_dir = base_dir
         self._run_storage = PooledSqliteRunStorage.from_local(_runs_directory(base_dir))
         self._event_log_storage = PooledSqliteEventLogStorage(_event_logs_directory(base_dir))
-        self._schedule_storage = PooledSqliteScheduleStorage.from_local(
-            _schedule_directory(base_dir)
-        )
+        # Schedules stay Dagster's own: a run barely touches them, and an instance closes
+        # its run and event storages but never its schedule storage, which would keep a
+        # pooled connection open after the instance is gone.
+        self._schedule_storage = SqliteScheduleStorage.from_local(_schedule_directory(base_dir))
         self._inst_data = inst_data
         # DagsterStorage's own __init__: DagsterSqliteStorage's would first open the plain
         # storages, which these replace.

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
@@ -40,22 +41,34 @@ def deployed(tmp_path: Path) -> Iterator[Deployment]:
         yield deployed
 
 
-def test_a_run_opens_each_dagster_database_once(deployed: Deployment) -> None:
-    assert isinstance(deployed.instance.event_log_storage, PooledSqliteEventLogStorage)
-    assert deployed.run("train_and_publish_job").success
-    with opened_databases() as opened:
-        second = deployed.run("train_and_publish_job", retrain=True)
-    assert second.success
+def _open_files_under(folder: Path) -> list[str]:
+    fds = Path("/proc/self/fd")
+    targets = [os.readlink(fd) for fd in fds.iterdir() if fd.is_symlink()]
+    return [t for t in targets if t.startswith(str(folder))]
+
+
+def test_a_run_opens_each_dagster_database_once_until_the_instance_is_closed(
+    tmp_path: Path,
+) -> None:
+    with deployment(tmp_path / "home") as deployed:
+        assert isinstance(deployed.instance.event_log_storage, PooledSqliteEventLogStorage)
+        assert deployed.run("train_and_publish_job").success
+        with opened_databases() as opened:
+            second = deployed.run("train_and_publish_job", retrain=True)
+        assert second.success
+        home = deployed.settings.dagster_home
+        assert _open_files_under(home)
     dagster = {
-        Path(path).relative_to(deployed.settings.dagster_home).as_posix(): times
+        Path(path).relative_to(home).as_posix(): times
         for path, times in opened.items()
-        if Path(path).is_relative_to(deployed.settings.dagster_home)
+        if Path(path).is_relative_to(home)
     }
     # Dagster's own storage opens ~500 connections for such a run. The pooled one opens only
     # the new run's event database (twice while creating its tables); the runs and the index
     # databases stay open from the first run.
     assert set(dagster) == {f"history/runs/{second.run_id}.db"}, dagster
     assert sum(dagster.values()) <= 2, dagster
+    assert _open_files_under(home) == []  # closed with the instance: nothing leaks
 
 
 def test_dagsters_own_storage_reads_and_writes_the_same_files_meanwhile(
