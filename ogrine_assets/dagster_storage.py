@@ -61,7 +61,12 @@ class Engines:
             engine = self._engines.pop(url, None)
             if engine is None:
                 engine = db.create_engine(
-                    url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+                    url,
+                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                    # As many at once as Dagster's threads ask for (the webserver's requests,
+                    # the daemon's loops), as without a pool; five are kept between uses.
+                    pool_size=5,
+                    max_overflow=-1,
                 )
             self._engines[url] = engine
             while len(self._engines) > self._keep:

@@ -104,3 +104,15 @@ def test_the_least_recently_used_engines_are_closed_beyond_the_limit(tmp_path: P
     assert len(engines) == 2 and engines.get(first) is kept
     engines.dispose()
     assert len(engines) == 0
+
+
+def test_an_engine_lends_as_many_connections_at_once_as_are_asked_for(tmp_path: Path) -> None:
+    """The webserver and the daemon use many threads; a pool that capped them (SQLAlchemy's
+    default lends 15, then waits 30 s) would stall the UI where Dagster's own did not."""
+    engines = Engines(keep=1)
+    engine = engines.get(f"sqlite:///{tmp_path / 'runs.db'}")
+    lent = [engine.connect() for _ in range(40)]
+    assert all(connection.exec_driver_sql("SELECT 1").scalar() == 1 for connection in lent)
+    for connection in lent:
+        connection.close()
+    engines.dispose()
