@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import numpy as np
+import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
 
@@ -35,6 +37,7 @@ from ogrine_assets.forecast_document import (
 )
 from ogrine_assets.home import ensure_dagster_home, ensure_mlflow_store, prepare
 from ogrine_assets.materialize import RETRAIN
+from ogrine_assets.model.linear import LinearModel, least_squares
 from ogrine_assets.rates.upstream import Fetched
 from ogrine_assets.settings import Settings, environment_without_ours
 from ogrine_assets_tests.fake_upstream import envelope
@@ -189,6 +192,20 @@ def deployment(
     )
     with home_instance(settings) as instance:
         yield Deployment(settings, defs, instance)
+
+
+def least_squares_model(
+    examples: pd.DataFrame, target: np.ndarray, features: Sequence[str]
+) -> LinearModel:
+    """A least-squares model on any ``features`` of ``examples``, for tests that register a
+    model of their own making (a weak champion, a feature this code no longer computes)."""
+    names = list(features)
+    coefficients, intercept = least_squares(examples[names].to_numpy(dtype=float), target)
+    return LinearModel(
+        features=tuple(names),
+        coefficients=tuple(float(c) for c in coefficients),
+        intercept=intercept,
+    )
 
 
 def materialized_home(home: Path) -> Path:

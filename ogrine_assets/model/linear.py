@@ -7,7 +7,6 @@ pickle), and what ``pyfunc_model.py`` serves when MLflow loads the version.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -116,14 +115,3 @@ def ridge(
     gram = standard.T @ standard + penalty * len(target) * np.eye(design.shape[1])
     coefficients = np.linalg.solve(gram, standard.T @ (target - y_mean)) / scale
     return coefficients, float(y_mean - x_mean @ coefficients)
-
-
-def fit_linear(design: pd.DataFrame, target: np.ndarray, features: Sequence[str]) -> LinearModel:
-    """The ordinary least squares fit of ``target`` on ``features`` of ``design``."""
-    names = list(features)
-    coefficients, intercept = least_squares(design[names].to_numpy(dtype=float), target)
-    return LinearModel(
-        features=tuple(names),
-        coefficients=tuple(float(c) for c in coefficients),
-        intercept=intercept,
-    )

@@ -16,14 +16,18 @@ from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.common.model_registry import ModelRegistry
 from ogrine_assets.defs.ingestion.sources import HttpRatesSource, SyntheticRatesSource
 from ogrine_assets.model.features import daily_series, training_examples
-from ogrine_assets.model.linear import fit_linear
 from ogrine_assets.names import CHAMPION_ALIAS, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
 from ogrine_assets.service.app import create_app
 from ogrine_assets.service.config import ServiceConfig
 from ogrine_assets.settings import Settings
 from ogrine_assets_tests.fake_upstream import FakeUpstream
 from ogrine_assets_tests.real_series import upstream_rows
-from ogrine_assets_tests.support import FIXED_NOW, home_instance, series_source
+from ogrine_assets_tests.support import (
+    FIXED_NOW,
+    home_instance,
+    least_squares_model,
+    series_source,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -79,7 +83,7 @@ def test_on_trend_and_rhythm_the_regression_beats_a_weak_champion(settings: Sett
         [TODAY - dt.timedelta(days=len(values) - i) for i in range(len(values))], values
     )
     examples, target = training_examples(series)
-    weak = fit_linear(examples, target, ["mean_28"])
+    weak = least_squares_model(examples, target, ["mean_28"])
     with mlflow.start_run(experiment_id=registry.experiment_id()):
         weak_version, _ = registry.log_model(weak, examples[["mean_28"]].head(3))
     registry.set_champion(weak_version)

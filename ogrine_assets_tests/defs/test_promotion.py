@@ -16,11 +16,11 @@ from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.common.model_registry import ModelRegistry
 from ogrine_assets.defs.serving.promotion import champion_model
 from ogrine_assets.model.features import MODEL_FEATURES, daily_series, training_examples
-from ogrine_assets.model.linear import fit_linear
 from ogrine_assets.model.promotion import BROKEN_TAG, CONTEST_TAG, DECISION_TAG, standing_champion
 from ogrine_assets.model.splitting import split_by_time
 from ogrine_assets.names import MODEL_VERSION_METADATA, MODEL_VERSION_TAG
 from ogrine_assets.settings import Settings
+from ogrine_assets_tests.support import least_squares_model
 
 START = dt.date(2024, 1, 1)
 
@@ -56,7 +56,7 @@ def register(
     """Fit a regression on ``features`` (its intercept moved by ``shift``) and register it."""
     series = daily_series(rates["date"].to_list(), rates["rate"].to_list())
     examples, target = training_examples(series)
-    fitted = fit_linear(examples, target, features)
+    fitted = least_squares_model(examples, target, features)
     model = replace(fitted, intercept=fitted.intercept + shift)
     with mlflow.start_run(experiment_id=registry.experiment_id()):
         version, _ = registry.log_model(model, examples[list(features)].head(3))
@@ -210,7 +210,7 @@ def test_a_version_that_cannot_be_compared_is_rejected_once_not_retried_forever(
     examples, target = training_examples(series)
     examples["year"] = 2024.0  # a feature this code does not compute
     columns = ["lag_1", "year"]
-    model = fit_linear(examples, target, columns)
+    model = least_squares_model(examples, target, columns)
     with mlflow.start_run(experiment_id=registry.experiment_id()):
         version, _ = registry.log_model(model, examples[columns].head(3))
     outcome = promote(registry, rates, version)

@@ -9,7 +9,6 @@ from ogrine_assets.model.features import MODEL_FEATURES, series_from_frame, trai
 from ogrine_assets.model.linear import (
     LinearModel,
     expanding_least_squares,
-    fit_linear,
     least_squares,
 )
 from ogrine_assets.rates.cleaning import clean_rates
@@ -17,18 +16,16 @@ from ogrine_assets.rates.synthetic import synthetic_payload
 from ogrine_assets.rates.upstream import parse_rates
 
 
-def test_the_fit_is_scikit_learns_linear_regression_on_the_real_features() -> None:
+def test_least_squares_is_scikit_learns_linear_regression_on_the_real_features() -> None:
     body = msgspec.json.encode(synthetic_payload(dt.date(2026, 11, 26)))
     series = series_from_frame(clean_rates(parse_rates(body)).clean)
     examples, target = training_examples(series)
-    ours = fit_linear(examples, target, MODEL_FEATURES)
-    reference = LinearRegression().fit(examples[list(MODEL_FEATURES)], target)
-    np.testing.assert_allclose(ours.coefficients, reference.coef_, rtol=1e-9)
+    design = examples[list(MODEL_FEATURES)].to_numpy()
+    coefficients, intercept = least_squares(design, target)
+    reference = LinearRegression().fit(design, target)
+    np.testing.assert_allclose(coefficients, reference.coef_, rtol=1e-9)
     np.testing.assert_allclose(
-        ours.predict(examples),
-        reference.predict(examples[list(MODEL_FEATURES)]),
-        rtol=1e-12,
-        atol=1e-8,
+        design @ coefficients + intercept, reference.predict(design), rtol=1e-12, atol=1e-8
     )
 
 
