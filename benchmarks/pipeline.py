@@ -250,35 +250,32 @@ class InProcess:
         return time.perf_counter() - began
 
 
+def median_seconds(work: Callable[[], object], times: int = 3) -> float:
+    """The median of ``times`` timings of ``work()``: the first timing after a core turns
+    busy pays for the scheduler moving this process off the busy core (a 14 ms backtest
+    took 24 ms, the next ones 13-15 ms), which says nothing about the code."""
+    timings = []
+    for _ in range(times):
+        began = time.perf_counter()
+        work()
+        timings.append(time.perf_counter() - began)
+    return statistics.median(timings)
+
+
 def backtest_seconds() -> float:
-    """The median of three backtests: the first measure after a core turns busy pays for the
-    scheduler moving this process off the busy core (a 14 ms backtest took 24 ms, the next
-    ones 13-15 ms), which says nothing about the code."""
     from ogrine_assets.model.backtest import run_backtest
     from ogrine_assets.model.features import MODEL_FEATURES, daily_series
     from ogrine_assets.rates.synthetic import synthetic_rate_tenths
 
     rows = synthetic_rate_tenths(dt.date(2026, 11, 25))
     series = daily_series([day for day, _ in rows], [tenth / 10 for _, tenth in rows])
-    times = []
-    for _ in range(3):
-        began = time.perf_counter()
-        run_backtest(series, {"model": MODEL_FEATURES})
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
+    return median_seconds(lambda: run_backtest(series, {"model": MODEL_FEATURES}))
 
 
 def python_loop_seconds() -> float:
     """Plain interpreted arithmetic, no library, timed as the backtest is: what a busy other
-    core costs this machine itself (vCPUs that share a physical core slow each other)."""
-    times = []
-    for _ in range(3):
-        began = time.perf_counter()
-        total = 0
-        for number in range(400_000):
-            total += number * number
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
+    core costs this machine itself (on a host whose cores slow each other, this shows it)."""
+    return median_seconds(lambda: sum(number * number for number in range(400_000)))
 
 
 def busy(measure: Callable[[], T]) -> T:

@@ -35,7 +35,7 @@ from ogrine_assets.forecast_document import (
     build_forecast_document,
     encode,
 )
-from ogrine_assets.home import ensure_dagster_home, ensure_mlflow_store, prepare
+from ogrine_assets.home import ensure_mlflow_store, prepare
 from ogrine_assets.materialize import RETRAIN
 from ogrine_assets.model.linear import LinearModel, least_squares
 from ogrine_assets.rates.upstream import Fetched
@@ -219,9 +219,10 @@ def materialized_home(home: Path) -> Path:
 
 @contextmanager
 def home_instance(settings: Settings) -> Iterator[dg.DagsterInstance]:
-    """The home's Dagster instance, loaded from the ``dagster.yaml`` that ``prepare`` wrote,
-    as every ``ogrine`` and Dagster process on the home loads it."""
-    with dg.DagsterInstance.from_config(str(ensure_dagster_home(settings))) as instance:
+    """The Dagster instance of a home ``make_settings`` made ready, loaded from the
+    ``dagster.yaml`` that ``prepare`` wrote, as every ``ogrine`` and Dagster process on the
+    home loads it."""
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
         yield instance
 
 

@@ -49,6 +49,11 @@ def least_squares(design: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, f
     return coefficients, float(y_mean - x_mean @ coefficients)
 
 
+# A prefix whose R factor has a diagonal entry this small, relative to the largest, has no
+# well-determined unique solution: it is solved by lstsq, as every prefix used to be.
+UNIQUE = 1e-9
+
+
 def expanding_least_squares(
     design: np.ndarray, target: np.ndarray, ends: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -94,10 +99,6 @@ def _r_factor(matrix: np.ndarray) -> np.ndarray:
     """The R of ``matrix``'s QR factorisation (NumPy's stubs type ``mode="r"`` as a pair)."""
     return np.asarray(np.linalg.qr(matrix, mode="r"))
 
-
-# A prefix whose R factor has a diagonal entry this small, relative to the largest, has no
-# well-determined unique solution: it is solved by lstsq, as every prefix used to be.
-UNIQUE = 1e-9
 
 RIDGE_PENALTY = 1e-3  # per training row, on standardised features: a mild shrinkage
 
