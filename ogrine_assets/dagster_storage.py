@@ -11,6 +11,12 @@ Same files, same schema, same transactions, and the same locking between process
 (SQLite's own, with Dagster's busy timeout): another process (the daemon, the webserver,
 a second ``ogrine``) sees no difference. An idle pooled connection holds no lock.
 
+Setting a database up is Dagster's too, with one shortcut: a database that already carries
+alembic's version stamp is left as it is without asking alembic for Dagster's newest
+revision, which loads every migration script Dagster ships (~15 ms, three or four times
+per instance and once per run). Dagster's own set-up does nothing to a stamped database
+either: upgrading one is ``dagster instance migrate``'s job, not the storage's.
+
 ``home.DAGSTER_YAML`` selects this class (``storage: custom``); the Postgres instance of
 ``docker/`` does not use it. It overrides Dagster's connection methods, so it is tied to
 the pinned Dagster version; ``ogrine_assets_tests/test_dagster_storage.py`` fails if a new
@@ -27,13 +33,14 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as db
+from alembic.runtime.migration import MigrationContext
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
 )
 from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
 from dagster._core.storage.schedules.sqlite.sqlite_schedule_storage import SqliteScheduleStorage
-from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS, create_db_conn_string
 from dagster._core.storage.sqlite_storage import (
     DagsterSqliteStorage,
     _event_logs_directory,
@@ -82,6 +89,25 @@ class Engines:
         return len(self._engines)
 
 
+def _stamped(connection: db.Connection) -> bool:
+    """Whether the database carries alembic's version stamp: Dagster made it, whole."""
+    return MigrationContext.configure(connection).get_current_revision() is not None
+
+
+def _set_up(url: str, *tables: str) -> bool:
+    """Whether the database at ``url`` is stamped and has ``tables``: then Dagster's set-up
+    of it would make nothing."""
+    engine = db.create_engine(
+        url, poolclass=db.NullPool, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
+    )
+    try:
+        with engine.connect() as connection:
+            inspector = db.inspect(connection)
+            return _stamped(connection) and all(inspector.has_table(t) for t in tables)
+    finally:
+        engine.dispose()
+
+
 @contextlib.contextmanager
 def _transaction(engine: db.Engine) -> Iterator[db.Connection]:
     with engine.connect() as connection, connection.begin():
@@ -106,6 +132,12 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             with _transaction(engine) as connection:
                 yield connection
 
+    def _initdb(self, engine: db.Engine, for_index_shard: bool = False) -> None:
+        with engine.connect() as connection:
+            if _stamped(connection):
+                return
+        super()._initdb(engine, for_index_shard)
+
     def has_table(self, table_name: str) -> bool:
         # Dagster's asks the index with a new engine each time, about 20 times a run.
         engine = self.engines.get(self.conn_string_for_shard(INDEX_SHARD_NAME))
@@ -128,6 +160,16 @@ class PooledSqliteRunStorage(SqliteRunStorage):
         self.engines = Engines(keep=1)
         super().__init__(conn_string, inst_data)
 
+    @classmethod
+    def from_local(
+        cls, base_dir: str, inst_data: ConfigurableClassData | None = None
+    ) -> PooledSqliteRunStorage:
+        if Path(base_dir, "runs.db").is_file():
+            url = create_db_conn_string(base_dir, "runs")
+            if _set_up(url, "instance_info"):
+                return cls(url, inst_data)
+        return super().from_local(base_dir, inst_data)
+
     @contextlib.contextmanager
     def connect(self) -> Iterator[db.Connection]:
         with _transaction(self.engines.get(self._conn_string)) as connection:
@@ -136,6 +178,20 @@ class PooledSqliteRunStorage(SqliteRunStorage):
     def dispose(self) -> None:
         super().dispose()
         self.engines.dispose()
+
+
+class StampedSqliteScheduleStorage(SqliteScheduleStorage):
+    """Schedules and sensors' ticks: Dagster's storage and connections, set up as above."""
+
+    @classmethod
+    def from_local(
+        cls, base_dir: str, inst_data: ConfigurableClassData | None = None
+    ) -> StampedSqliteScheduleStorage:
+        if Path(base_dir, "schedules.db").is_file():
+            url = create_db_conn_string(base_dir, "schedules")
+            if _set_up(url):
+                return cls(url, inst_data)
+        return super().from_local(base_dir, inst_data)  # type: ignore[return-value]
 
 
 class StorageFolderGone(RuntimeError):
@@ -159,10 +215,12 @@ class PooledSqliteStorage(DagsterSqliteStorage):
         self.base_dir = base_dir
         self._run_storage = PooledSqliteRunStorage.from_local(_runs_directory(base_dir))
         self._event_log_storage = PooledSqliteEventLogStorage(_event_logs_directory(base_dir))
-        # Schedules stay Dagster's own: a run barely touches them, and an instance closes
-        # its run and event storages but never its schedule storage, which would keep a
-        # pooled connection open after the instance is gone.
-        self._schedule_storage = SqliteScheduleStorage.from_local(_schedule_directory(base_dir))
+        # Schedules keep Dagster's own connections: a run barely touches them, and an
+        # instance closes its run and event storages but never its schedule storage, which
+        # would keep a pooled connection open after the instance is gone.
+        self._schedule_storage = StampedSqliteScheduleStorage.from_local(
+            _schedule_directory(base_dir)
+        )
         self._inst_data = inst_data
         # DagsterStorage's own __init__: DagsterSqliteStorage's would first open the plain
         # storages, which these replace.

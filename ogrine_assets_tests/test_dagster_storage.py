@@ -13,9 +13,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 import sqlalchemy as db
+from alembic.script import ScriptDirectory
 
 from ogrine_assets.dagster_storage import Engines, PooledSqliteEventLogStorage
-from ogrine_assets_tests.support import Deployment, deployment
+from ogrine_assets_tests.support import Deployment, deployment, home_instance, make_settings
 
 pytestmark = pytest.mark.integration
 
@@ -92,6 +93,69 @@ def test_dagsters_own_storage_reads_and_writes_the_same_files_meanwhile(
     again = deployed.run("train_and_publish_job")
     assert again.success
     assert pooled.get_latest_materialization_event(dg.AssetKey("forecast")).run_id == again.run_id
+
+
+@dg.op
+def _nothing() -> None:
+    pass
+
+
+@dg.job
+def _tiny_job() -> None:
+    _nothing()
+
+
+def _stamp(database: Path) -> str | None:
+    with sqlite3.connect(database) as connection:
+        try:
+            return connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        except sqlite3.OperationalError:  # no such table
+            return None
+
+
+def test_stamped_databases_open_without_alembic_and_half_made_ones_are_set_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path / "home")
+    with home_instance(settings) as instance:
+        run_id = _tiny_job.execute_in_process(instance=instance).run_id
+    home = settings.dagster_home
+    databases = {
+        "runs": home / "history" / "runs.db",
+        "schedules": home / "schedules" / "schedules.db",
+        "index": home / "history" / "runs" / "index.db",
+        "run": home / "history" / "runs" / f"{run_id}.db",
+    }
+    stamps = {name: _stamp(path) for name, path in databases.items()}
+    assert all(stamps.values()), stamps
+
+    asked: list[str] = []  # each time alembic's migration scripts are loaded
+    loading = ScriptDirectory.from_config
+    monkeypatch.setattr(
+        ScriptDirectory, "from_config", lambda config: asked.append("") or loading(config)
+    )
+
+    def read_everything() -> None:
+        with home_instance(settings) as instance:
+            assert instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.SUCCESS
+            assert instance.all_logs(run_id)
+            assert instance.event_log_storage.get_asset_records() == []
+            assert instance.all_instigator_state() == []
+
+    read_everything()
+    assert asked == []
+
+    # What a process killed while making them may leave: an empty file, a table missing,
+    # tables not stamped yet; or no file at all.
+    databases["index"].write_bytes(b"")
+    with sqlite3.connect(databases["runs"]) as connection:
+        connection.execute("DROP TABLE instance_info")
+    with sqlite3.connect(databases["run"]) as connection:
+        connection.execute("DROP TABLE alembic_version")
+    databases["schedules"].unlink()
+    read_everything()  # the run's events are read, so its database is set up again
+    assert asked  # Dagster's own set-up ran
+    assert {name: _stamp(path) for name, path in databases.items()} == stamps
 
 
 def test_the_least_recently_used_engines_are_closed_beyond_the_limit(tmp_path: Path) -> None:
