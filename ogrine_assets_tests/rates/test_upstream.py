@@ -2,14 +2,18 @@
 
 import gzip
 import json
+import ssl
 import time
 import zlib
 from collections.abc import Iterator
+from pathlib import Path
 
+import certifi
 import httpx
 import polars as pl
 import pytest
 
+from ogrine_assets.rates import upstream as upstream_module
 from ogrine_assets.rates.upstream import (
     Limits,
     RetryPolicy,
@@ -248,3 +252,23 @@ def test_gzip_answers_are_asked_for_and_read(upstream: FakeUpstream) -> None:
 def test_json_nested_too_deeply_is_refused_in_one_line(body: bytes) -> None:
     with pytest.raises(UpstreamError, match="nested too deeply"):
         parse_rates(body)
+
+
+def test_the_tls_context_is_made_once_per_certificate_bundle(
+    upstream: FakeUpstream, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    made: list[ssl.SSLContext] = []
+    making = httpx.create_ssl_context
+    monkeypatch.setattr(httpx, "create_ssl_context", lambda: made.append(making()) or made[-1])
+    upstream_module._verifying_context.cache_clear()
+    for _ in range(3):
+        assert fetch_rates(upstream.url).url.startswith(upstream.url)
+    assert len(made) == 1 and made[0].verify_mode == ssl.CERT_REQUIRED
+    bundle = tmp_path / "ca.pem"
+    bundle.write_bytes(Path(certifi.where()).read_bytes())
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))  # another bundle: read, then kept
+    fetch_rates(upstream.url)
+    fetch_rates(upstream.url)
+    assert len(made) == 2
