@@ -11,11 +11,16 @@ Same files, same schema, same transactions, and the same locking between process
 (SQLite's own, with Dagster's busy timeout): another process (the daemon, the webserver,
 a second ``ogrine``) sees no difference. An idle pooled connection holds no lock.
 
-Setting a database up is Dagster's too, with one shortcut: a database that already carries
-alembic's version stamp is left as it is without asking alembic for Dagster's newest
-revision, which loads every migration script Dagster ships (~15 ms, three or four times
-per instance and once per run). Dagster's own set-up does nothing to a stamped database
-either: upgrading one is ``dagster instance migrate``'s job, not the storage's.
+Setting a database up is Dagster's too, with two shortcuts around alembic, which loads
+every migration script Dagster ships each time it is asked for Dagster's newest revision
+(~15 ms; Dagster asks three times per instance opened and twice per run):
+
+- a database that already carries alembic's version stamp is left as it is, as Dagster's
+  set-up leaves it (upgrading one is ``dagster instance migrate``'s job, not the storage's);
+- a run's new event database is made as Dagster makes it (its tables, WAL, the stamp of
+  Dagster's newest revision), with the scripts loaded once per process. If another process
+  is making the same database meanwhile, Dagster's own set-up takes over: it waits for the
+  other and retries.
 
 ``home.DAGSTER_YAML`` selects this class (``storage: custom``); the Postgres instance of
 ``docker/`` does not use it. It overrides Dagster's connection methods, so it is tied to
@@ -26,6 +31,8 @@ version stops calling them.
 from __future__ import annotations
 
 import contextlib
+import functools
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
@@ -33,13 +40,18 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as db
+import sqlalchemy.exc as db_exc
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from dagster._core.storage.event_log.schema import SqlEventLogStorageMetadata
+from dagster._core.storage.event_log.sqlite import sqlite_event_log
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
     INDEX_SHARD_NAME,
     SqliteEventLogStorage,
 )
 from dagster._core.storage.runs.sqlite.sqlite_run_storage import SqliteRunStorage
 from dagster._core.storage.schedules.sqlite.sqlite_schedule_storage import SqliteScheduleStorage
+from dagster._core.storage.sql import get_alembic_config
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS, create_db_conn_string
 from dagster._core.storage.sqlite_storage import (
     DagsterSqliteStorage,
@@ -94,6 +106,26 @@ def _stamped(connection: db.Connection) -> bool:
     return MigrationContext.configure(connection).get_current_revision() is not None
 
 
+@functools.cache
+def _dagster_migrations() -> ScriptDirectory:
+    """Dagster's migration scripts, one folder for all its storages, loaded once."""
+    return ScriptDirectory.from_config(get_alembic_config(sqlite_event_log.__file__))
+
+
+def _made_run_database(connection: db.Connection) -> bool:
+    """Make a run's new event database as Dagster's set-up makes it; False when another
+    process got in the way (a table already there, the file locked)."""
+    try:
+        SqlEventLogStorageMetadata.create_all(connection)
+        connection.execute(db.text("PRAGMA journal_mode=WAL"))
+        MigrationContext.configure(connection).stamp(_dagster_migrations(), "head")
+        connection.commit()
+    except (db_exc.DatabaseError, sqlite3.DatabaseError):
+        connection.rollback()
+        return False
+    return True
+
+
 def _set_up(url: str, *tables: str) -> bool:
     """Whether the database at ``url`` is stamped and has ``tables``: then Dagster's set-up
     of it would make nothing."""
@@ -135,6 +167,8 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def _initdb(self, engine: db.Engine, for_index_shard: bool = False) -> None:
         with engine.connect() as connection:
             if _stamped(connection):
+                return
+            if not for_index_shard and _made_run_database(connection):
                 return
         super()._initdb(engine, for_index_shard)
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from collections import Counter
@@ -14,6 +15,7 @@ import dagster as dg
 import pytest
 import sqlalchemy as db
 from alembic.script import ScriptDirectory
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from ogrine_assets.dagster_storage import Engines, PooledSqliteEventLogStorage
 from ogrine_assets_tests.support import Deployment, deployment, home_instance, make_settings
@@ -156,6 +158,28 @@ def test_stamped_databases_open_without_alembic_and_half_made_ones_are_set_up(
     read_everything()  # the run's events are read, so its database is set up again
     assert asked  # Dagster's own set-up ran
     assert {name: _stamp(path) for name, path in databases.items()} == stamps
+
+
+def _made(database: Path) -> tuple[object, ...]:
+    with contextlib.closing(sqlite3.connect(database)) as connection:
+        schema = sorted(connection.execute("SELECT type, name, sql FROM sqlite_master"))
+        mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+    return schema, mode, _stamp(database)
+
+
+def test_a_runs_new_event_database_is_the_one_dagsters_storage_makes(tmp_path: Path) -> None:
+    ours = PooledSqliteEventLogStorage(str(tmp_path / "ours"))
+    plain = SqliteEventLogStorage(str(tmp_path / "plain"))
+    try:
+        for storage in (ours, plain):
+            with storage.run_connection("a-run"):
+                pass
+    finally:
+        ours.dispose()
+        plain.dispose()
+    made = _made(tmp_path / "ours" / "a-run.db")
+    assert made == _made(tmp_path / "plain" / "a-run.db")
+    assert made[1] == "wal" and made[2]
 
 
 def test_the_least_recently_used_engines_are_closed_beyond_the_limit(tmp_path: Path) -> None:
