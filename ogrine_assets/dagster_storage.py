@@ -126,16 +126,21 @@ def _made_run_database(connection: db.Connection) -> bool:
     return True
 
 
-def _set_up(url: str, *tables: str) -> bool:
-    """Whether the database at ``url`` is stamped and has ``tables``: then Dagster's set-up
-    of it would make nothing."""
+def _already_set_up(base_dir: str, name: str, *tables: str) -> str | None:
+    """The URL of the database ``name`` in ``base_dir`` when Dagster's set-up would make
+    nothing in it (it is stamped and has ``tables``), else None."""
+    if not Path(base_dir, f"{name}.db").is_file():
+        return None
+    url = create_db_conn_string(base_dir, name)
     engine = db.create_engine(
         url, poolclass=db.NullPool, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS}
     )
     try:
         with engine.connect() as connection:
             inspector = db.inspect(connection)
-            return _stamped(connection) and all(inspector.has_table(t) for t in tables)
+            if _stamped(connection) and all(inspector.has_table(t) for t in tables):
+                return url
+            return None
     finally:
         engine.dispose()
 
@@ -198,11 +203,8 @@ class PooledSqliteRunStorage(SqliteRunStorage):
     def from_local(
         cls, base_dir: str, inst_data: ConfigurableClassData | None = None
     ) -> PooledSqliteRunStorage:
-        if Path(base_dir, "runs.db").is_file():
-            url = create_db_conn_string(base_dir, "runs")
-            if _set_up(url, "instance_info"):
-                return cls(url, inst_data)
-        return super().from_local(base_dir, inst_data)
+        url = _already_set_up(base_dir, "runs", "instance_info")
+        return cls(url, inst_data) if url else super().from_local(base_dir, inst_data)
 
     @contextlib.contextmanager
     def connect(self) -> Iterator[db.Connection]:
@@ -221,10 +223,9 @@ class StampedSqliteScheduleStorage(SqliteScheduleStorage):
     def from_local(
         cls, base_dir: str, inst_data: ConfigurableClassData | None = None
     ) -> StampedSqliteScheduleStorage:
-        if Path(base_dir, "schedules.db").is_file():
-            url = create_db_conn_string(base_dir, "schedules")
-            if _set_up(url):
-                return cls(url, inst_data)
+        url = _already_set_up(base_dir, "schedules")
+        if url:
+            return cls(url, inst_data)
         return super().from_local(base_dir, inst_data)  # type: ignore[return-value]
 
 
