@@ -54,10 +54,23 @@ storage:
     config:
       base_dir: BASE_DIR
 """
-# What earlier versions wrote (Dagster's default storage): such a home is brought up to date.
+# What earlier versions wrote, word for word (Dagster's default storage): such a home is
+# brought up to date. Kept as written then, never derived from DAGSTER_YAML, which changes.
 EARLIER_DAGSTER_YAMLS = (
-    "# Written by ogrine_assets on first use; edit freely, it is not overwritten.\n"
-    + DAGSTER_YAML.split("\n", 1)[1].split("# Dagster's SQLite")[0],
+    """\
+# Written by ogrine_assets on first use; edit freely, it is not overwritten.
+# Local instance: SQLite storage in this folder. See docker/dagster.yaml for Postgres.
+telemetry:
+  enabled: false
+# One run at a time: runs of one home share its stores (see docs/pipeline.md).
+run_queue:
+  max_concurrent_runs: 1
+# Runs that never start, or hang, are failed instead of staying in progress for good.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  max_runtime_seconds: 7200
+""",
 )
 
 

@@ -18,13 +18,10 @@ FETCH_MAX_BYTES = 64 * 2**20  # received, and after decompression: far above a r
 OURS = ("OGRINE_", "DAGSTER_", "MLFLOW_")  # the prefixes of every setting this reads
 
 
-def environment_without_ours(
-    environ: os._Environ[str] | dict[str, str] | None = None,
-) -> dict[str, str]:
-    """``environ`` (this process's by default) without any ``OURS`` setting: the start of a
-    child's environment that must point only where it is told (a scratch home, a test's)."""
-    env = os.environ if environ is None else environ
-    return {key: value for key, value in env.items() if not key.startswith(OURS)}
+def environment_without_ours() -> dict[str, str]:
+    """This process's environment without any ``OURS`` setting: the start of a child's
+    environment that must point only where it is told (a scratch home, a test's)."""
+    return {key: value for key, value in os.environ.items() if not key.startswith(OURS)}
 
 
 @dataclass(frozen=True)

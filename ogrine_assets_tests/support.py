@@ -200,12 +200,7 @@ def least_squares_model(
     """A least-squares model on any ``features`` of ``examples``, for tests that register a
     model of their own making (a weak champion, a feature this code no longer computes)."""
     names = list(features)
-    coefficients, intercept = least_squares(examples[names].to_numpy(dtype=float), target)
-    return LinearModel(
-        features=tuple(names),
-        coefficients=tuple(float(c) for c in coefficients),
-        intercept=intercept,
-    )
+    return LinearModel.of(names, *least_squares(examples[names].to_numpy(dtype=float), target))
 
 
 def materialized_home(home: Path) -> Path:

@@ -8,7 +8,6 @@ import os
 import sqlite3
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -23,7 +22,7 @@ from ogrine_assets_tests.support import Deployment, deployment, home_instance, m
 pytestmark = pytest.mark.integration
 
 
-@contextmanager
+@contextlib.contextmanager
 def opened_databases() -> Iterator[Counter[str]]:
     """How many SQLite connections each database file gets opened, by any engine."""
     opened: Counter[str] = Counter()
@@ -108,7 +107,7 @@ def _tiny_job() -> None:
 
 
 def _stamp(database: Path) -> str | None:
-    with sqlite3.connect(database) as connection:
+    with contextlib.closing(sqlite3.connect(database)) as connection:
         try:
             return connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
         except sqlite3.OperationalError:  # no such table

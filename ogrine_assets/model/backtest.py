@@ -90,12 +90,6 @@ def refit_paths(
     return forecast_paths(predict, series, origins, horizon)
 
 
-def naive_scale(series: DailySeries, origins: np.ndarray) -> np.ndarray:
-    """MASE's denominator per origin: the mean one-day change of the data up to it (carried
-    days count as no change, which only makes the scale a little smaller)."""
-    return mean_daily_change(series.values, origins)
-
-
 @dataclass(frozen=True)
 class Backtest:
     """Forecasts of several methods on the same origins, and what the actuals were."""
@@ -179,7 +173,9 @@ def run_backtest(
     return Backtest(
         origins=origins,
         actual=actual_paths(series, origins, horizon),
-        scale=naive_scale(series, origins),
+        # MASE's denominator per origin: the mean one-day change of the data up to it
+        # (carried days count as no change, which only makes the scale a little smaller).
+        scale=mean_daily_change(series.values, origins),
         first_origin=series.start + dt.timedelta(days=int(origins[0])),
         forecasts=forecasts,
     )

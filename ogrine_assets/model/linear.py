@@ -7,6 +7,7 @@ pickle), and what ``pyfunc_model.py`` serves when MLflow loads the version.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,17 @@ class LinearModel:
     coefficients: tuple[float, ...]
     intercept: float
     method: str = METHOD
+
+    @classmethod
+    def of(
+        cls,
+        features: Sequence[str],
+        coefficients: np.ndarray,
+        intercept: float,
+        method: str = METHOD,
+    ) -> LinearModel:
+        """The model of a fit's weights, as plain floats (what its JSON holds)."""
+        return cls(tuple(features), tuple(float(c) for c in coefficients), float(intercept), method)
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         """One prediction per row of a feature frame (it may hold more columns than needed)."""

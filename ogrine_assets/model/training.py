@@ -41,12 +41,7 @@ def fit_procedure(
     examples, target = training_examples(series, end=train_end)
     design = examples[list(procedure.features)].to_numpy(dtype=float)
     coefficients, intercept = procedure.weights(design, target)
-    return LinearModel(
-        features=procedure.features,
-        coefficients=tuple(float(c) for c in coefficients),
-        intercept=intercept,
-        method=procedure.describe(),
-    )
+    return LinearModel.of(procedure.features, coefficients, intercept, procedure.describe())
 
 
 @dataclass(frozen=True)
