@@ -62,6 +62,12 @@ EARLIER_DAGSTER_YAMLS = (
 # Local instance: SQLite storage in this folder. See docker/dagster.yaml for Postgres.
 telemetry:
   enabled: false
+""",
+    """\
+# Written by ogrine_assets on first use; edit freely, it is not overwritten.
+# Local instance: SQLite storage in this folder. See docker/dagster.yaml for Postgres.
+telemetry:
+  enabled: false
 # One run at a time: runs of one home share its stores (see docs/pipeline.md).
 run_queue:
   max_concurrent_runs: 1

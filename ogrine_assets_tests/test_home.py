@@ -92,10 +92,11 @@ def test_a_moved_or_older_home_gets_its_own_dagster_yaml(tmp_path: Path) -> None
     config = moved.dagster_home / "dagster.yaml"
     assert config.read_text() == dagster_yaml(moved.dagster_home)
     assert str(old.dagster_home) not in config.read_text()
-    (earlier,) = EARLIER_DAGSTER_YAMLS  # Dagster's default storage, before the pooled one
-    config.write_text(earlier)
-    prepare(moved)
-    assert config.read_text() == dagster_yaml(moved.dagster_home)
+    assert len(EARLIER_DAGSTER_YAMLS) == 2  # the first version's, then one with the run queue
+    for earlier in EARLIER_DAGSTER_YAMLS:  # Dagster's default storage, before the pooled one
+        config.write_text(earlier)
+        prepare(moved)
+        assert config.read_text() == dagster_yaml(moved.dagster_home)
     edited = dagster_yaml(old.dagster_home) + "retention:\n  schedule:\n    purge_after_days: 9\n"
     config.write_text(edited)
     prepare(moved)
