@@ -174,7 +174,7 @@ def _run(
         tags=process_tag(run_id),
     )
     if not result.success:
-        raise JobFailed(f"{_where_and_why(result)}. Nothing that needs it ran")
+        raise JobFailed(f"{_where_and_why(result).rstrip('.')}. Nothing that needs it ran")
     return landed
 
 

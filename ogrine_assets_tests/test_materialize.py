@@ -1,6 +1,7 @@
 """`ogrine materialize` when runs collide, are killed, or the disk is full: the next run
 finds a consistent home and carries on by itself."""
 
+import datetime as dt
 import signal
 import subprocess
 import time
@@ -13,7 +14,17 @@ from mlflow.tracking import MlflowClient
 from ogrine_assets.forecast_document import decode
 from ogrine_assets.model.promotion import DECISION_TAG
 from ogrine_assets.names import CHAMPION_ALIAS, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
-from ogrine_assets_tests.support import OGRINE, fill, materialized_home, ogrine, ogrine_env, tmpfs
+from ogrine_assets.simulation.calendar import Step
+from ogrine_assets.simulation.runner import run_here
+from ogrine_assets_tests.support import (
+    FIXED_NOW,
+    OGRINE,
+    fill,
+    materialized_home,
+    ogrine,
+    ogrine_env,
+    tmpfs,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -61,6 +72,21 @@ def test_two_runs_at_once_one_waits_for_none_and_says_who_holds_the_home(
     assert last.startswith("ogrine materialize FAILED at startup: another run holds")
     assert "ogrine materialize, since" in last and "wait for it, or stop it" in last
     assert_consistent(home)
+
+
+def test_a_failed_validation_ends_in_one_plain_line_and_keeps_the_forecast(
+    tmp_path: Path,
+) -> None:
+    home = materialized_home(tmp_path / "home")
+    published = (home / "forecast" / "forecast.json").read_bytes()
+    day_before = Step(FIXED_NOW - dt.timedelta(days=1), "materialize")  # older data than kept
+    status, said = run_here(day_before, ogrine_env(home))
+    assert status == 1
+    last = said.strip().splitlines()[-1]
+    assert last.startswith("ogrine materialize FAILED at validated_rates: The newest rate is ")
+    assert "The last good validated_rates are kept. Nothing that needs it ran; details in " in last
+    assert "Traceback" not in said
+    assert (home / "forecast" / "forecast.json").read_bytes() == published
 
 
 def test_a_run_killed_in_training_is_closed_by_the_next_one(tmp_path: Path) -> None:
