@@ -21,6 +21,18 @@ from ogrine_assets_tests.support import ogrine
 
 pytestmark = pytest.mark.integration
 
+# Where an `ogrine` run ends (os._exit, no interpreter teardown), the names of the modules
+# it had loaded are written to the file MODULES_AT_EXIT names.
+MODULES_AT_EXIT = """
+import os, sys
+_exit = os._exit
+def _listing_exit(status):
+    with open(os.environ["MODULES_AT_EXIT"], "w") as listing:
+        listing.write("\\n".join(sys.modules))
+    _exit(status)
+os._exit = _listing_exit
+"""
+
 
 def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -> None:
     home = tmp_path / "home"
@@ -51,9 +63,16 @@ def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -
     assert f"Forecast   {days[0]} to {days[1]} by v1, published to {forecast_path}" in lines
     assert re.match(r"Done in \d+\.\d s\.$", lines[-1])
 
-    # The same data and code again: nothing is trained, nothing new to judge.
-    second = ogrine(home, "materialize")
+    # The same data and code again: nothing is trained, nothing new to judge. A probe
+    # lists what the process had loaded when it ended: pandas and MLflow, never pyarrow.
+    probe, loaded = tmp_path / "probe", tmp_path / "loaded.txt"
+    probe.mkdir()
+    (probe / "sitecustomize.py").write_text(MODULES_AT_EXIT)
+    second = ogrine(home, "materialize", PYTHONPATH=str(probe), MODULES_AT_EXIT=str(loaded))
     assert second.returncode == 0, second.stderr
+    modules = set(loaded.read_text().split())
+    assert {"pandas", "mlflow.pyfunc", "polars"} <= modules
+    assert not {name for name in modules if name.partition(".")[0] == "pyarrow"}
     assert (
         "Model      unchanged since v1: same data, same training code (--retrain trains anyway)"
         in second.stdout.splitlines()
