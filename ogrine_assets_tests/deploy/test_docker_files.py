@@ -5,6 +5,7 @@ import shutil
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import httpx
@@ -152,6 +153,32 @@ def test_dockerfile_installs_from_the_lock_as_a_non_root_user() -> None:
     # No telemetry from any container, `mlflow server` included.
     assert re.search(r"^\s+MLFLOW_DISABLE_TELEMETRY=true", runtime, re.MULTILINE)
     assert re.search(r"^\s+DO_NOT_TRACK=true", runtime, re.MULTILINE)
+
+
+def test_the_image_installs_every_file_the_package_reads(tmp_path: Path) -> None:
+    """The Dockerfile installs the package from a copy (not editable, as here): its wheel must
+    carry the files that are not Python (the page's template), or the image lacks them."""
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):  # what the Dockerfile copies, and no more
+        shutil.copy(ROOT / name, source / name)
+    shutil.copytree(ROOT / "ogrine_assets", source / "ogrine_assets",
+                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+         "--quiet", "--wheel-dir", str(tmp_path / "wheel"), str(source)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "wheel").glob("*.whl")
+    packaged = set(zipfile.ZipFile(wheel).namelist())
+    data = {
+        path.relative_to(source).as_posix()
+        for path in (source / "ogrine_assets").rglob("*")
+        if path.is_file() and path.suffix != ".py"
+    }
+    assert "ogrine_assets/service/templates/page.html.jinja" in data
+    assert data <= packaged, sorted(data - packaged)
 
 
 def test_hadolint_passes() -> None:
