@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from ogrine_assets import mlflow_tables
 from ogrine_assets.settings import Settings
 
 LOCK_NAME = "pipeline.lock"
@@ -211,9 +212,11 @@ def prepare(settings: Settings) -> None:
 def ensure_mlflow_store(database: Path, artifact_root: str | None) -> None:
     """A usable SQLite MLflow store at ``database``, created whole or not at all.
 
-    MLflow creates its tables in place, by a dozen migrations; a process stopped half-way
+    MLflow creates its tables in place, by dozens of migrations; a process stopped half-way
     leaves a store every later run trips on. Here the tables are created in a file beside
-    it, which is renamed into place only once complete.
+    it, which is renamed into place only once complete: from ``mlflow_tables.sql`` when it
+    was made for the installed MLflow (~0.1 s instead of ~0.9 s), else by MLflow's
+    migrations; MLflow's store then checks them and adds its default experiment.
     """
     if database.exists():
         problem = store_damage(database)
@@ -228,8 +231,13 @@ def ensure_mlflow_store(database: Path, artifact_root: str | None) -> None:
     database.parent.mkdir(parents=True, exist_ok=True)
     temporary = database.with_name(f".{database.name}.{os.getpid()}{PARTIAL_SUFFIX}")
     temporary.unlink(missing_ok=True)
+    import mlflow
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
+    script = mlflow_tables.tables_script(mlflow.__version__)
+    if script is not None:
+        with contextlib.closing(sqlite3.connect(temporary)) as tables:
+            tables.executescript(script)
     store = SqlAlchemyStore(f"sqlite:///{temporary}", artifact_root)
     store.engine.dispose()
     with open(temporary, "rb") as created:

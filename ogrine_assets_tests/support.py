@@ -4,13 +4,10 @@ real graph on a real Dagster instance and MLflow store, and forecast documents t
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 import os
-import sqlite3
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,7 +32,7 @@ from ogrine_assets.forecast_document import (
     build_forecast_document,
     encode,
 )
-from ogrine_assets.home import ensure_mlflow_store, prepare
+from ogrine_assets.home import prepare
 from ogrine_assets.materialize import RETRAIN
 from ogrine_assets.model.linear import LinearModel, least_squares
 from ogrine_assets.rates.upstream import Fetched
@@ -101,41 +98,13 @@ def fill(folder: Path) -> Path:
 
 
 def make_settings(home: Path, **environ: str | Path) -> Settings:
-    """Settings for ``home``, made ready as a run makes it (``prepare``); a new home's MLflow
-    store is a copy of one made once per test process (``empty_mlflow_store``)."""
+    """Settings for ``home``, made ready as a run makes it (``prepare``)."""
     names = {"forecast_path": "OGRINE_FORECAST_PATH", "api_url": "OGRINE_API_URL"}
     settings = Settings.from_env(
         {"OGRINE_HOME": str(home), **{names[key]: str(value) for key, value in environ.items()}}
     )
-    database = settings.local_mlflow_db
-    if settings.uses_local_mlflow_store and not database.exists():
-        database.parent.mkdir(parents=True, exist_ok=True)
-        database.write_bytes(empty_mlflow_store())
-        with sqlite3.connect(database) as db:  # MLflow's default experiment, at this home
-            db.execute(
-                "UPDATE experiments SET artifact_location = ? WHERE experiment_id = 0",
-                (f"{settings.mlflow_artifact_root}/0",),
-            )
     prepare(settings)
     return settings
-
-
-@functools.cache
-def empty_mlflow_store() -> bytes:
-    """A new MLflow store's bytes, made by ``ensure_mlflow_store`` as ``prepare`` makes one.
-
-    MLflow makes a store by running its migrations, ~0.9 s a store; the in-process tests
-    make dozens of homes, and none of them is about how a store is made (``test_home.py``
-    and every test that runs ``ogrine`` in a fresh home are). Only the default
-    experiment's artifact location differs between homes, and ``make_settings`` sets it.
-    """
-    folder = Path(tempfile.mkdtemp(prefix="ogrine-store-"))
-    database = folder / "mlflow.db"
-    ensure_mlflow_store(database, (folder / "artifacts").as_uri())
-    content = database.read_bytes()
-    database.unlink()
-    folder.rmdir()
-    return content
 
 
 @dataclass
