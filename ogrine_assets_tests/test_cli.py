@@ -64,15 +64,16 @@ def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -
     assert re.match(r"Done in \d+\.\d s\.$", lines[-1])
 
     # The same data and code again: nothing is trained, nothing new to judge. A probe
-    # lists what the process had loaded when it ended: pandas and MLflow, never pyarrow.
+    # lists what the process had loaded when it ended: pandas, MLflow, pandera, never
+    # pyarrow or hypothesis (left_unloaded.py).
     probe, loaded = tmp_path / "probe", tmp_path / "loaded.txt"
     probe.mkdir()
     (probe / "sitecustomize.py").write_text(MODULES_AT_EXIT)
     second = ogrine(home, "materialize", PYTHONPATH=str(probe), MODULES_AT_EXIT=str(loaded))
     assert second.returncode == 0, second.stderr
     modules = set(loaded.read_text().split())
-    assert {"pandas", "mlflow.pyfunc", "polars"} <= modules
-    assert not {name for name in modules if name.partition(".")[0] == "pyarrow"}
+    assert {"pandas", "mlflow.pyfunc", "polars", "pandera.polars"} <= modules
+    assert not {name for name in modules if name.partition(".")[0] in ("pyarrow", "hypothesis")}
     assert (
         "Model      unchanged since v1: same data, same training code (--retrain trains anyway)"
         in second.stdout.splitlines()
