@@ -39,7 +39,8 @@ def dump(database: Path) -> str:
         statements = list(db.iterdump())
     tables = [_canonical(s) for s in statements if not s.startswith(_LATER)]
     later = sorted(s for s in statements if s.startswith(_LATER))
-    assert tables[0] == "BEGIN TRANSACTION;" and tables[-1] == "COMMIT;", tables[-1]
+    if tables[0] != "BEGIN TRANSACTION;" or tables[-1] != "COMMIT;":
+        raise ValueError(f"not a dump SQLite would make: {tables[0]!r} ... {tables[-1]!r}")
     return "\n".join([*tables[:-1], *later, "COMMIT;"]) + "\n"
 
 
@@ -61,7 +62,7 @@ def _top_level_items(body: str) -> list[str]:
             quote = "" if char == quote else quote
         elif char in "'\"":
             quote = char
-        elif char in "(":
+        elif char == "(":
             depth += 1
         elif char == ")":
             depth -= 1
