@@ -8,11 +8,14 @@
   strategies, which validation never uses (~0.12 s). Only the development environment
   has it; the image does not, so a run here now loads what a run there loads.
 
-These processes treat both as not installed, which pandas, polars and pandera support as
-an ordinary case. Only those processes: importing ``ogrine_assets`` changes nothing, so
-the tests, Dagster's run workers and a user's notebook keep them. Code added to a step
-that does need one (a ``to_pandas()`` of polars, an Arrow dtype) fails in ``ogrine
-materialize`` with the message below, and the CLI tests run the whole graph this way.
+In these processes importing either fails as it would if it were not installed, which
+pandas, polars and pandera support as an ordinary case. One difference: asked first,
+``importlib.util.find_spec`` raises ModuleNotFoundError instead of returning None (polars
+catches it; nothing else on a run's path asks). Only those processes: importing
+``ogrine_assets`` changes nothing, so the tests, Dagster's run workers and a user's
+notebook keep them. Code added to a step that does need one (a ``to_pandas()`` of
+polars, an Arrow dtype) fails in ``ogrine materialize`` with the message below, and the
+CLI tests run the whole graph this way.
 """
 
 from __future__ import annotations

@@ -21,7 +21,15 @@ from pathlib import Path
 SCRIPT = Path(__file__).with_suffix(".sql")
 HEADER = "-- The tables `mlflow db upgrade` makes in a new SQLite database, MLflow {version}\n"
 _LATER = ("CREATE INDEX", "CREATE UNIQUE INDEX", "CREATE TRIGGER", "CREATE VIEW")
-_CONSTRAINTS = ("CONSTRAINT ", "CHECK ", "CHECK(", "FOREIGN KEY", "PRIMARY KEY", "UNIQUE ")
+_CONSTRAINTS = (
+    "CONSTRAINT ",
+    "CHECK ",
+    "CHECK(",
+    "FOREIGN KEY",
+    "PRIMARY KEY",
+    "UNIQUE ",
+    "UNIQUE(",
+)
 
 
 def tables_script(mlflow_version: str) -> str | None:
@@ -48,7 +56,10 @@ def _canonical(statement: str) -> str:
     if not statement.startswith("CREATE TABLE "):
         return statement
     head, _, body = statement.partition("(")
-    items = [item.strip() for item in _top_level_items(body[: body.rindex(")")])]
+    body, tail = body[: body.rindex(")")], body[body.rindex(")") + 1 :]
+    if tail.strip() != ";":  # WITHOUT ROWID, STRICT: a form this does not rewrite
+        raise ValueError(f"a table definition ending in {tail.strip()!r}: {head}")
+    items = [item.strip() for item in _top_level_items(body)]
     columns = [item for item in items if not item.startswith(_CONSTRAINTS)]
     constraints = sorted(item for item in items if item.startswith(_CONSTRAINTS))
     return f"{head.rstrip()} (\n\t" + ",\n\t".join(columns + constraints) + "\n);"

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pytest
@@ -110,9 +111,18 @@ CREATORS = multiprocessing.get_context("forkserver")
 CREATORS.set_forkserver_preload(["ogrine_assets.home", "mlflow.store.tracking.sqlalchemy_store"])
 
 
-def _create_store(database: Path, tables: str) -> None:
+def _create_store(database: Path, tables: str, kill_in_script: bool) -> None:
     if tables == "migrated":  # as under an MLflow the packaged script was not made for
         mlflow_tables.tables_script = lambda version: None
+    if kill_in_script:  # SIGKILL from inside SQLite, a few hundred steps into the script
+        connect = sqlite3.connect
+
+        def connect_then_die(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+            connection = connect(*args, **kwargs)
+            connection.set_progress_handler(lambda: os.kill(os.getpid(), signal.SIGKILL), 500)
+            return connection
+
+        sqlite3.connect = connect_then_die  # type: ignore[assignment]
     ensure_mlflow_store(database, _artifacts(database))
 
 
@@ -123,28 +133,34 @@ def _artifacts(database: Path) -> str:
 @pytest.mark.parametrize(
     ("tables", "after_seconds"),
     [("migrated", 0.0), ("migrated", 0.05), ("migrated", 0.2), ("migrated", 0.5),
-     ("migrated", 1.0), ("migrated", None), ("script", 0.0), ("script", None)],
+     ("migrated", 1.0), ("migrated", None), ("script", "inside"), ("script", None)],
 )  # fmt: skip
 def test_a_store_creation_killed_at_any_instant_leaves_nothing_half_made(
-    tmp_path: Path, tables: str, after_seconds: float | None
+    tmp_path: Path, tables: str, after_seconds: float | str | None
 ) -> None:
     """``None``: not killed, the creation ends by itself (the whole store is in place).
-    MLflow's migrations take ~1 s, long enough to be killed anywhere in them; the script
-    ~0.1 s, which a kill may miss: either way, nothing or a whole store."""
+    MLflow's migrations take ~1 s, long enough to be killed anywhere in them from outside;
+    the script ~0.1 s, so it is killed from inside, part-way through its statements."""
     database = tmp_path / "mlflow" / "mlflow.db"
-    creating = CREATORS.Process(target=_create_store, args=(database, tables))
+    inside = after_seconds == "inside"
+    creating = CREATORS.Process(target=_create_store, args=(database, tables, inside))
     creating.start()
     partial = database.parent / f".mlflow.db.{creating.pid}.partial"
-    deadline = time.monotonic() + 120
-    while not partial.exists() and creating.is_alive():  # wait for the tables to begin
-        assert time.monotonic() < deadline, "the store was never begun"
-        time.sleep(0.01)
-    if tables == "migrated":
-        assert partial.exists(), "the store was created before it could be killed"
+    if inside:
+        creating.join()
+        assert creating.exitcode == -signal.SIGKILL and partial.exists()
+        assert not database.exists()
+    else:
+        deadline = time.monotonic() + 120
+        while not partial.exists() and creating.is_alive():  # wait for the tables to begin
+            assert time.monotonic() < deadline, "the store was never begun"
+            time.sleep(0.01)
+        if tables == "migrated":
+            assert partial.exists(), "the store was created before it could be killed"
     if after_seconds is None:
         creating.join()
         assert creating.exitcode == 0 and database.exists()
-    else:
+    elif isinstance(after_seconds, float):
         time.sleep(after_seconds)
         creating.kill()  # SIGKILL
         creating.join()
@@ -153,7 +169,7 @@ def test_a_store_creation_killed_at_any_instant_leaves_nothing_half_made(
         assert ensure_mlflow_store(database, _artifacts(database)) is None
     settings = Settings.from_env({"OGRINE_HOME": str(tmp_path)})
     prepare(settings)  # the next run carries on by itself
-    assert not list(database.parent.glob(".*.partial"))
+    assert not list(database.parent.glob(".*.partial*"))  # its journal too
     client = MlflowClient(tracking_uri=f"sqlite:///{database}")
     client.create_experiment("works")
     assert client.get_experiment_by_name("works") is not None
