@@ -94,7 +94,7 @@ def run_job(
         log.write(f"{command} failed at {phase}:\n{traceback.format_exc()}")
         if verbose:
             traceback.print_exc()
-        cause = _with_disk(cause_of_exception(exc), settings.home)
+        cause = _with_disk(cause_of_exception(exc), settings.home).rstrip(".")
         print(f"{command} FAILED at {phase}: {cause}; details in {log.path}", file=sys.stderr)
         return 1
     finally:

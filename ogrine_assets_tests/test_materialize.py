@@ -3,6 +3,7 @@ finds a consistent home and carries on by itself."""
 
 import datetime as dt
 import signal
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -87,6 +88,20 @@ def test_a_failed_validation_ends_in_one_plain_line_and_keeps_the_forecast(
     assert "The last good validated_rates are kept. Nothing that needs it ran; details in " in last
     assert "Traceback" not in said
     assert (home / "forecast" / "forecast.json").read_bytes() == published
+
+
+def test_a_damaged_store_ends_in_one_line_with_the_way_out(tmp_path: Path) -> None:
+    database = tmp_path / "home" / "mlflow" / "mlflow.db"
+    database.parent.mkdir(parents=True)
+    with sqlite3.connect(database) as db:  # what a migration killed half-way leaves
+        db.execute("CREATE TABLE alembic_version (version_num TEXT)")
+        db.execute("CREATE TABLE _alembic_tmp_metrics (id INTEGER)")
+    status, said = run_here(Step(FIXED_NOW, "materialize"), ogrine_env(tmp_path / "home"))
+    assert status == 1
+    last = said.strip().splitlines()[-1]
+    assert last.startswith(f"ogrine materialize FAILED at startup: the MLflow store {database}")
+    assert f"(mv {database} {database}.damaged)" in last
+    assert "are not carried over; details in " in last and "Traceback" not in said
 
 
 def test_a_run_killed_in_training_is_closed_by_the_next_one(tmp_path: Path) -> None:
