@@ -68,11 +68,13 @@ def cause_of(error: ErrorLike) -> str:
 
 
 def in_words(kind: str, message: str) -> str:
+    """A message's first line as a clause, without its closing full stop: every caller sets
+    it inside a sentence of its own ("FAILED at <step>: <cause>; details in …")."""
     text = message.strip()
     prefix = re.match(r"^[\w.]+(Error|Exception|Failure|Held|Damaged|Unavailable): ", text)
     if prefix:  # Dagster writes "module.Kind: message"
         kind, text = prefix.group(0)[:-2].rsplit(".", 1)[-1], text[prefix.end() :]
-    first = text.splitlines()[0] if text else ""
+    first = text.splitlines()[0].rstrip(".") if text else ""
     found = _OS_ERROR.search(first)
     if found and int(found.group(1)) in _PLAIN:
         said = _PLAIN[int(found.group(1))]

@@ -33,7 +33,7 @@ from dagster import DagsterEventType, EventLogEntry
 from ogrine_assets.definitions import build_definitions
 from ogrine_assets.defs.common.definitions import model_registry_for
 from ogrine_assets.defs.common.recovery import process_tag, recover
-from ogrine_assets.failures import cause_of, cause_of_exception
+from ogrine_assets.failures import cause_of, cause_of_exception, in_words
 from ogrine_assets.home import HomeLock, LockHeld, prepare
 from ogrine_assets.names import MODEL_VERSION_METADATA
 from ogrine_assets.settings import Settings
@@ -94,7 +94,7 @@ def run_job(
         log.write(f"{command} failed at {phase}:\n{traceback.format_exc()}")
         if verbose:
             traceback.print_exc()
-        cause = _with_disk(cause_of_exception(exc), settings.home).rstrip(".")
+        cause = _with_disk(cause_of_exception(exc), settings.home)
         print(f"{command} FAILED at {phase}: {cause}; details in {log.path}", file=sys.stderr)
         return 1
     finally:
@@ -174,7 +174,7 @@ def _run(
         tags=process_tag(run_id),
     )
     if not result.success:
-        raise JobFailed(f"{_where_and_why(result).rstrip('.')}. Nothing that needs it ran")
+        raise JobFailed(f"{_where_and_why(result)}. Nothing that needs it ran")
     return landed
 
 
@@ -194,7 +194,8 @@ def _where_and_why(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.is_run_failure:
             error = getattr(event.event_specific_data, "error", None)
-            return f"at startup: {cause_of(error) if error else event.message}"
+            said = cause_of(error) if error else in_words("", event.message or "unknown error")
+            return f"at startup: {said}"
     return "at an unknown step"
 
 

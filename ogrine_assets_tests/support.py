@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,16 @@ def fill(folder: Path) -> Path:
     finally:
         os.close(handle)
     return filler
+
+
+def half_migrated_store(database: Path) -> Path:
+    """At ``database``, what an MLflow store creation killed half-way through its
+    migrations leaves (before stores were built aside and renamed into place)."""
+    database.parent.mkdir(parents=True)
+    with closing(sqlite3.connect(database)) as db, db:
+        db.execute("CREATE TABLE alembic_version (version_num TEXT)")
+        db.execute("CREATE TABLE _alembic_tmp_metrics (id INTEGER)")
+    return database
 
 
 def make_settings(home: Path, **environ: str | Path) -> Settings:

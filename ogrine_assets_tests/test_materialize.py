@@ -3,7 +3,6 @@ finds a consistent home and carries on by itself."""
 
 import datetime as dt
 import signal
-import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ from ogrine_assets_tests.support import (
     FIXED_NOW,
     OGRINE,
     fill,
+    half_migrated_store,
     materialized_home,
     ogrine,
     ogrine_env,
@@ -91,11 +91,7 @@ def test_a_failed_validation_ends_in_one_plain_line_and_keeps_the_forecast(
 
 
 def test_a_damaged_store_ends_in_one_line_with_the_way_out(tmp_path: Path) -> None:
-    database = tmp_path / "home" / "mlflow" / "mlflow.db"
-    database.parent.mkdir(parents=True)
-    with sqlite3.connect(database) as db:  # what a migration killed half-way leaves
-        db.execute("CREATE TABLE alembic_version (version_num TEXT)")
-        db.execute("CREATE TABLE _alembic_tmp_metrics (id INTEGER)")
+    database = half_migrated_store(tmp_path / "home" / "mlflow" / "mlflow.db")
     status, said = run_here(Step(FIXED_NOW, "materialize"), ogrine_env(tmp_path / "home"))
     assert status == 1
     last = said.strip().splitlines()[-1]

@@ -5,7 +5,6 @@ import contextlib
 import os
 import re
 import signal
-import sqlite3
 import subprocess
 import threading
 import time
@@ -17,7 +16,7 @@ import pytest
 
 from ogrine_assets import stack
 from ogrine_assets_tests.net import free_port, wait_until_ok
-from ogrine_assets_tests.support import OGRINE, make_settings, ogrine_env
+from ogrine_assets_tests.support import OGRINE, half_migrated_store, make_settings, ogrine_env
 
 
 def _child_ended_by(status: int, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -208,11 +207,7 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
 
 @pytest.mark.integration
 def test_up_on_a_damaged_store_says_so_in_one_line_and_starts_nothing(tmp_path: Path) -> None:
-    database = tmp_path / "home" / "mlflow" / "mlflow.db"
-    database.parent.mkdir(parents=True)
-    with sqlite3.connect(database) as db:  # what a creation killed half-way leaves
-        db.execute("CREATE TABLE alembic_version (version_num TEXT)")
-        db.execute("CREATE TABLE _alembic_tmp_metrics (id INTEGER)")
+    database = half_migrated_store(tmp_path / "home" / "mlflow" / "mlflow.db")
     mark = uuid.uuid4().hex
     process, _, log_path = _start_up(tmp_path, mark, home_made=False)
     assert process.wait(timeout=120) == 1
