@@ -128,11 +128,16 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
         wait_until_ok(f"http://127.0.0.1:{service_port}/schema", alive=alive)
         # Nothing materialized yet: the service says so instead of failing.
         assert httpx.get(f"http://127.0.0.1:{service_port}/health").status_code == 503
-        # One MLflow process (no idle parent), and no job-queue workers: no MLflow jobs here.
+        # One MLflow process, serving itself (no idle parent, no second import of MLflow in
+        # a uvicorn child), and no job-queue workers: no MLflow jobs here.
         commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in _marked(mark)]
         mlflow = [c for c in commands if b"mlflow" in c and b"\x00up\x00" not in c]
-        assert len(mlflow) == 1 and b"uvicorn" in mlflow[0], mlflow
-        assert not any(b"huey" in command for command in commands)
+        assert len(mlflow) == 1 and b"ogrine_assets.mlflow_server" in mlflow[0], mlflow
+        assert not any(b"huey" in command or b"uvicorn" in command for command in commands)
+        # MLflow's own guard against DNS rebinding is on, as under `mlflow server`.
+        models = f"http://127.0.0.1:{mlflow_port}/ajax-api/2.0/mlflow/registered-models/search"
+        assert httpx.get(models).status_code == 200
+        assert httpx.get(models, headers={"Host": "x.test"}).status_code == 403
 
         # The UI sees the code location, with its sensor on and both schedules, under the
         # name its schedules' and sensors' state is kept by...
@@ -196,7 +201,7 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
     assert [line for line in after if line in ran] == ran, console
     # The rest are warnings (this run's: its rates are synthetic), never Dagster's DEBUG log.
     others = [line for line in after if line not in ran]
-    assert others and all(re.search(r" (WARNING|ERROR): ", line) for line in others), console
+    assert others and all(re.search(r" (WARNING|ERROR)\b", line) for line in others), console
     # Everything else is in the parts' own log files.
     daemon_log = (tmp_path / "home" / "logs" / "up" / "daemon.log").read_text()
     assert "SensorDaemon" in daemon_log
