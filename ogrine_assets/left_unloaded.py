@@ -1,4 +1,5 @@
-"""What the ``ogrine`` commands that run the graph in their own process leave unloaded.
+"""What the ``ogrine`` commands that run the graph in their own process, and the MLflow UI
+of ``ogrine up`` (``mlflow_server.py``), leave unloaded.
 
 - **pyarrow.** pandas imports it whenever it is installed, and MLflow requires it
   installed: in an ``ogrine materialize`` it alone was ~36 MiB of a 367 MiB peak (the

@@ -130,10 +130,12 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
         assert httpx.get(f"http://127.0.0.1:{service_port}/health").status_code == 503
         # One MLflow process, serving itself (no idle parent, no second import of MLflow in
         # a uvicorn child), and no job-queue workers: no MLflow jobs here.
-        commands = [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in _marked(mark)]
-        mlflow = [c for c in commands if b"mlflow" in c and b"\x00up\x00" not in c]
-        assert len(mlflow) == 1 and b"ogrine_assets.mlflow_server" in mlflow[0], mlflow
-        assert not any(b"huey" in command or b"uvicorn" in command for command in commands)
+        commands = {pid: Path(f"/proc/{pid}/cmdline").read_bytes() for pid in _marked(mark)}
+        mlflow = [p for p, c in commands.items() if b"mlflow" in c and b"\x00up\x00" not in c]
+        assert len(mlflow) == 1 and b"ogrine_assets.mlflow_server" in commands[mlflow[0]]
+        assert not any(b"huey" in c or b"uvicorn" in c for c in commands.values())
+        # ...which has left pyarrow unloaded (left_unloaded.py).
+        assert "pyarrow" not in Path(f"/proc/{mlflow[0]}/maps").read_text()
         # MLflow's own guard against DNS rebinding is on, as under `mlflow server`.
         models = f"http://127.0.0.1:{mlflow_port}/ajax-api/2.0/mlflow/registered-models/search"
         assert httpx.get(models).status_code == 200
