@@ -39,7 +39,7 @@ def _serve_here(
 def main() -> None:
     from ogrine_assets.left_unloaded import leave_unloaded
 
-    leave_unloaded()  # pandas would load pyarrow (~35 MiB); the server never uses it
+    leave_unloaded()  # pandas would load pyarrow (~35 MiB), which MLflow uses only for HDFS
     # uvicorn first: MLflow's server module decides at import whether it runs inside a server
     # (it looks for uvicorn among the loaded modules) and only then adds its request-security
     # checks to the Flask app, as it does in the child ``mlflow server`` starts.
