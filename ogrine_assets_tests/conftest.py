@@ -1,14 +1,29 @@
 """Shared fixtures: a temporary OGRINE_HOME, and the whole graph materialized once per
-session for the tests that only read its result. Helpers live in ``support.py``."""
+session for the tests that only read its result. Helpers live in ``support.py``.
 
+This file loads only light modules: pytest-xdist's controller loads it too, before it
+starts the workers, and runs no test (the fixtures import ``support.py`` when first used).
+"""
+
+from __future__ import annotations
+
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from ogrine_assets.settings import Settings
-from ogrine_assets_tests.support import Deployment, deployment, make_settings
+if TYPE_CHECKING:
+    from ogrine_assets.settings import Settings
+    from ogrine_assets_tests.support import Deployment
+
+# Each test process imports Dagster, MLflow, pandas and scikit-learn (~400k objects that
+# live as long as it does), and the collector would walk them again and again. It runs
+# rarely here, and what collection loaded is frozen out of its reach (pytest_collection_finish),
+# as ``ogrine materialize`` does for its own run.
+gc.set_threshold(20_000, 20, 20)
 
 RAM_DISK = Path("/dev/shm")
 RAM_DISK_FREE_BYTES = 2**30  # the whole suite writes well under 100 MiB
@@ -48,8 +63,14 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     return (len(usable) if usable else os.cpu_count() or 1) + 1
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    gc.freeze()
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
+    from ogrine_assets_tests.support import make_settings
+
     return make_settings(tmp_path / "ogrine_home")
 
 
@@ -60,6 +81,8 @@ def materialized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deploymen
     Read only: a test that changes the state (a second training, a new day) builds its own
     ``deployment`` so that no test depends on another's order.
     """
+    from ogrine_assets_tests.support import deployment
+
     with deployment(tmp_path_factory.mktemp("materialized") / "home") as shared:
         assert shared.run("training_job").success
         assert shared.run("promotion_job").success
