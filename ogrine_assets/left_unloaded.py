@@ -40,8 +40,8 @@ class _Unavailable(importlib.abc.MetaPathFinder):
         if fullname.partition(".")[0] not in self.packages:
             return None
         raise ModuleNotFoundError(
-            f"No module named {fullname!r}: `ogrine` run processes leave it unloaded "
-            f"(see {__name__}); nothing in the graph may need it",
+            f"No module named {fullname!r}: this `ogrine` process leaves it unloaded "
+            f"(see {__name__}); nothing a run or the MLflow UI does may need it",
             name=fullname,
         )
 

@@ -47,8 +47,8 @@ def _python(code: str) -> str:
 
 def test_both_fail_to_import_with_the_reason_and_pandas_polars_pandera_work() -> None:
     assert _python(UNLOADED).splitlines() == [
-        f"No module named {name!r}: `ogrine` run processes leave it unloaded "
-        "(see ogrine_assets.left_unloaded); nothing in the graph may need it"
+        f"No module named {name!r}: this `ogrine` process leaves it unloaded "
+        "(see ogrine_assets.left_unloaded); nothing a run or the MLflow UI does may need it"
         for name in ("pyarrow", "hypothesis")
     ]
 
