@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import logging
 import os
 import shutil
@@ -30,6 +29,7 @@ from typing import Any, TextIO
 import dagster as dg
 from dagster import DagsterEventType, EventLogEntry
 
+from ogrine_assets.collector import collect_rarely, freeze_what_is_loaded
 from ogrine_assets.definitions import build_definitions
 from ogrine_assets.defs.common.definitions import model_registry_for
 from ogrine_assets.defs.common.recovery import process_tag, recover
@@ -55,12 +55,11 @@ def run_job(
 ) -> int:
     """Run ``job_name`` under the home's lock; 0 when it succeeds, else 1.
 
-    The process is short-lived and allocates hundreds of thousands of long-lived objects
-    (the imports): the garbage collector runs rarely, and what is loaded before the run is
-    frozen out of its reach.
+    The process ends with the run: the garbage collector runs rarely, and what is loaded
+    before the run is frozen out of its reach (``collector.py``).
     """
     started = time.monotonic()
-    gc.set_threshold(20_000, 20, 20)
+    collect_rarely()
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # this module says what matters
@@ -84,7 +83,7 @@ def run_job(
             for note in recover(settings, instance, model_registry_for(settings)):
                 log.write(f"recovered: {note}")
                 print(f"  recovered: {note}", flush=True)
-            gc.freeze()
+            freeze_what_is_loaded()
             phase = job_name
             landed = _run(defs, instance, job_name, run_id, log, retrain=retrain)
     except JobFailed as failed:

@@ -7,13 +7,14 @@ starts the workers, and runs no test (the fixtures import ``support.py`` when fi
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from ogrine_assets.collector import collect_rarely, freeze_what_is_loaded
 
 if TYPE_CHECKING:
     from ogrine_assets.settings import Settings
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
 # Each test process imports Dagster, MLflow, pandas and scikit-learn (~400k objects that
 # live as long as it does), and the collector would walk them again and again. It runs
 # rarely here, and what collection loaded is frozen out of its reach (pytest_collection_finish),
-# as ``ogrine materialize`` does for its own run.
-gc.set_threshold(20_000, 20, 20)
+# as ``ogrine materialize`` does for its own run (ogrine_assets/collector.py).
+collect_rarely()
 
 RAM_DISK = Path("/dev/shm")
 RAM_DISK_FREE_BYTES = 2**30  # the whole suite writes well under 100 MiB
@@ -64,7 +65,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    gc.freeze()
+    freeze_what_is_loaded()
 
 
 @pytest.fixture

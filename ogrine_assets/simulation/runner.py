@@ -15,6 +15,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from ogrine_assets.collector import thaw
 from ogrine_assets.settings import Settings, environment_without_ours
 from ogrine_assets.simulation.calendar import Step
 
@@ -46,7 +47,8 @@ def run_here(step: Step, environ: Mapping[str, str], by: str = "ogrine") -> tupl
     """Run the step in this process, as its command would; its exit status and everything
     it printed. ``by`` names the caller in the home's lock (who holds it, if asked). This
     process's environment is left as it was found (``run_job`` sets ``DAGSTER_HOME`` and
-    MLflow's settings for the run)."""
+    MLflow's settings for the run), and what ``run_job`` froze is thawed: this process
+    goes on (``collector.py``)."""
     from ogrine_assets.materialize import REFRESH, TRAIN_AND_PUBLISH, run_job
 
     settings = Settings.from_env(at(step, environ))
@@ -57,6 +59,7 @@ def run_here(step: Step, environ: Mapping[str, str], by: str = "ogrine") -> tupl
         with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
             status = run_job(settings, job, f"{by} {step.command}", verbose=False)
     finally:
+        thaw()
         os.environ.clear()
         os.environ.update(before)
     return status, said.getvalue()

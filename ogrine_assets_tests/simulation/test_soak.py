@@ -1,6 +1,7 @@
 """The loop, day after day, with faults: every invariant holds after every run."""
 
 import datetime as dt
+import gc
 import os
 import random
 from pathlib import Path
@@ -46,6 +47,7 @@ def test_two_weeks_of_the_loop_under_every_fault_keep_every_invariant(tmp_path: 
         tmp_path / "home", days=14, seed=1, first_day=dt.date(2025, 1, 6), say=lines.append
     )
     assert report.violations == [], "\n".join(lines + report.violations)
+    assert gc.get_freeze_count() == 0  # each run in this process froze, then thawed
     if os.environ.get("CI"):
         assert report.skipped_faults == []  # CI runs as root: the full disk fault runs too
     ran = {kind for kind in FAULTS if report.faults[kind]}
