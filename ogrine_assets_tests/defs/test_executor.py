@@ -20,6 +20,16 @@ pytestmark = pytest.mark.integration
 
 DAGSTER = str(Path(sys.executable).parent / "dagster")
 
+# At the exit of a process it is put in, the collector's first threshold and how many
+# objects are frozen go to the file COLLECTOR_AT_EXIT names.
+COLLECTOR_AT_EXIT = """
+import atexit, gc, os
+def _say():
+    with open(os.environ["COLLECTOR_AT_EXIT"], "w") as said:
+        said.write(f"{gc.get_threshold()[0]} {gc.get_freeze_count()}")
+atexit.register(_say)
+"""
+
 
 def dagster_run(home: Path, **env: str) -> subprocess.CompletedProcess[str]:
     command = [DAGSTER, "job", "execute", "-m", "ogrine_assets.definitions"]
@@ -53,8 +63,14 @@ def test_a_launched_run_waits_for_the_home_then_repairs_before_its_first_step(
 
     leftover = home / "archive" / "forecasts" / ".2026-11-25_killed.json.ab12cd34.partial"
     leftover.write_text("{")
-    ran = dagster_run(home)
+    probe, collector = tmp_path / "probe", tmp_path / "collector.txt"
+    probe.mkdir()
+    (probe / "sitecustomize.py").write_text(COLLECTOR_AT_EXIT)
+    ran = dagster_run(home, PYTHONPATH=str(probe), COLLECTOR_AT_EXIT=str(collector))
     assert ran.returncode == 0, ran.stdout[-2000:] + ran.stderr[-2000:]
+    # The run's process collected rarely and froze what was loaded (collector.py).
+    threshold, frozen = map(int, collector.read_text().split())
+    assert threshold == 20_000 and frozen > 100_000
     assert latest_run(home).status == dg.DagsterRunStatus.SUCCESS
     assert not leftover.exists()
     assert f"Recovered: removed {leftover.name}" in ran.stdout + ran.stderr

@@ -6,6 +6,10 @@ judge versions twice. Each run therefore waits for the home's lock (``home.HomeL
 before its first step, holds it to its end, and first repairs what an earlier run that was
 killed may have left (``recovery.recover``). The CLI takes the same lock itself:
 ``execute_in_process`` does not use a job's executor.
+
+Every run launcher but Dagster's in-memory one (for its own tests) starts a process for
+the run, which ends with it: the executor tunes that process's garbage collector as
+``ogrine materialize`` does its own (``collector.py``).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 
 import dagster as dg
 
+from ogrine_assets.collector import collect_rarely, freeze_what_is_loaded
 from ogrine_assets.defs.common.model_registry import ModelRegistry
 from ogrine_assets.defs.common.recovery import process_tag, recover
 from ogrine_assets.home import HomeLock, prepare
@@ -34,6 +39,7 @@ class HomeLockedExecutor(dg.Executor):
         return self._inner.retries
 
     def execute(self, plan_context: Any, execution_plan: Any) -> Iterator[Any]:
+        collect_rarely()
         run = plan_context.dagster_run
         instance = plan_context.instance
         # Said before waiting, so the next holder knows this process is alive, not abandoned.
@@ -50,6 +56,7 @@ class HomeLockedExecutor(dg.Executor):
                 self._settings, instance, self._registry, current_run_id=run.run_id
             ):
                 plan_context.log.warning(f"Recovered: {note}")
+            freeze_what_is_loaded()
             yield from self._inner.execute(plan_context, execution_plan)
         finally:
             lock.release()
