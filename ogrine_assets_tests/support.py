@@ -57,6 +57,14 @@ def ogrine_env(home: Path, **env: str) -> dict[str, str]:
     }
 
 
+def probe_at_start(folder: Path, code: str) -> dict[str, str]:
+    """The environment that makes a Python process run ``code`` before anything else (a
+    ``sitecustomize`` in ``folder``): how a test looks inside a real process it starts."""
+    folder.mkdir()
+    (folder / "sitecustomize.py").write_text(code)
+    return {"PYTHONPATH": str(folder)}
+
+
 def ogrine(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     """Run `ogrine` as a user would, to its end."""
     return subprocess.run(

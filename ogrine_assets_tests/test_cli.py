@@ -17,7 +17,7 @@ from ogrine_assets.cli import main
 from ogrine_assets.names import REGISTERED_MODEL_NAME
 from ogrine_assets.rates.synthetic import synthetic_payload
 from ogrine_assets_tests.net import free_port
-from ogrine_assets_tests.support import ogrine
+from ogrine_assets_tests.support import ogrine, probe_at_start
 
 pytestmark = pytest.mark.integration
 
@@ -66,10 +66,9 @@ def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -
     # The same data and code again: nothing is trained, nothing new to judge. A probe
     # lists what the process had loaded when it ended: pandas, MLflow, pandera, never
     # pyarrow or hypothesis (left_unloaded.py).
-    probe, loaded = tmp_path / "probe", tmp_path / "loaded.txt"
-    probe.mkdir()
-    (probe / "sitecustomize.py").write_text(MODULES_AT_EXIT)
-    second = ogrine(home, "materialize", PYTHONPATH=str(probe), MODULES_AT_EXIT=str(loaded))
+    loaded = tmp_path / "loaded.txt"
+    probe = probe_at_start(tmp_path / "probe", MODULES_AT_EXIT)
+    second = ogrine(home, "materialize", **probe, MODULES_AT_EXIT=str(loaded))
     assert second.returncode == 0, second.stderr
     modules = set(loaded.read_text().split())
     assert {"pandas", "mlflow.pyfunc", "polars", "pandera.polars"} <= modules

@@ -13,7 +13,7 @@ import dagster as dg
 import pytest
 
 from ogrine_assets.defs.common.recovery import PROCESS_TAG
-from ogrine_assets_tests.support import materialized_home, ogrine_env
+from ogrine_assets_tests.support import materialized_home, ogrine_env, probe_at_start
 from ogrine_assets_tests.test_home import hold_lock
 
 pytestmark = pytest.mark.integration
@@ -63,10 +63,9 @@ def test_a_launched_run_waits_for_the_home_then_repairs_before_its_first_step(
 
     leftover = home / "archive" / "forecasts" / ".2026-11-25_killed.json.ab12cd34.partial"
     leftover.write_text("{")
-    probe, collector = tmp_path / "probe", tmp_path / "collector.txt"
-    probe.mkdir()
-    (probe / "sitecustomize.py").write_text(COLLECTOR_AT_EXIT)
-    ran = dagster_run(home, PYTHONPATH=str(probe), COLLECTOR_AT_EXIT=str(collector))
+    collector = tmp_path / "collector.txt"
+    probe = probe_at_start(tmp_path / "probe", COLLECTOR_AT_EXIT)
+    ran = dagster_run(home, **probe, COLLECTOR_AT_EXIT=str(collector))
     assert ran.returncode == 0, ran.stdout[-2000:] + ran.stderr[-2000:]
     # The run's process collected rarely and froze what was loaded (collector.py).
     threshold, frozen = map(int, collector.read_text().split())
