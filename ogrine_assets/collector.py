@@ -11,12 +11,21 @@ and 2.9 s with the executor calling the first two functions below (docs/pipeline
 A frozen object is never collected: a process that goes on after a run (the soak and the
 replay run hundreds in one process, ``simulation/runner.py``) thaws them again. Collecting
 rarely suits a long-lived process as well: the MLflow UI of ``ogrine up`` does it from its
-start (``mlflow_server.py``).
+start (``mlflow_server.py``), and so do the Dagster processes ``ogrine up`` starts, through
+this module's command line::
+
+    python -m ogrine_assets.collector MODULE [ARGS...]
+
+which runs ``python -m MODULE [ARGS...]`` in the same process, collecting rarely from before
+its first import: ``ogrine up`` answered ~0.5 s sooner (5.2-5.5 -> 4.7-4.9 s).
 """
 
 from __future__ import annotations
 
 import gc
+import runpy
+import sys
+from collections.abc import Sequence
 
 RARELY = (20_000, 20, 20)  # the default is (700, 10, 10)
 
@@ -37,3 +46,16 @@ def thaw() -> None:
     """Give every frozen object back to the collector (the oldest generation), for a
     process that goes on after its run: what the run left is collectable again."""
     gc.unfreeze()
+
+
+def run_module(argv: Sequence[str]) -> None:
+    """``python -m argv[0] argv[1:]``, in this process, collecting rarely from the start."""
+    if not argv:
+        raise SystemExit("usage: python -m ogrine_assets.collector MODULE [ARGS...]")
+    collect_rarely()
+    sys.argv[:] = list(argv)
+    runpy.run_module(argv[0], run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    run_module(sys.argv[1:])

@@ -47,13 +47,15 @@ READY_SECONDS = 120.0
 
 
 LOCATION_NAME = "ogrine_assets"
+# Dagster's processes start through collector.py: they collect rarely from their first import.
+COLLECTING_RARELY = (sys.executable, "-m", "ogrine_assets.collector")
 
 
 def code_server_command(code_socket: Path) -> list[str]:
     """Dagster's code server for the project, on a Unix socket: the webserver and the daemon
     share it, and "Reload" in the UI restarts the code inside it."""
     return [
-        sys.executable, "-m", "dagster", "code-server", "start", "--socket", str(code_socket),
+        *COLLECTING_RARELY, "dagster", "code-server", "start", "--socket", str(code_socket),
         "-m", "ogrine_assets.definitions", "--location-name", LOCATION_NAME,
     ]  # fmt: skip
 
@@ -76,12 +78,12 @@ def dagster_commands(workspace: Path, dagster_port: int) -> Parts:
     """The webserver and the daemon on the code server's workspace: what ``dagster dev``
     starts, without ``dagster dev``'s own process (~120 MiB) sitting between them and this one."""
     webserver = [
-        sys.executable, "-m", "dagster_webserver", "-w", str(workspace),
+        *COLLECTING_RARELY, "dagster_webserver", "-w", str(workspace),
         "-h", "127.0.0.1", "-p", str(dagster_port),
     ]  # fmt: skip
     return {
         "webserver": webserver,
-        "daemon": [sys.executable, "-m", "dagster._daemon", "run", "-w", str(workspace)],
+        "daemon": [*COLLECTING_RARELY, "dagster._daemon", "run", "-w", str(workspace)],
     }
 
 

@@ -136,6 +136,14 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
         assert not any(b"huey" in c or b"uvicorn" in c for c in commands.values())
         # ...which has left pyarrow unloaded (left_unloaded.py).
         assert "pyarrow" not in Path(f"/proc/{mlflow[0]}/maps").read_text()
+        # Dagster's code server, webserver and daemon collect rarely from their first import.
+        dagster = (
+            b"\x00dagster\x00code-server\x00",
+            b"\x00dagster_webserver\x00",
+            b"\x00dagster._daemon\x00",
+        )
+        parts = [c for c in commands.values() if any(name in c for name in dagster)]
+        assert len(parts) == 3 and all(b"\x00ogrine_assets.collector\x00" in c for c in parts)
         # MLflow's own guard against DNS rebinding is on, as under `mlflow server`.
         models = f"http://127.0.0.1:{mlflow_port}/ajax-api/2.0/mlflow/registered-models/search"
         assert httpx.get(models).status_code == 200
