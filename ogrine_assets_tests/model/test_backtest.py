@@ -60,6 +60,7 @@ def test_seasonal_naive_repeats_last_weeks_weekday() -> None:
 
 def test_least_squares_matches_scikit_learn() -> None:
     from sklearn.linear_model import LinearRegression  # ~1 s: only the worker running this
+
     rng = np.random.default_rng(0)
     design = rng.normal(size=(300, 5)) * 100
     target = design @ rng.normal(size=5) + 7 + rng.normal(size=300)

@@ -17,6 +17,7 @@ from ogrine_assets.rates.upstream import parse_rates
 
 def test_least_squares_is_scikit_learns_linear_regression_on_the_real_features() -> None:
     from sklearn.linear_model import LinearRegression  # ~1 s: only the worker running this
+
     body = msgspec.json.encode(synthetic_payload(dt.date(2026, 11, 26)))
     series = series_from_frame(clean_rates(parse_rates(body)).clean)
     examples, target = training_examples(series)
