@@ -54,6 +54,7 @@ RENAMED = {  # where a test of FILED_AT lives now, under TESTS
 }  # fmt: skip
 
 Measured = tuple[float, float, int]  # wall seconds, CPU seconds, tests passed
+PYTEST = (sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
 
 
 def pytest(*options: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> Measured:
@@ -62,7 +63,7 @@ def pytest(*options: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -
     before = os.times()
     began = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options],
+        [*PYTEST, *options],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=3600,
     )  # fmt: skip
     wall = time.perf_counter() - began
@@ -80,7 +81,7 @@ def pytest(*options: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -
 def collected(cwd: Path = ROOT, env: dict[str, str] | None = None) -> list[str]:
     """The node ids of the tests pytest collects in ``cwd``."""
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+        [*PYTEST, "--collect-only"],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     if done.returncode != 0:
@@ -111,9 +112,8 @@ def filed_checkout() -> Iterator[tuple[Path, dict[str, str]]]:
 def filed_selection(filed: Sequence[str], now: Sequence[str]) -> tuple[list[str], int]:
     """The tests of ``filed`` as they are called ``now``, and how many have no such name."""
     present = set(now)
-    named = [
-        TESTS + RENAMED.get(test.removeprefix(TESTS), test.removeprefix(TESTS)) for test in filed
-    ]
+    short = [test.removeprefix(TESTS) for test in filed]
+    named = [TESTS + RENAMED.get(test, test) for test in short]
     return [test for test in named if test in present], sum(t not in present for t in named)
 
 

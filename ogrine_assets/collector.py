@@ -1,29 +1,27 @@
-"""The garbage collector in a process that exists for one run: ``ogrine materialize`` and
-``ogrine refresh``, and the run workers Dagster starts for each launched run (the daemon's
-schedules and sensors, the UI's Materialize button, ``dagster job execute``).
+"""The garbage collector's settings for the project's processes.
 
-Such a process imports Dagster, MLflow, pandas and polars: hundreds of thousands of objects
-that live as long as it does. Under Python's default thresholds the collector walks them
-again and again while the run allocates, and the interpreter walks them once more when the
-process exits. A launched run's process (``dagster job execute``, warm home) took 4.3 s,
-and 2.9 s with the executor calling the first two functions below (docs/pipeline.md).
+A process that runs the graph imports Dagster, MLflow, pandas and polars: hundreds of
+thousands of objects that live as long as it does. Under Python's default thresholds the
+collector walks them again and again while the run allocates, and the interpreter walks
+them once more when the process exits.
 
-A frozen object is never collected: a process that goes on after a run (the soak and the
-replay run hundreds in one process, ``simulation/runner.py``) thaws them again. Collecting
-rarely suits a long-lived process as well: the MLflow UI of ``ogrine up`` does it from its
-start (``mlflow_server.py``), and so do the Dagster processes ``ogrine up`` starts, through
-this module's command line::
-
-    python -m ogrine_assets.collector MODULE [ARGS...]
-
-which runs ``python -m MODULE [ARGS...]`` in the same process, collecting rarely from before
-its first import: ``ogrine up`` answered ~0.5 s sooner (5.2-5.5 -> 4.7-4.9 s).
+- **A process that exists for one run** (``ogrine materialize`` and ``ogrine refresh``, and
+  the run workers Dagster starts for each launched run: the daemon's schedules and sensors,
+  the UI's Materialize button, ``dagster job execute``) collects rarely and freezes what is
+  loaded before its first step. A launched run's process (``dagster job execute``, warm
+  home) took 4.3 s, and 2.9 s with the executor doing so (docs/pipeline.md). A process that
+  goes on after a run (the soak and the replay run hundreds in one process,
+  ``simulation/runner.py``) thaws them again: a frozen object is never collected.
+- **A long-lived part of ``ogrine up``** (Dagster's code server, webserver and daemon, the
+  MLflow UI) collects rarely from before its first import and freezes nothing. ``ogrine up``
+  starts each as ``python -m ogrine_assets.collector MODULE [ARGS...]``, which runs
+  ``python -m MODULE [ARGS...]`` in the same process: all three answered ~0.5 s sooner
+  (5.2-5.5 -> 4.7-4.9 s).
 """
 
 from __future__ import annotations
 
 import gc
-import runpy
 import sys
 from collections.abc import Sequence
 
@@ -52,6 +50,8 @@ def run_module(argv: Sequence[str]) -> None:
     """``python -m argv[0] argv[1:]``, in this process, collecting rarely from the start."""
     if not argv:
         raise SystemExit("usage: python -m ogrine_assets.collector MODULE [ARGS...]")
+    import runpy  # only this command line needs it
+
     collect_rarely()
     sys.argv[:] = list(argv)
     runpy.run_module(argv[0], run_name="__main__", alter_sys=True)

@@ -37,10 +37,8 @@ def _serve_here(
 
 
 def main() -> None:
-    from ogrine_assets.collector import collect_rarely
     from ogrine_assets.left_unloaded import leave_unloaded
 
-    collect_rarely()  # ready in ~1.8 s instead of ~2.2 (its imports: 2.2 -> 1.9 CPU-s)
     leave_unloaded()  # pandas would load pyarrow (~35 MiB), which MLflow uses only for HDFS
     # uvicorn first: MLflow's server module decides at import whether it runs inside a server
     # (it looks for uvicorn among the loaded modules) and only then adds its request-security

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ogrine_assets.settings import Settings
     from ogrine_assets_tests.support import Deployment
 
-# Each test process imports Dagster, MLflow, pandas and scikit-learn (~400k objects that
+# Each test process imports Dagster, MLflow, pandas and polars (~400k objects that
 # live as long as it does), and the collector would walk them again and again. It runs
 # rarely here, and what collection loaded is frozen out of its reach (pytest_collection_finish),
 # as ``ogrine materialize`` does for its own run (ogrine_assets/collector.py).

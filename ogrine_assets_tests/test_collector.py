@@ -1,5 +1,5 @@
-"""``python -m ogrine_assets.collector MODULE [ARGS]``: how ``ogrine up`` starts Dagster's
-processes, run for real on a module of the test's own."""
+"""``python -m ogrine_assets.collector MODULE [ARGS]``: how ``ogrine up`` starts its Dagster
+and MLflow processes, run for real on a module of the test's own."""
 
 import json
 import subprocess
