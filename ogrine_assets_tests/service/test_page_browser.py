@@ -31,6 +31,17 @@ CHROMIUM_ARGS = [
 ]
 
 
+def browser_home(folder: Path) -> dict[str, str]:
+    """Chromium's environment with a home of its own: it writes its crash-report settings and
+    dconf's cache under HOME, and ``make test`` must leave the user's home as it found it."""
+    return {
+        **os.environ,
+        "HOME": str(folder),
+        "XDG_CONFIG_HOME": str(folder / ".config"),
+        "XDG_CACHE_HOME": str(folder / ".cache"),
+    }
+
+
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
     if not Path(CHROMIUM).exists():
@@ -127,7 +138,7 @@ def check_page_at(page: Any, width: int, materialized: Deployment) -> dict[str, 
 
 
 def test_the_page_is_readable_on_a_phone_and_a_desktop(
-    chromium_path: str, running_service: RunningService, materialized: Deployment
+    chromium_path: str, running_service: RunningService, materialized: Deployment, tmp_path: Path
 ) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -135,7 +146,9 @@ def test_the_page_is_readable_on_a_phone_and_a_desktop(
     measured = []
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path, args=CHROMIUM_ARGS, env=browser_home(tmp_path)
+        )
         try:
             for width, height in ((390, 844), (1400, 900)):  # a phone, a desktop
                 page = browser.new_page(viewport={"width": width, "height": height})
