@@ -1,15 +1,24 @@
-"""The service's fixtures: a document path to publish to, and `ogrine serve` as a real process."""
+"""The service's fixtures: a document path to publish to, and `ogrine serve` as a real process.
+
+Light imports only, as in the top conftest: pytest loads this file in its controller too
+when a run names a test of this folder (the helpers in ``support.py`` load MLflow and
+Dagster, ~1.5 s)."""
+
+from __future__ import annotations
 
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ogrine_assets.settings import environment_without_ours
 from ogrine_assets_tests.net import free_port, stop, wait_until_ok
-from ogrine_assets_tests.support import Deployment, RunningService
+
+if TYPE_CHECKING:
+    from ogrine_assets_tests.support import Deployment, RunningService
 
 
 @pytest.fixture
@@ -21,6 +30,8 @@ def document_path(tmp_path: Path) -> Path:
 def running_service(materialized: Deployment) -> Iterator[RunningService]:
     """`ogrine serve` as a real uvicorn process on a free loopback port, serving the document
     the session's real materialization published."""
+    from ogrine_assets_tests.support import RunningService
+
     port = free_port()
     environ = environment_without_ours()
     environ["OGRINE_HOME"] = str(materialized.settings.home)
