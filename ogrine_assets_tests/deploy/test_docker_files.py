@@ -240,6 +240,8 @@ def test_the_service_image_command_serves(tmp_path: Path) -> None:
 
 
 def test_the_code_server_command_serves_the_code_location(tmp_path: Path) -> None:
+    from dagster._grpc.client import DagsterGrpcClient
+
     port = free_port()
     environment = _environment(
         "dagster-code", OGRINE_HOME=str(tmp_path), DAGSTER_HOME=str(tmp_path)
@@ -249,14 +251,21 @@ def test_the_code_server_command_serves_the_code_location(tmp_path: Path) -> Non
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        probe = [str(VENV_BIN / "dagster"), "api", "grpc-health-check", "--port", str(port)]
-        for _ in range(120):  # bounded: up to about a minute for the code location to load
-            if process.poll() is not None:
-                pytest.fail("the code server exited")
-            if subprocess.run(probe, capture_output=True, timeout=30).returncode == 0:
-                break
-            time.sleep(0.5)
-        else:
-            pytest.fail("the code server never became healthy")
+        # Waited on here with the client compose's healthcheck command uses (each run of
+        # that command is a Dagster CLI process, ~1.3 s of imports)...
+        client = DagsterGrpcClient(port=port, host="127.0.0.1")
+        deadline = time.monotonic() + 60  # bounded: the code location loads in seconds
+        while client.health_check_query() != "SERVING":
+            assert process.poll() is None, "the code server exited"
+            assert time.monotonic() < deadline, "the code server never became healthy"
+            time.sleep(0.2)
+        # ...then that command itself, as compose runs it, once.
+        healthcheck = SERVICES["dagster-code"]["healthcheck"]["test"]
+        probe = [
+            str(VENV_BIN / healthcheck[1]),
+            *(p.replace("4000", str(port)) for p in healthcheck[2:]),
+        ]
+        checked = subprocess.run(probe, capture_output=True, text=True, timeout=60)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
     finally:
         stop(process)
