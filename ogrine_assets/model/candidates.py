@@ -31,7 +31,12 @@ from ogrine_assets.model.features import (
     YEARLY_FEATURES,
     DailySeries,
 )
-from ogrine_assets.model.linear import expanding_least_squares, least_squares, ridge
+from ogrine_assets.model.linear import (
+    expanding_least_squares,
+    expanding_ridge,
+    least_squares,
+    ridge,
+)
 
 NAIVE_FITS = ("naive", "seasonal_naive", "drift")
 YEARLY_AFTER_DAYS = 730  # a yearly cycle is only learnt from two years or more
@@ -65,6 +70,8 @@ class Procedure:
         coefficients (one row per end) and the intercepts. The backtest's refits."""
         if self.fit == "ols":
             return expanding_least_squares(design, target, ends)
+        if self.fit == "ridge":
+            return expanding_ridge(design, target, ends)
         fitted = [self.weights(design[:end], target[:end]) for end in ends]
         return (
             np.array([coefficients for coefficients, _ in fitted]).reshape(len(fitted), -1),

@@ -128,3 +128,51 @@ def ridge(
     gram = standard.T @ standard + penalty * len(target) * np.eye(design.shape[1])
     coefficients = np.linalg.solve(gram, standard.T @ (target - y_mean)) / scale
     return coefficients, float(y_mean - x_mean @ coefficients)
+
+
+def expanding_ridge(
+    design: np.ndarray, target: np.ndarray, ends: np.ndarray, penalty: float = RIDGE_PENALTY
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`ridge` on every prefix ``design[:end]`` of one design, for each of the ascending
+    ``ends``: (coefficients, one row per end; intercepts), as :func:`expanding_least_squares`
+    is to :func:`least_squares`.
+
+    A prefix's means, spreads and cross-products are running sums, so each refit is one
+    small solve, all of them at once: ~2 ms for the backtest's 182 prefixes, against ~40 ms
+    solving each anew.
+    The sums are of the rows shifted by the first prefix's means: centring then subtracts
+    numbers of the size of the spread, not of the rates, and loses no digits that matter
+    (a test holds the two within 1e-9 kamas on every prefix).
+    """
+    ends = np.asarray(ends, dtype=int)
+    if ends.size and np.any(np.diff(ends) < 0):
+        raise ValueError("ends must be ascending")
+    if ends.size == 0:
+        return np.empty((0, design.shape[1])), np.empty(0)
+    if ends[0] < 1:
+        raise ValueError("every prefix needs a row at least")
+    first = int(ends[0])
+    x_shift, y_shift = design[:first].mean(axis=0), target[:first].mean()
+    x, y = design[: ends[-1]] - x_shift, target[: ends[-1]] - y_shift
+    head, tail = x[:first], x[first:]
+
+    def running(first_sum: np.ndarray, added: np.ndarray) -> np.ndarray:
+        """A sum over each prefix: the first prefix's, plus what each later row adds."""
+        return np.cumsum(np.concatenate([first_sum[None], added]), axis=0)[ends - first]
+
+    count = ends.astype(float)[:, None]
+    mean = running(head.sum(axis=0), tail) / count
+    y_mean = running(y[:first].sum(), y[first:]) / count[:, 0]
+    centred = running(head.T @ head, tail[:, :, None] * tail[:, None, :])
+    centred -= count[:, :, None] * mean[:, :, None] * mean[:, None, :]
+    centred_xy = (
+        running(head.T @ y[:first], tail * y[first:, None]) - count * mean * y_mean[:, None]
+    )
+    scale = np.sqrt(np.clip(np.diagonal(centred, axis1=1, axis2=2) / count, 0.0, None))
+    scale = np.where(scale > 0, scale, 1.0)
+    gram = centred / (scale[:, :, None] * scale[:, None, :])
+    gram += penalty * count[:, :, None] * np.eye(design.shape[1])
+    standard = np.linalg.solve(gram, (centred_xy / scale)[:, :, None])[:, :, 0]
+    coefficients = standard / scale
+    intercepts = y_mean + y_shift - np.einsum("ij,ij->i", mean + x_shift, coefficients)
+    return coefficients, intercepts

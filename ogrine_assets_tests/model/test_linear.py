@@ -1,18 +1,36 @@
 import datetime as dt
+from collections.abc import Callable
 
 import msgspec
 import numpy as np
 import pytest
 
-from ogrine_assets.model.features import MODEL_FEATURES, series_from_frame, training_examples
+from ogrine_assets.model.features import (
+    MODEL_FEATURES,
+    PATH_FEATURES,
+    WEEKDAY_FEATURES,
+    series_from_frame,
+    training_examples,
+)
 from ogrine_assets.model.linear import (
     LinearModel,
     expanding_least_squares,
+    expanding_ridge,
     least_squares,
+    ridge,
 )
 from ogrine_assets.rates.cleaning import clean_rates
 from ogrine_assets.rates.synthetic import synthetic_payload
 from ogrine_assets.rates.upstream import parse_rates
+
+Fit = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, float]]
+
+
+def _real_features(features: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    body = msgspec.json.encode(synthetic_payload(dt.date(2026, 11, 26)))
+    series = series_from_frame(clean_rates(parse_rates(body)).clean)
+    examples, target = training_examples(series)
+    return examples[list(features)].to_numpy(), target
 
 
 def test_least_squares_is_scikit_learns_linear_regression_on_the_real_features() -> None:
@@ -37,9 +55,11 @@ def test_a_model_is_plain_json_and_reads_back_exactly() -> None:
     assert LinearModel.from_json(model.to_json()) == model
 
 
-def _prefix_fits(design: np.ndarray, target: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """Each prefix solved anew by ``least_squares``: predictions at the prefix's last row."""
-    fits = [least_squares(design[:end], target[:end]) for end in ends]
+def _prefix_fits(
+    design: np.ndarray, target: np.ndarray, ends: np.ndarray, fit: Fit = least_squares
+) -> np.ndarray:
+    """Each prefix solved anew by ``fit``: predictions at the prefix's last row."""
+    fits = [fit(design[:end], target[:end]) for end in ends]
     return np.array([design[end - 1] @ c + i for (c, i), end in zip(fits, ends, strict=True)])
 
 
@@ -60,3 +80,28 @@ def test_the_growing_factorisation_fits_every_prefix_as_a_fit_of_its_own(case: s
     np.testing.assert_allclose(ours, _prefix_fits(design, target, ends), rtol=0, atol=1e-9)
     with pytest.raises(ValueError, match="ascending"):
         expanding_least_squares(design, target, ends[::-1])
+
+
+@pytest.mark.parametrize("case", ["the real features", "a column of zeros", "a distant first year"])
+def test_running_sums_fit_every_prefix_as_ridge_does_anew(case: str) -> None:
+    design, target = _real_features((*PATH_FEATURES, *WEEKDAY_FEATURES))  # the ridge candidate's
+    if case == "a column of zeros":  # a weekday never observed (markets shut on Sundays)
+        design[:, -1] = 0.0
+    if case == "a distant first year":  # rates that end ten times as high as they began
+        growth = np.linspace(0.0, 9.0, len(target))
+        design[:, : len(PATH_FEATURES)] *= 1 + growth[:, None]
+        target = target * (1 + growth)
+    ends = np.array([40, 40, 41, 300, *range(len(target) - 182, len(target) + 1)])
+    coefficients, intercepts = expanding_ridge(design, target, ends)
+    ours = np.einsum("ij,ij->i", design[ends - 1], coefficients) + intercepts
+    # Within 1e-9 kamas of solving each prefix anew, on rates of ~900 kamas (up to ~9000).
+    np.testing.assert_allclose(ours, _prefix_fits(design, target, ends, ridge), rtol=0, atol=1e-9)
+    # From a single row on, where no feature has a spread yet.
+    short = np.array([1, 2, 3, 14])
+    coefficients, intercepts = expanding_ridge(design, target, short)
+    ours = np.einsum("ij,ij->i", design[short - 1], coefficients) + intercepts
+    np.testing.assert_allclose(ours, _prefix_fits(design, target, short, ridge), atol=1e-9)
+    with pytest.raises(ValueError, match="ascending"):
+        expanding_ridge(design, target, ends[::-1])
+    with pytest.raises(ValueError, match="a row at least"):
+        expanding_ridge(design, target, np.array([0, 5]))
