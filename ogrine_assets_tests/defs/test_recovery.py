@@ -88,9 +88,7 @@ def test_a_home_moved_elsewhere_writes_its_new_models_at_home(tmp_path: Path) ->
         )
 
 
-def test_runs_whose_process_is_gone_are_failed_and_the_others_left_alone(
-    materialized: Deployment, tmp_path: Path
-) -> None:
+def test_runs_whose_process_is_gone_are_failed_and_the_others_left_alone(tmp_path: Path) -> None:
     with dg.instance_for_test(temp_dir=str(tmp_path)) as instance:
 
         def started(identity: str | None) -> str:
