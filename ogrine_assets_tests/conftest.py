@@ -7,6 +7,8 @@ starts the workers, and runs no test (the fixtures import ``support.py`` when fi
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,12 +115,28 @@ def settings(tmp_path: Path) -> Settings:
 def materialized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
     """Trained, promoted and published once on the synthetic default, at FIXED_NOW.
 
+    Once per run, not once per pytest-xdist worker: the first worker to need it makes it
+    while the others wait on a lock, then each opens the same home (a training and a
+    promotion, ~3 s, that every worker used to repeat).
+
     Read only: a test that changes the state (a second training, a new day) builds its own
     ``deployment`` so that no test depends on another's order.
     """
     from ogrine_assets_tests.support import deployment
 
-    with deployment(tmp_path_factory.mktemp("materialized") / "home") as shared:
-        assert shared.run("training_job").success
-        assert shared.run("promotion_job").success
+    run_root = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        run_root = run_root.parent  # this run's, above each worker's own (popen-gwN)
+    folder = run_root / "materialized"
+    folder.mkdir(exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        with (folder / "lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if (folder / "failed").exists():
+                pytest.fail("making the shared materialization failed in another worker")
+            shared = stack.enter_context(deployment(folder / "home"))
+            if not (folder / "made").exists():
+                made = shared.run("training_job").success and shared.run("promotion_job").success
+                (folder / ("made" if made else "failed")).touch()
+                assert made, "the shared materialization failed"
         yield shared
