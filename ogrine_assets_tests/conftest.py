@@ -1,5 +1,5 @@
 """Shared fixtures: a temporary OGRINE_HOME, and the whole graph materialized once per
-session for the tests that only read its result. Helpers live in ``support.py``.
+run for the tests that only read its result. Helpers live in ``support.py``.
 
 This file loads only light modules: pytest-xdist's controller loads it too, before it
 starts the workers, and runs no test (the fixtures import ``support.py`` when first used).
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,10 +34,11 @@ TESTS = Path(__file__).parent
 
 # The files that keep one worker longest, longest first (seconds of one worker, measured
 # with ``--durations`` on the 2-core machine). pytest-xdist hands out whole files
-# (``--dist=loadfile``) in the order collection gives them (``--no-loadscope-reorder``), so
-# these start first and the short files fill in around them; left to itself, xdist starts
-# the files with the most tests first, and the few long ones ran last, on one worker, with
-# the others done. A file not named here runs after these: only the wall time suffers.
+# (``--dist=loadfile``) in the order collection gives them (``--no-loadscope-reorder``), a
+# worker's next file once it has two tests or fewer left, so these start first and the
+# short files fill in after them; left to itself, xdist starts the files with the most
+# tests first, and the few long ones ran last, on one worker, with the others done. A file
+# not named here runs after these: only the wall time suffers.
 LONGEST_FIRST = (
     "test_stack.py",  # 40 s: six `ogrine up`
     "test_cli.py",  # 32 s
@@ -45,11 +47,11 @@ LONGEST_FIRST = (
     "test_telemetry.py",  # 13 s
     "test_home.py",  # 13 s, waiting mostly
     "defs/test_executor.py",  # 12 s
-    "defs/test_recovery.py",  # 12 s
     "defs/test_ingestion_faults.py",  # 11 s
     "deploy/test_docker_files.py",  # 10 s
     "defs/test_forecast_quality.py",  # 10 s
-    "defs/test_pipeline.py",  # 7 s
+    "defs/test_recovery.py",  # 9 s
+    "defs/test_pipeline.py",  # 7 s, with the shared materialization when it makes it
     "simulation/test_replay.py",  # 7 s
     "defs/test_promotion.py",  # 7 s
     "deploy/test_postgres.py",  # 6 s
@@ -59,7 +61,9 @@ RAM_DISK_FREE_BYTES = 2**30  # the whole suite writes well under 100 MiB
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Temporary homes on a RAM file system where the machine has a roomy one.
+    """LONGEST_FIRST names files that exist (checked here, where the controller and a run
+    without workers both stop on it); temporary homes on a RAM file system where the
+    machine has a roomy one.
 
     Every run commits to SQLite a few hundred times (Dagster's event log alone, ~240 times a
     run), and each commit waits for the disk: ~1 ms here, against ~0.03 ms in RAM, which
@@ -67,6 +71,8 @@ def pytest_configure(config: pytest.Config) -> None:
     killed process loses nothing the page cache holds); the full-disk tests mount their own
     small file systems. ``--basetemp`` or ``PYTEST_DEBUG_TEMPROOT`` set by hand still win.
     """
+    if gone := [name for name in LONGEST_FIRST if not (TESTS / name).is_file()]:
+        raise pytest.UsageError(f"conftest.py's LONGEST_FIRST names files that are gone: {gone}")
     if config.option.basetemp or "PYTEST_DEBUG_TEMPROOT" in os.environ:
         return
     try:
@@ -94,8 +100,6 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The files of LONGEST_FIRST first, in its order; the rest as collected after them."""
-    if gone := [name for name in LONGEST_FIRST if not (TESTS / name).is_file()]:
-        raise pytest.UsageError(f"conftest.py's LONGEST_FIRST names files that are gone: {gone}")
     rank = {TESTS / name: place for place, name in enumerate(LONGEST_FIRST)}
     items.sort(key=lambda item: rank.get(item.path, len(rank)))
 
@@ -105,16 +109,18 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_unconfigure(config: pytest.Config) -> None:
-    """Freeze everything before pytest's last two full collections and the interpreter's
-    own at exit.
+def pytest_unconfigure() -> None:
+    """Collect the young generations, then freeze everything, before pytest's last two
+    full collections and the interpreter's own at exit.
 
-    They look for exceptions raised in finalizers of garbage left in cycles, and had to
-    walk every object a worker still held after hundreds of in-process runs: ~6 s of each
-    worker's end, which the controller waited on before it could finish. What the tests
-    leave behind is still looked at during the run (pytest checks for such exceptions
-    before every test; the collector runs as the tests allocate).
+    Those look for exceptions raised in finalizers of garbage left in cycles, and walked
+    every object a worker still held after hundreds of in-process runs: ~6 s at the end of
+    each worker, which the controller waited on. What the last tests and the session's
+    fixtures left in the young generations is still collected here, and pytest reports
+    what its finalizers raise; cycles already in the oldest generation are not, and their
+    finalizers no longer run at the very end.
     """
+    gc.collect(1)
     freeze_what_is_loaded()
 
 
@@ -126,12 +132,14 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def materialized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+def materialized(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Iterator[Deployment]:
     """Trained, promoted and published once on the synthetic default, at FIXED_NOW.
 
     Once per run, not once per pytest-xdist worker: the first worker to need it makes it
     while the others wait on a lock, then each opens the same home (a training and a
-    promotion, ~3 s, that every worker used to repeat).
+    promotion, ~3 s, that every worker used to repeat). A making that did not finish (a
+    failed job, an error, an interrupt) is marked failed, and every other worker fails at
+    once instead of training again on top of it.
 
     Read only: a test that changes the state (a second training, a new day) builds its own
     ``deployment`` so that no test depends on another's order.
@@ -139,7 +147,7 @@ def materialized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deploymen
     from ogrine_assets_tests.support import deployment
 
     run_root = tmp_path_factory.getbasetemp()
-    if "PYTEST_XDIST_WORKER" in os.environ:
+    if worker_id != "master":  # pytest-xdist's name for a run without workers
         run_root = run_root.parent  # this run's, above each worker's own (popen-gwN)
     folder = run_root / "materialized"
     folder.mkdir(exist_ok=True)
@@ -150,7 +158,15 @@ def materialized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deploymen
                 pytest.fail("making the shared materialization failed in another worker")
             shared = stack.enter_context(deployment(folder / "home"))
             if not (folder / "made").exists():
-                made = shared.run("training_job").success and shared.run("promotion_job").success
-                (folder / ("made" if made else "failed")).touch()
-                assert made, "the shared materialization failed"
+                failures: list[str] = ["it stopped before it finished"]
+                try:
+                    failures = [
+                        event.message or event.event_type_value
+                        for job in ("training_job", "promotion_job")
+                        for event in shared.run(job).all_events
+                        if event.is_failure
+                    ]
+                finally:
+                    (folder / ("failed" if failures else "made")).touch()
+                assert not failures, f"the shared materialization failed: {failures}"
         yield shared

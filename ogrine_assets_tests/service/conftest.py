@@ -2,7 +2,7 @@
 
 Light imports only, as in the top conftest: pytest loads this file in its controller too
 when a run names a test of this folder (the helpers in ``support.py`` load MLflow and
-Dagster, ~1.5 s)."""
+Dagster, ~1.7 s)."""
 
 from __future__ import annotations
 
