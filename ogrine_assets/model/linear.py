@@ -142,15 +142,15 @@ def expanding_ridge(
     solving each anew.
     The sums are of the rows shifted by the first prefix's means: centring then subtracts
     numbers of the size of the spread, not of the rates, and loses no digits that matter
-    (a test holds the two within 1e-9 kamas on every prefix).
+    (a test holds every prefix's forecasts within 1e-12 of the rate of :func:`ridge`'s).
     """
     ends = np.asarray(ends, dtype=int)
     if ends.size and np.any(np.diff(ends) < 0):
         raise ValueError("ends must be ascending")
     if ends.size == 0:
         return np.empty((0, design.shape[1])), np.empty(0)
-    if ends[0] < 1:
-        raise ValueError("every prefix needs a row at least")
+    if ends[0] < 1 or ends[-1] > len(target):
+        raise ValueError(f"every prefix needs a row at least and at most {len(target)}")
     first = int(ends[0])
     x_shift, y_shift = design[:first].mean(axis=0), target[:first].mean()
     x, y = design[: ends[-1]] - x_shift, target[: ends[-1]] - y_shift

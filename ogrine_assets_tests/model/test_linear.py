@@ -1,14 +1,15 @@
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import msgspec
 import numpy as np
 import pytest
 
+from ogrine_assets.model.candidates import candidates
 from ogrine_assets.model.features import (
     MODEL_FEATURES,
     PATH_FEATURES,
-    WEEKDAY_FEATURES,
+    DailySeries,
     series_from_frame,
     training_examples,
 )
@@ -26,20 +27,21 @@ from ogrine_assets.rates.upstream import parse_rates
 Fit = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, float]]
 
 
-def _real_features(features: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+def _synthetic_series() -> DailySeries:
     body = msgspec.json.encode(synthetic_payload(dt.date(2026, 11, 26)))
-    series = series_from_frame(clean_rates(parse_rates(body)).clean)
-    examples, target = training_examples(series)
+    return series_from_frame(clean_rates(parse_rates(body)).clean)
+
+
+def _real_features(features: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The synthetic default's training rows: ``features``' columns, and the targets."""
+    examples, target = training_examples(_synthetic_series())
     return examples[list(features)].to_numpy(), target
 
 
 def test_least_squares_is_scikit_learns_linear_regression_on_the_real_features() -> None:
     from sklearn.linear_model import LinearRegression  # ~1 s: only the worker running this
 
-    body = msgspec.json.encode(synthetic_payload(dt.date(2026, 11, 26)))
-    series = series_from_frame(clean_rates(parse_rates(body)).clean)
-    examples, target = training_examples(series)
-    design = examples[list(MODEL_FEATURES)].to_numpy()
+    design, target = _real_features(MODEL_FEATURES)
     coefficients, intercept = least_squares(design, target)
     reference = LinearRegression().fit(design, target)
     np.testing.assert_allclose(coefficients, reference.coef_, rtol=1e-9)
@@ -65,10 +67,7 @@ def _prefix_fits(
 
 @pytest.mark.parametrize("case", ["the real features", "a column of zeros", "collinear"])
 def test_the_growing_factorisation_fits_every_prefix_as_a_fit_of_its_own(case: str) -> None:
-    body = msgspec.json.encode(synthetic_payload(dt.date(2026, 11, 26)))
-    series = series_from_frame(clean_rates(parse_rates(body)).clean)
-    examples, target = training_examples(series)
-    design = examples[list(MODEL_FEATURES)].to_numpy()
+    design, target = _real_features(MODEL_FEATURES)
     if case == "a column of zeros":  # a weekday never observed (markets shut on Sundays)
         design[:, -1] = 0.0
     if case == "collinear":  # change_1 is lag_1 - lag_2: no unique least-squares solution
@@ -84,24 +83,34 @@ def test_the_growing_factorisation_fits_every_prefix_as_a_fit_of_its_own(case: s
 
 @pytest.mark.parametrize("case", ["the real features", "a column of zeros", "a distant first year"])
 def test_running_sums_fit_every_prefix_as_ridge_does_anew(case: str) -> None:
-    design, target = _real_features((*PATH_FEATURES, *WEEKDAY_FEATURES))  # the ridge candidate's
+    ridge_candidate = candidates(_synthetic_series())[-1]  # every feature, the yearly too
+    assert ridge_candidate.fit == "ridge"
+    design, target = _real_features(ridge_candidate.features)
     if case == "a column of zeros":  # a weekday never observed (markets shut on Sundays)
         design[:, -1] = 0.0
     if case == "a distant first year":  # rates that end ten times as high as they began
         growth = np.linspace(0.0, 9.0, len(target))
         design[:, : len(PATH_FEATURES)] *= 1 + growth[:, None]
         target = target * (1 + growth)
-    ends = np.array([40, 40, 41, 300, *range(len(target) - 182, len(target) + 1)])
+    # From a single row, where no feature has a spread yet, to the backtest's 182 origins.
+    ends = np.array([1, 2, 3, 14, 40, 40, 41, 300, *range(len(target) - 182, len(target) + 1)])
     coefficients, intercepts = expanding_ridge(design, target, ends)
-    ours = np.einsum("ij,ij->i", design[ends - 1], coefficients) + intercepts
-    # Within 1e-9 kamas of solving each prefix anew, on rates of ~900 kamas (up to ~9000).
-    np.testing.assert_allclose(ours, _prefix_fits(design, target, ends, ridge), rtol=0, atol=1e-9)
-    # From a single row on, where no feature has a spread yet.
-    short = np.array([1, 2, 3, 14])
-    coefficients, intercepts = expanding_ridge(design, target, short)
-    ours = np.einsum("ij,ij->i", design[short - 1], coefficients) + intercepts
-    np.testing.assert_allclose(ours, _prefix_fits(design, target, short, ridge), atol=1e-9)
+    for (expected, expected_intercept), got, got_intercept, end in zip(
+        (ridge(design[:end], target[:end]) for end in ends),
+        coefficients,
+        intercepts,
+        ends,
+        strict=True,
+    ):
+        # The same weights, and the same forecasts on the week the backtest forecasts from
+        # that prefix: to 1e-12 of the rate (~1e-9 kamas on rates of ~900, up to ~9000).
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-8, err_msg=f"end {end}")
+        week = design[end - 1 : end + 6]
+        np.testing.assert_allclose(
+            week @ got + got_intercept, week @ expected + expected_intercept, rtol=1e-12, atol=0
+        )
     with pytest.raises(ValueError, match="ascending"):
         expanding_ridge(design, target, ends[::-1])
-    with pytest.raises(ValueError, match="a row at least"):
-        expanding_ridge(design, target, np.array([0, 5]))
+    for outside in ([0, 5], [5, len(target) + 1]):
+        with pytest.raises(ValueError, match="a row at least"):
+            expanding_ridge(design, target, np.array(outside))
