@@ -240,7 +240,7 @@ def test_the_service_image_command_serves(tmp_path: Path) -> None:
 
 
 def test_the_code_server_command_serves_the_code_location(tmp_path: Path) -> None:
-    from dagster._grpc.client import DagsterGrpcClient
+    from dagster._grpc.client import DagsterGrpcClient  # gRPC's client: only this test
 
     port = free_port()
     environment = _environment(
@@ -259,12 +259,11 @@ def test_the_code_server_command_serves_the_code_location(tmp_path: Path) -> Non
             assert process.poll() is None, "the code server exited"
             assert time.monotonic() < deadline, "the code server never became healthy"
             time.sleep(0.2)
-        # ...then that command itself, as compose runs it, once.
-        healthcheck = SERVICES["dagster-code"]["healthcheck"]["test"]
-        probe = [
-            str(VENV_BIN / healthcheck[1]),
-            *(p.replace("4000", str(port)) for p in healthcheck[2:]),
-        ]
+        # ...then that command itself, as compose runs it, once, on this server's port.
+        kind, program, *arguments = SERVICES["dagster-code"]["healthcheck"]["test"]
+        assert kind == "CMD"
+        arguments[arguments.index("--port") + 1] = str(port)
+        probe = [str(VENV_BIN / program), *arguments]
         checked = subprocess.run(probe, capture_output=True, text=True, timeout=60)
         assert checked.returncode == 0, checked.stdout + checked.stderr
     finally:
