@@ -70,7 +70,11 @@ def pytest(*options: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -
     after = os.times()
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "(no output)"
     if done.returncode != 0:
-        raise SystemExit(f"pytest {' '.join(options)} in {cwd} failed ({summary}); no figures")
+        failed = [line for line in done.stdout.splitlines() if line.startswith(("FAILED", "ERROR"))]
+        raise SystemExit(
+            f"pytest {' '.join(options)} in {cwd} failed ({summary}); no figures\n"
+            + "\n".join(failed)
+        )
     passed = int(re.search(r"(\d+) passed", summary).group(1))  # type: ignore[union-attr]
     cpu = (after.children_user - before.children_user) + (
         after.children_system - before.children_system
