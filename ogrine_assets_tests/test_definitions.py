@@ -66,5 +66,7 @@ def test_dg_check_defs_passes(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All definitions loaded successfully" in result.stdout + result.stderr
     assert "Warning" not in result.stdout + result.stderr  # beta warnings are silenced at source
-    # It made no temporary Dagster instance inside the project.
-    assert set(PROJECT_ROOT.iterdir()) == before
+    # It made no temporary Dagster instance inside the project. Other workers' tests may
+    # meanwhile make what they keep there: the page test's screenshots, Hypothesis's database.
+    others = {PROJECT_ROOT / "test-artifacts", PROJECT_ROOT / ".hypothesis"}
+    assert set(PROJECT_ROOT.iterdir()) - others == before - others
