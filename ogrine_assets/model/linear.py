@@ -80,9 +80,7 @@ def expanding_least_squares(
     the others, as centring does. A prefix too short or too collinear to have a unique
     solution gets ``lstsq``'s (the minimum-norm one), as before.
     """
-    ends = np.asarray(ends, dtype=int)
-    if ends.size and np.any(np.diff(ends) < 0):
-        raise ValueError("ends must be ascending")
+    ends = _ascending(ends)
     width = design.shape[1] + 1  # the intercept and the features
     coefficients = np.empty((ends.size, design.shape[1]))
     intercepts = np.empty(ends.size)
@@ -105,6 +103,14 @@ def expanding_least_squares(
         coefficients[i] = solution[1:]
         intercepts[i] = solution[0] + y_shift - x_shift @ solution[1:]
     return coefficients, intercepts
+
+
+def _ascending(ends: np.ndarray) -> np.ndarray:
+    """``ends`` as integers, refused unless ascending: the expanding fits grow prefixes."""
+    ends = np.asarray(ends, dtype=int)
+    if ends.size and np.any(np.diff(ends) < 0):
+        raise ValueError("ends must be ascending")
+    return ends
 
 
 def _r_factor(matrix: np.ndarray) -> np.ndarray:
@@ -144,9 +150,7 @@ def expanding_ridge(
     numbers of the size of the spread, not of the rates, and loses no digits that matter
     (a test holds every prefix's forecasts within 1e-12 of the rate of :func:`ridge`'s).
     """
-    ends = np.asarray(ends, dtype=int)
-    if ends.size and np.any(np.diff(ends) < 0):
-        raise ValueError("ends must be ascending")
+    ends = _ascending(ends)
     if ends.size == 0:
         return np.empty((0, design.shape[1])), np.empty(0)
     if ends[0] < 1 or ends[-1] > len(target):

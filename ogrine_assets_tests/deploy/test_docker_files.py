@@ -256,7 +256,6 @@ def _grpc_health(port: int) -> str:
 
 
 def test_the_code_server_command_serves_the_code_location(tmp_path: Path) -> None:
-
     port = free_port()
     environment = _environment(
         "dagster-code", OGRINE_HOME=str(tmp_path), DAGSTER_HOME=str(tmp_path)

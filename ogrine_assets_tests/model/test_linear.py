@@ -1,5 +1,5 @@
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import msgspec
 import numpy as np
@@ -23,8 +23,6 @@ from ogrine_assets.model.linear import (
 from ogrine_assets.rates.cleaning import clean_rates
 from ogrine_assets.rates.synthetic import synthetic_payload
 from ogrine_assets.rates.upstream import parse_rates
-
-Fit = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, float]]
 
 
 def _synthetic_series() -> DailySeries:
@@ -57,11 +55,9 @@ def test_a_model_is_plain_json_and_reads_back_exactly() -> None:
     assert LinearModel.from_json(model.to_json()) == model
 
 
-def _prefix_fits(
-    design: np.ndarray, target: np.ndarray, ends: np.ndarray, fit: Fit = least_squares
-) -> np.ndarray:
-    """Each prefix solved anew by ``fit``: predictions at the prefix's last row."""
-    fits = [fit(design[:end], target[:end]) for end in ends]
+def _prefix_fits(design: np.ndarray, target: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Each prefix solved anew by ``least_squares``: predictions at the prefix's last row."""
+    fits = [least_squares(design[:end], target[:end]) for end in ends]
     return np.array([design[end - 1] @ c + i for (c, i), end in zip(fits, ends, strict=True)])
 
 
