@@ -24,6 +24,7 @@ from ogrine_assets_tests.support import (
     materialized_home,
     ogrine,
     ogrine_env,
+    probe_at_start,
     tmpfs,
 )
 
@@ -100,19 +101,34 @@ def test_a_damaged_store_ends_in_one_line_with_the_way_out(tmp_path: Path) -> No
     assert "are not carried over; details in " in last and "Traceback" not in said
 
 
+# Holds a process in the middle of training, its MLflow run open, until it is killed; says
+# so by making the file named in HELD_IN_TRAINING.
+HELD_IN_LOG_MODEL = """
+import os, time
+from ogrine_assets.defs.common.model_registry import ModelRegistry
+def _held(self, *args, **kwargs):
+    open(os.environ["HELD_IN_TRAINING"], "w").close()
+    time.sleep(600)
+ModelRegistry.log_model = _held
+"""
+
+
 def test_a_run_killed_in_training_is_closed_by_the_next_one(tmp_path: Path) -> None:
     home = materialized_home(tmp_path / "home")
+    held = tmp_path / "held"
     training = subprocess.Popen(
         [OGRINE, "materialize", "--retrain"],
-        env=ogrine_env(home),
-        text=True,
-        stdout=subprocess.PIPE,
+        env=ogrine_env(
+            home,
+            **probe_at_start(tmp_path / "probe", HELD_IN_LOG_MODEL),
+            HELD_IN_TRAINING=str(held),
+        ),
+        stdout=subprocess.DEVNULL,
     )
-    assert training.stdout is not None
-    for line in training.stdout:  # the training step is under way once its inputs landed
-        if " train_test_sets " in line:
-            break
-    time.sleep(0.5)
+    deadline = time.monotonic() + 120
+    while not held.exists():  # the model is fitted and being logged, its run open
+        assert training.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
     training.send_signal(signal.SIGKILL)
     training.wait()
     experiment = registry(home).get_experiment_by_name(EXPERIMENT_NAME)
