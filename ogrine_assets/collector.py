@@ -12,18 +12,11 @@ them once more when the process exits.
   home) took 4.3 s, and 2.9 s with the executor doing so (docs/pipeline.md). A process that
   goes on after a run (the soak and the replay run hundreds in one process,
   ``simulation/runner.py``) thaws them again: a frozen object is never collected.
-- **A long-lived part of ``ogrine up``** (Dagster's code server, webserver and daemon, the
-  MLflow UI) collects rarely from before its first import and freezes nothing. ``ogrine up``
-  starts each as ``python -m ogrine_assets.collector MODULE [ARGS...]``, which runs
-  ``python -m MODULE [ARGS...]`` in the same process: all three answered ~0.5 s sooner
-  (5.2-5.5 -> 4.7-4.9 s).
 """
 
 from __future__ import annotations
 
 import gc
-import sys
-from collections.abc import Sequence
 
 RARELY = (20_000, 20, 20)  # the default is (700, 10, 10)
 
@@ -44,18 +37,3 @@ def thaw() -> None:
     """Give every frozen object back to the collector (the oldest generation), for a
     process that goes on after its run: what the run left is collectable again."""
     gc.unfreeze()
-
-
-def run_module(argv: Sequence[str]) -> None:
-    """``python -m argv[0] argv[1:]``, in this process, collecting rarely from the start."""
-    if not argv:
-        raise SystemExit("usage: python -m ogrine_assets.collector MODULE [ARGS...]")
-    import runpy  # only this command line needs it
-
-    collect_rarely()
-    sys.argv[:] = list(argv)
-    runpy.run_module(argv[0], run_name="__main__", alter_sys=True)
-
-
-if __name__ == "__main__":
-    run_module(sys.argv[1:])

@@ -47,16 +47,20 @@ READY_SECONDS = 120.0
 
 
 LOCATION_NAME = "ogrine_assets"
-# The long-lived Python parts (Dagster's and MLflow's) start through collector.py: they
-# collect rarely from their first import. The MLflow UI answered in ~1.8 s instead of ~2.2.
-COLLECTING_RARELY = (sys.executable, "-m", "ogrine_assets.collector")
+
+
+def installed_command(name: str) -> str:
+    """A console script of this environment (the venv's ``bin``, beside this Python), else
+    the one on PATH: Dagster's and MLflow's parts run through their documented commands."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name) or name
 
 
 def code_server_command(code_socket: Path) -> list[str]:
     """Dagster's code server for the project, on a Unix socket: the webserver and the daemon
     share it, and "Reload" in the UI restarts the code inside it."""
     return [
-        *COLLECTING_RARELY, "dagster", "code-server", "start", "--socket", str(code_socket),
+        installed_command("dagster"), "code-server", "start", "--socket", str(code_socket),
         "-m", "ogrine_assets.definitions", "--location-name", LOCATION_NAME,
     ]  # fmt: skip
 
@@ -79,20 +83,20 @@ def dagster_commands(workspace: Path, dagster_port: int) -> Parts:
     """The webserver and the daemon on the code server's workspace: what ``dagster dev``
     starts, without ``dagster dev``'s own process (~120 MiB) sitting between them and this one."""
     webserver = [
-        *COLLECTING_RARELY, "dagster_webserver", "-w", str(workspace),
+        installed_command("dagster-webserver"), "-w", str(workspace),
         "-h", "127.0.0.1", "-p", str(dagster_port),
     ]  # fmt: skip
     return {
         "webserver": webserver,
-        "daemon": [*COLLECTING_RARELY, "dagster._daemon", "run", "-w", str(workspace)],
+        "daemon": [installed_command("dagster-daemon"), "run", "-w", str(workspace)],
     }
 
 
 def service_commands(settings: Settings, mlflow_port: int, service_port: int) -> Parts:
-    """The MLflow UI (for a local store; a tracking server configured elsewhere is used as it
-    is) and the forecast service."""
+    """The MLflow UI (``mlflow server``, for a local store; a tracking server configured
+    elsewhere is used as it is) and the forecast service."""
     mlflow = [
-        *COLLECTING_RARELY, "ogrine_assets.mlflow_server",
+        installed_command("mlflow"), "server",
         "--backend-store-uri", settings.mlflow_tracking_uri,
         "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", "1",
     ]  # fmt: skip

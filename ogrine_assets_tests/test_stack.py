@@ -128,22 +128,14 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
         wait_until_ok(f"http://127.0.0.1:{service_port}/schema", alive=alive)
         # Nothing materialized yet: the service says so instead of failing.
         assert httpx.get(f"http://127.0.0.1:{service_port}/health").status_code == 503
-        # One MLflow process, serving itself (no idle parent, no second import of MLflow in
-        # a uvicorn child), and no job-queue workers: no MLflow jobs here.
+        # Dagster's and MLflow's parts run through their own documented commands, and
+        # MLflow starts no job-queue workers: no MLflow jobs here.
         commands = {pid: Path(f"/proc/{pid}/cmdline").read_bytes() for pid in _marked(mark)}
-        mlflow = [p for p, c in commands.items() if b"mlflow" in c and b"\x00up\x00" not in c]
-        assert len(mlflow) == 1 and b"ogrine_assets.mlflow_server" in commands[mlflow[0]]
-        assert not any(b"huey" in c or b"uvicorn" in c for c in commands.values())
-        # ...which has left pyarrow unloaded (left_unloaded.py).
-        assert "pyarrow" not in Path(f"/proc/{mlflow[0]}/maps").read_text()
-        # Dagster's code server, webserver and daemon collect rarely from their first import.
-        dagster = (
-            b"\x00dagster\x00code-server\x00",
-            b"\x00dagster_webserver\x00",
-            b"\x00dagster._daemon\x00",
-        )
-        parts = [c for c in commands.values() if any(name in c for name in dagster)]
-        assert len(parts) == 3 and all(b"\x00ogrine_assets.collector\x00" in c for c in parts)
+        # (a console script's process names its interpreter first, then the script)
+        started = {Path(a.decode()).name for c in commands.values() for a in c.split(b"\x00")[:2]}
+        assert {"dagster", "dagster-webserver", "dagster-daemon", "mlflow"} <= started
+        assert any(b"mlflow\x00server\x00" in c for c in commands.values())
+        assert not any(b"huey" in c for c in commands.values())
         # MLflow's own guard against DNS rebinding is on, as under `mlflow server`.
         models = f"http://127.0.0.1:{mlflow_port}/ajax-api/2.0/mlflow/registered-models/search"
         assert httpx.get(models).status_code == 200
@@ -281,6 +273,6 @@ def _launched(pid: int) -> bool:
             children += (task / "children").read_text().split()
     for child in children:
         with contextlib.suppress(OSError):
-            if b"dagster._daemon" in Path(f"/proc/{child}/cmdline").read_bytes():
+            if b"dagster-daemon\x00run" in Path(f"/proc/{child}/cmdline").read_bytes():
                 return True
     return False
