@@ -189,10 +189,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     settings = Settings.from_env()
-    if args.command in (*runs, "soak", "replay"):  # they run the graph in this process
-        from ogrine_assets.left_unloaded import leave_unloaded
-
-        leave_unloaded()
     if args.command in runs:
         print(f"ogrine {args.command}: home {settings.home}; loading Dagster…", flush=True)
         from ogrine_assets.materialize import REFRESH, TRAIN_AND_PUBLISH, run_job
