@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import fcntl
-import json
 import os
 import re
 import socket
@@ -28,7 +27,6 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from ogrine_assets import mlflow_tables
 from ogrine_assets.settings import Settings
 
 LOCK_NAME = "pipeline.lock"
@@ -36,7 +34,7 @@ PARTIAL_SUFFIX = ".partial"  # what write_atomically and the IO manager name the
 
 DAGSTER_YAML = """\
 # Written by ogrine_assets; edit freely: once edited, it is never rewritten.
-# Local instance: SQLite storage in this folder. See docker/dagster.yaml for Postgres.
+# Local instance: Dagster's SQLite storage in this folder. See docker/dagster.yaml for Postgres.
 telemetry:
   enabled: false
 # One run at a time: runs of one home share its stores (see docs/pipeline.md).
@@ -47,16 +45,9 @@ run_monitoring:
   enabled: true
   start_timeout_seconds: 180
   max_runtime_seconds: 7200
-# Dagster's SQLite storage, its connections kept open (ogrine_assets/dagster_storage.py).
-storage:
-  custom:
-    module: ogrine_assets.dagster_storage
-    class: PooledSqliteStorage
-    config:
-      base_dir: BASE_DIR
 """
-# What earlier versions wrote, word for word (Dagster's default storage): such a home is
-# brought up to date. Kept as written then, never derived from DAGSTER_YAML, which changes.
+# What earlier versions wrote, word for word: such a home is brought up to date. Kept as
+# written then, never derived from DAGSTER_YAML, which changes.
 EARLIER_DAGSTER_YAMLS = (
     """\
 # Written by ogrine_assets on first use; edit freely, it is not overwritten.
@@ -78,6 +69,31 @@ run_monitoring:
   start_timeout_seconds: 180
   max_runtime_seconds: 7200
 """,
+)
+# ...and the one that selected a storage class of this project's (since removed), which
+# named its own folder: recognised for any folder, it is rewritten too.
+EARLIER_POOLED_STORAGE_YAML = (
+    """\
+# Written by ogrine_assets; edit freely: once edited, it is never rewritten.
+# Local instance: SQLite storage in this folder. See docker/dagster.yaml for Postgres.
+telemetry:
+  enabled: false
+# One run at a time: runs of one home share its stores (see docs/pipeline.md).
+run_queue:
+  max_concurrent_runs: 1
+# Runs that never start, or hang, are failed instead of staying in progress for good.
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  max_runtime_seconds: 7200
+# Dagster's SQLite storage, its connections kept open (ogrine_assets/dagster_storage.py).
+storage:
+  custom:
+    module: ogrine_assets.dagster_storage
+    class: PooledSqliteStorage
+    config:
+      base_dir: """,
+    "\n",
 )
 
 
@@ -159,36 +175,29 @@ class HomeLock:
             self.release()
 
 
-def dagster_yaml(folder: Path) -> str:
-    """The ``dagster.yaml`` of the instance in ``folder``."""
-    return DAGSTER_YAML.replace("BASE_DIR", json.dumps(str(folder)))  # a JSON string is YAML
-
-
 def _written_by_us(text: str) -> bool:
-    """Whether ``text`` is a ``dagster.yaml`` this code wrote, for any folder."""
-    head, tail = DAGSTER_YAML.split("BASE_DIR")
+    """Whether ``text`` is a ``dagster.yaml`` an earlier version of this code wrote."""
+    head, tail = EARLIER_POOLED_STORAGE_YAML
     folder = text[len(head) : len(text) - len(tail)]
-    ours = text.startswith(head) and text.endswith(tail) and "\n" not in folder
-    return ours or text in EARLIER_DAGSTER_YAMLS
+    pooled = text.startswith(head) and text.endswith(tail) and "\n" not in folder
+    return pooled or text in EARLIER_DAGSTER_YAMLS
 
 
 def ensure_dagster_home(settings: Settings) -> Path:
-    """The Dagster instance folder with its ``dagster.yaml`` (SQLite storage, telemetry off):
-    what every Dagster command, ``dg`` included, must find in ``DAGSTER_HOME`` so that it
-    works on this instance and reports nothing.
+    """The Dagster instance folder with its ``dagster.yaml`` (Dagster's SQLite storage in the
+    folder, telemetry off, one run at a time): what every Dagster command, ``dg`` included,
+    must find in ``DAGSTER_HOME`` so that it works on this instance and reports nothing.
 
-    The file names its own folder (Dagster's custom storage has no other way to know it).
-    It is written again when it is one this code wrote for another folder (the home was
-    moved) or by an earlier version, and never once a user has edited it."""
+    The file is written when missing, and again when an earlier version of this code wrote
+    it; never once a user has edited it."""
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     path = settings.dagster_home / "dagster.yaml"
-    wanted = dagster_yaml(settings.dagster_home)
     try:
         current: str | None = path.read_text()
     except FileNotFoundError:
         current = None
-    if current != wanted and (current is None or _written_by_us(current)):
-        write_atomically(path, wanted.encode())
+    if current is None or _written_by_us(current):
+        write_atomically(path, DAGSTER_YAML.encode())
     return settings.dagster_home
 
 
@@ -213,10 +222,9 @@ def ensure_mlflow_store(database: Path, artifact_root: str | None) -> None:
     """A usable SQLite MLflow store at ``database``, created whole or not at all.
 
     MLflow creates its tables in place, by dozens of migrations; a process stopped half-way
-    leaves a store every later run trips on. Here the tables are created in a file beside
-    it, which is renamed into place only once complete: from ``mlflow_tables.sql`` when it
-    was made for the installed MLflow (~0.1 s instead of ~0.9 s), else by MLflow's
-    migrations; MLflow's store then checks them and adds its default experiment.
+    leaves a store every later run trips on. Here MLflow's store makes them (its migrations,
+    then its default experiment) in a file beside it, which is renamed into place only
+    once complete.
     """
     if database.exists():
         problem = store_damage(database)
@@ -231,13 +239,8 @@ def ensure_mlflow_store(database: Path, artifact_root: str | None) -> None:
     database.parent.mkdir(parents=True, exist_ok=True)
     temporary = database.with_name(f".{database.name}.{os.getpid()}{PARTIAL_SUFFIX}")
     temporary.unlink(missing_ok=True)
-    import mlflow
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
 
-    script = mlflow_tables.tables_script(mlflow.__version__)
-    if script is not None:
-        with contextlib.closing(sqlite3.connect(temporary)) as tables:
-            tables.executescript(script)
     store = SqlAlchemyStore(f"sqlite:///{temporary}", artifact_root)
     store.engine.dispose()
     with open(temporary, "rb") as created:

@@ -55,7 +55,6 @@ LONGEST_FIRST = (
     "simulation/test_replay.py",  # 7 s
     "defs/test_promotion.py",  # 7 s
     "deploy/test_postgres.py",  # 6 s
-    "test_dagster_storage.py",  # 6 s
 )
 RAM_DISK_FREE_BYTES = 2**30  # the whole suite writes well under 100 MiB
 

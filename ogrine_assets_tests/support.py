@@ -3,12 +3,16 @@ real graph on a real Dagster instance and MLflow store, and forecast documents t
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import functools
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
@@ -33,7 +37,7 @@ from ogrine_assets.forecast_document import (
     build_forecast_document,
     encode,
 )
-from ogrine_assets.home import prepare
+from ogrine_assets.home import ensure_mlflow_store, prepare
 from ogrine_assets.materialize import RETRAIN
 from ogrine_assets.model.linear import LinearModel, least_squares
 from ogrine_assets.rates.upstream import Fetched
@@ -116,12 +120,29 @@ def half_migrated_store(database: Path) -> Path:
     return database
 
 
+@functools.cache
+def new_mlflow_store() -> Path:
+    """A new MLflow store, made once per test process by MLflow's own migrations (~1 CPU-s
+    each time): the tests' homes start from a copy of it instead of migrating anew, which
+    ``prepare`` does for every real home. The stores' making, and its crashes, are tested
+    in ``test_home.py``."""
+    folder = Path(tempfile.mkdtemp(prefix="new-mlflow-store-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    database = folder / "mlflow.db"
+    ensure_mlflow_store(database, (folder / "artifacts").as_uri())
+    return database
+
+
 def make_settings(home: Path, **environ: str | Path) -> Settings:
-    """Settings for ``home``, made ready as a run makes it (``prepare``)."""
+    """Settings for ``home``, made ready as a run makes it (``prepare``), its new MLflow
+    store copied from ``new_mlflow_store``."""
     names = {"forecast_path": "OGRINE_FORECAST_PATH", "api_url": "OGRINE_API_URL"}
     settings = Settings.from_env(
         {"OGRINE_HOME": str(home), **{names[key]: str(value) for key, value in environ.items()}}
     )
+    if settings.uses_local_mlflow_store and not settings.local_mlflow_db.exists():
+        settings.local_mlflow_db.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(new_mlflow_store(), settings.local_mlflow_db)
     prepare(settings)
     return settings
 

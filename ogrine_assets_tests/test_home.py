@@ -14,15 +14,13 @@ import dagster as dg
 import pytest
 from mlflow.tracking import MlflowClient
 
-from ogrine_assets import mlflow_tables
-from ogrine_assets.dagster_storage import StorageFolderGone
 from ogrine_assets.home import (
     DAGSTER_YAML,
     EARLIER_DAGSTER_YAMLS,
+    EARLIER_POOLED_STORAGE_YAML,
     HomeLock,
     LockHeld,
     StoreDamaged,
-    dagster_yaml,
     ensure_mlflow_store,
     prepare,
     process_alive,
@@ -67,7 +65,7 @@ def test_prepare_makes_the_home_once_and_keeps_what_the_user_edited(tmp_path: Pa
     settings = Settings.from_env({"OGRINE_HOME": str(tmp_path / "home")})
     prepare(settings)
     config = settings.dagster_home / "dagster.yaml"
-    assert config.read_text() == dagster_yaml(settings.dagster_home)
+    assert config.read_text() == DAGSTER_YAML
     assert "max_concurrent_runs: 1" in DAGSTER_YAML and "run_monitoring" in DAGSTER_YAML
     config.write_text("# mine\n")
     prepare(settings)
@@ -77,29 +75,26 @@ def test_prepare_makes_the_home_once_and_keeps_what_the_user_edited(tmp_path: Pa
     assert settings.local_mlflow_db.is_file()
 
 
-def test_a_moved_or_older_home_gets_its_own_dagster_yaml(tmp_path: Path) -> None:
-    """The file names its storage folder: after a move it must name the new one, or the
-    instance would keep writing to (or re-create) the old place."""
+def test_an_older_or_moved_home_gets_the_current_dagster_yaml(tmp_path: Path) -> None:
+    """What earlier versions wrote is replaced; the one that named its storage folder (a
+    storage class since removed) is recognised whatever folder it names, so a home that was
+    also moved comes back to Dagster's own storage in its new place."""
     old = Settings.from_env({"OGRINE_HOME": str(tmp_path / "old")})
     prepare(old)
     (tmp_path / "old").rename(tmp_path / "new")
     moved = Settings.from_env({"OGRINE_HOME": str(tmp_path / "new")})
-    # Before any ogrine command: Dagster refuses to make its storage in the old place.
-    with pytest.raises(StorageFolderGone, match="was the home moved"):
-        dg.DagsterInstance.from_config(str(moved.dagster_home))
-    assert not (tmp_path / "old").exists()
-    prepare(moved)
-    with dg.DagsterInstance.from_config(str(moved.dagster_home)) as instance:
-        assert instance.get_runs() == []
     config = moved.dagster_home / "dagster.yaml"
-    assert config.read_text() == dagster_yaml(moved.dagster_home)
-    assert str(old.dagster_home) not in config.read_text()
+    head, tail = EARLIER_POOLED_STORAGE_YAML
+    pooled = f'{head}"{old.dagster_home}"{tail}'
     assert len(EARLIER_DAGSTER_YAMLS) == 2  # the first version's, then one with the run queue
-    for earlier in EARLIER_DAGSTER_YAMLS:  # Dagster's default storage, before the pooled one
+    for earlier in (*EARLIER_DAGSTER_YAMLS, pooled):
         config.write_text(earlier)
         prepare(moved)
-        assert config.read_text() == dagster_yaml(moved.dagster_home)
-    edited = dagster_yaml(old.dagster_home) + "retention:\n  schedule:\n    purge_after_days: 9\n"
+        assert config.read_text() == DAGSTER_YAML
+    with dg.DagsterInstance.from_config(str(moved.dagster_home)) as instance:
+        assert instance.get_runs() == []
+    assert not (tmp_path / "old").exists()
+    edited = pooled + "retention:\n  schedule:\n    purge_after_days: 9\n"
     config.write_text(edited)
     prepare(moved)
     assert config.read_text() == edited  # edited by hand: the user's, even if it is stale
@@ -111,10 +106,8 @@ CREATORS = multiprocessing.get_context("forkserver")
 CREATORS.set_forkserver_preload(["ogrine_assets.home", "mlflow.store.tracking.sqlalchemy_store"])
 
 
-def _create_store(database: Path, tables: str, kill_in_script: bool) -> None:
-    if tables == "migrated":  # as under an MLflow the packaged script was not made for
-        mlflow_tables.tables_script = lambda version: None
-    if kill_in_script:  # SIGKILL from inside SQLite, a few hundred steps into the script
+def _create_store(database: Path, kill_inside: bool) -> None:
+    if kill_inside:  # SIGKILL from inside SQLite, a few hundred steps into the migrations
         connect = sqlite3.connect
 
         def connect_then_die(*args: Any, **kwargs: Any) -> sqlite3.Connection:
@@ -122,7 +115,8 @@ def _create_store(database: Path, tables: str, kill_in_script: bool) -> None:
             connection.set_progress_handler(lambda: os.kill(os.getpid(), signal.SIGKILL), 500)
             return connection
 
-        sqlite3.connect = connect_then_die  # type: ignore[assignment]
+        # SQLAlchemy (MLflow's store) connects through the DB-API module.
+        sqlite3.dbapi2.connect = connect_then_die  # type: ignore[assignment]
     ensure_mlflow_store(database, _artifacts(database))
 
 
@@ -130,20 +124,16 @@ def _artifacts(database: Path) -> str:
     return (database.parent / "artifacts").as_uri()
 
 
-@pytest.mark.parametrize(
-    ("tables", "after_seconds"),
-    [("migrated", 0.0), ("migrated", 0.05), ("migrated", 0.2), ("migrated", 0.5),
-     ("migrated", 1.0), ("migrated", None), ("script", "inside"), ("script", None)],
-)  # fmt: skip
+@pytest.mark.parametrize("after_seconds", [0.0, 0.05, 0.2, 0.5, 1.0, None, "inside"])
 def test_a_store_creation_killed_at_any_instant_leaves_nothing_half_made(
-    tmp_path: Path, tables: str, after_seconds: float | str | None
+    tmp_path: Path, after_seconds: float | str | None
 ) -> None:
     """``None``: not killed, the creation ends by itself (the whole store is in place).
     MLflow's migrations take ~1 s, long enough to be killed anywhere in them from outside;
-    the script ~0.1 s, so it is killed from inside, part-way through its statements."""
+    "inside": killed from inside SQLite, part-way through its statements."""
     database = tmp_path / "mlflow" / "mlflow.db"
     inside = after_seconds == "inside"
-    creating = CREATORS.Process(target=_create_store, args=(database, tables, inside))
+    creating = CREATORS.Process(target=_create_store, args=(database, inside))
     creating.start()
     partial = database.parent / f".mlflow.db.{creating.pid}.partial"
     if inside:
@@ -155,8 +145,7 @@ def test_a_store_creation_killed_at_any_instant_leaves_nothing_half_made(
         while not partial.exists() and creating.is_alive():  # wait for the tables to begin
             assert time.monotonic() < deadline, "the store was never begun"
             time.sleep(0.01)
-        if tables == "migrated":
-            assert partial.exists(), "the store was created before it could be killed"
+        assert partial.exists(), "the store was created before it could be killed"
     if after_seconds is None:
         creating.join()
         assert creating.exitcode == 0 and database.exists()

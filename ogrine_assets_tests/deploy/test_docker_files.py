@@ -14,7 +14,7 @@ import yaml
 from dagster._core.instance.config import dagster_instance_config
 from dagster._core.workspace.config_schema import ensure_workspace_config
 
-from ogrine_assets.home import dagster_yaml
+from ogrine_assets.home import DAGSTER_YAML
 from ogrine_assets.settings import environment_without_ours
 from ogrine_assets_tests.net import free_port, stop, wait_until_ok
 from ogrine_assets_tests.support import document_bytes
@@ -120,9 +120,9 @@ def test_dagster_yaml_validates_against_dagsters_schema(
 
 
 def test_the_local_dagster_yaml_validates_against_dagsters_schema(tmp_path: Path) -> None:
-    (tmp_path / "dagster.yaml").write_text(dagster_yaml(tmp_path))
+    (tmp_path / "dagster.yaml").write_text(DAGSTER_YAML)
     config, _ = dagster_instance_config(str(tmp_path))
-    assert config["storage"]["custom"]["config"]["base_dir"] == str(tmp_path)
+    assert "storage" not in config  # Dagster's own SQLite storage, in DAGSTER_HOME
     assert config["run_queue"]["max_concurrent_runs"] == 1
     assert config["run_monitoring"]["enabled"] is True
     assert config["telemetry"]["enabled"] is False
