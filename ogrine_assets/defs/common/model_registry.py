@@ -309,7 +309,7 @@ class ModelRegistry(dg.ConfigurableResource):
         """
         self._fluent()
         mlflow = _mlflow()
-        with tempfile.TemporaryDirectory() as folder, _requirements_checked_without_a_scan():
+        with tempfile.TemporaryDirectory() as folder:
             spec = Path(folder, f"{LINEAR_MODEL_ARTIFACT}.json")
             spec.write_bytes(model.to_json())
             info = mlflow.pyfunc.log_model(
@@ -397,35 +397,6 @@ class ModelRegistry(dg.ConfigurableResource):
 
 
 _GONE = ("No such artifact", "does not exist", "No such file or directory", "not found")
-
-
-@contextlib.contextmanager
-def _requirements_checked_without_a_scan() -> Iterator[None]:
-    """MLflow's check of a logged model's pinned requirements, without its map of every
-    installed package to its modules.
-
-    ``log_model`` compares each requirement with the installed version, whatever the caller
-    asks (loading has ``suppress_warnings``). To do so it first maps every installed
-    package to its modules (``importlib.metadata.packages_distributions()``, ~0.3 s in a
-    fresh process, so in every training run that Dagster or ``ogrine`` starts), which it
-    only uses when a package's version cannot be read from its metadata. MODEL_REQUIREMENTS
-    are distributions named like their modules, so the map is seeded with them for the
-    call, and the check still runs. The map is MLflow's private module state: MLflow is
-    pinned exactly, and every training goes through here, so a release that renamed it
-    fails the tests at once. A map made earlier in the process is left alone.
-    """
-    from mlflow.utils import requirements_utils
-
-    state: Any = requirements_utils  # typed by MLflow as always None
-    if state._MODULES_TO_PACKAGES is not None:
-        yield
-        return
-    state._MODULES_TO_PACKAGES = {name: [name] for name in MODEL_REQUIREMENTS}
-    try:
-        yield
-    finally:
-        state._MODULES_TO_PACKAGES = None
-        state._PACKAGES_TO_MODULES = None
 
 
 @contextlib.contextmanager
