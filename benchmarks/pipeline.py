@@ -222,7 +222,7 @@ class InProcess:
         import dagster as dg
 
         from ogrine_assets.definitions import build_definitions
-        from ogrine_assets.home import prepare
+        from ogrine_assets.local.stores import prepare
         from ogrine_assets.materialize import RETRAIN, SILENT_CONSOLE
         from ogrine_assets.settings import Settings
 

@@ -198,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = f"ogrine {args.command}"
         _exit_now(run_job(settings, job, command, verbose=args.verbose, retrain=retrain))
     if args.command == "up":
-        from ogrine_assets.stack import up
+        from ogrine_assets.local.stack import up
 
         return up(settings, args.dagster_port, args.mlflow_port, args.service_port)
     if args.command == "serve":
@@ -211,7 +211,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(settings.forecast_path)
         return 0
     if args.dagster_home:
-        from ogrine_assets.home import ensure_dagster_home
+        from ogrine_assets.local.stores import ensure_dagster_home
 
         print(ensure_dagster_home(settings))  # with its dagster.yaml: Dagster's CLI needs it
         return 0

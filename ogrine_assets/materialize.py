@@ -1,8 +1,9 @@
 """``ogrine materialize`` and ``ogrine refresh``: jobs run in this process, under the home's lock.
 
 The runs are recorded in the Dagster instance in ``DAGSTER_HOME``, the one the UI reads.
-Before the first job, this process takes the home's lock (or says at once who holds it),
-makes the home ready and repairs what a killed run may have left. While the job runs it
+Before the first job, this process enters the home as every run does (``run_entry.py``):
+it takes the home's lock (or says at once who holds it), makes the home ready and repairs
+what a killed run may have left. While the job runs it
 prints each step as it ends, with its duration, and each warning in one line (as the run
 records them, not by polling); it ends with a summary (the version registered or left
 unchanged, the promotion decision and why, the days forecast and where they went) or,
@@ -29,18 +30,20 @@ from typing import Any, TextIO
 import dagster as dg
 from dagster import DagsterEventType, EventLogEntry
 
-from ogrine_assets.collector import collect_rarely, freeze_what_is_loaded
 from ogrine_assets.definitions import build_definitions
-from ogrine_assets.defs.common.definitions import model_registry_for
-from ogrine_assets.defs.common.recovery import process_tag, recover
+from ogrine_assets.defs.common.recovery import process_tag
+from ogrine_assets.defs.common.run_entry import entered_home
+from ogrine_assets.defs.serving.forecast import forecast as forecast_asset
+from ogrine_assets.defs.serving.promotion import champion_model
+from ogrine_assets.defs.training.model import ogrine_model
 from ogrine_assets.failures import cause_of, cause_of_exception, in_words
-from ogrine_assets.home import HomeLock, LockHeld, prepare
-from ogrine_assets.names import MODEL_VERSION_METADATA
+from ogrine_assets.local.lock import LockHeld
+from ogrine_assets.names import MODEL_VERSION_METADATA, RETRAINED_METADATA
 from ogrine_assets.settings import Settings
 
 # Nothing on the console from Dagster's own logger: this module prints what matters.
 SILENT_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-RETRAIN = {"ops": {"ogrine_model": {"config": {"retrain": True}}}}
+RETRAIN = {"ops": {ogrine_model.op.name: {"config": {"retrain": True}}}}
 
 TRAIN_AND_PUBLISH = "train_and_publish_job"
 REFRESH = "forecast_refresh_job"
@@ -53,13 +56,8 @@ class JobFailed(Exception):
 def run_job(
     settings: Settings, job_name: str, command: str, *, verbose: bool, retrain: bool = False
 ) -> int:
-    """Run ``job_name`` under the home's lock; 0 when it succeeds, else 1.
-
-    The process ends with the run: the garbage collector runs rarely, and what is loaded
-    before the run is frozen out of its reach (``collector.py``).
-    """
+    """Run ``job_name`` inside the home (``run_entry.py``); 0 when it succeeds, else 1."""
     started = time.monotonic()
-    collect_rarely()
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")  # this module says what matters
@@ -68,24 +66,19 @@ def run_job(
     run_id = str(uuid.uuid4())
     log = RunLog(settings.log_dir / f"{job_name}-{run_id}.log")
     print(f"{job_name}: run {run_id}, log {log.path}", flush=True)
-    lock = HomeLock(settings.home)
     phase = "startup"
     try:
-        try:
-            lock.acquire(command)
-        except LockHeld as exc:
-            log.write(f"{command} refused: {exc}")
-            print(f"{command} FAILED at startup: {exc}; wait for it, or stop it.", file=sys.stderr)
-            return 1
-        prepare(settings)
         defs = build_definitions(settings)
-        with dg.DagsterInstance.get() as instance:
-            for note in recover(settings, instance, model_registry_for(settings)):
+        with entered_home(settings, command) as entered:
+            for note in entered.recovered:
                 log.write(f"recovered: {note}")
                 print(f"  recovered: {note}", flush=True)
-            freeze_what_is_loaded()
             phase = job_name
-            landed = _run(defs, instance, job_name, run_id, log, retrain=retrain)
+            landed = _run(defs, entered.instance, job_name, run_id, log, retrain=retrain)
+    except LockHeld as exc:
+        log.write(f"{command} refused: {exc}")
+        print(f"{command} FAILED at startup: {exc}; wait for it, or stop it.", file=sys.stderr)
+        return 1
     except JobFailed as failed:
         print(f"{command} FAILED {failed}; details in {log.path}", file=sys.stderr)
         return 1
@@ -97,7 +90,6 @@ def run_job(
         print(f"{command} FAILED at {phase}: {cause}; details in {log.path}", file=sys.stderr)
         return 1
     finally:
-        lock.release()
         log.close()
     for line in summary(landed, settings.forecast_path):
         print(line)
@@ -239,10 +231,10 @@ def _on_event(entry: EventLogEntry, log: RunLog, landed: Landed, steps: set[str]
 def summary(landed: Landed, forecast_path: Path) -> list[str]:
     """What the run did, in a few lines: the model, the promotion decision, the forecast."""
     lines = []
-    model = landed.get("ogrine_model")
+    model = landed.get(ogrine_model.key.to_user_string())
     if model is not None:
         version = model.get(MODEL_VERSION_METADATA)
-        if model.get("retrained") is False:
+        if model.get(RETRAINED_METADATA) is False:
             lines.append(
                 f"Model      unchanged since v{version}: same data, same training code "
                 "(--retrain trains anyway)"
@@ -255,14 +247,14 @@ def summary(landed: Landed, forecast_path: Path) -> list[str]:
                     f"naive {model['backtest_naive_mae']:.2f})"
                 )
             lines.append(f"Model      v{version} registered{scores}")
-    promotion = landed.get("champion_model")
+    promotion = landed.get(champion_model.key.to_user_string())
     if promotion is not None:
         candidate, decision = promotion.get("candidate_version"), promotion.get("decision")
         if promotion.get("already_decided"):
             lines.append(f"Promotion  nothing to judge: v{candidate} was {decision} before")
         else:
             lines.append(f"Promotion  v{candidate} {decision}: {promotion.get('reason', '')}")
-    forecast = landed.get("forecast")
+    forecast = landed.get(forecast_asset.key.to_user_string())
     if forecast is not None:
         first, last = forecast.get("first_forecast_date"), forecast.get("last_forecast_date")
         lines.append(

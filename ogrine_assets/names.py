@@ -26,6 +26,16 @@ MODEL_METHOD = "model"
 # promotion refits to judge it, and what the forecast document says the model is.
 METHOD_TAG = "method"
 
-# The ogrine_model metadata entry that names the version it registered: the promotion
-# sensor and champion_model read it.
+# The ogrine_model metadata entries that name the version it registered, and say whether it
+# trained one: the promotion sensor, champion_model and the CLI's summary read them.
 MODEL_VERSION_METADATA = "model_version"
+RETRAINED_METADATA = "retrained"
+
+# The version tags that record a promotion decision (model/promotion.py); a version that
+# carries DECISION_TAG is judged.
+DECISION_TAG = "promotion.decision"
+REASON_TAG = "promotion.reason"
+CONTEST_TAG = "promotion.backtest"  # the comparison behind the decision, in one line
+PROMOTED, REJECTED = "promoted", "rejected"
+# Set on a promoted version found unloadable (its files gone): why. It is champion no more.
+BROKEN_TAG = "promotion.broken"

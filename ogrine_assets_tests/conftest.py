@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ogrine_assets.collector import collect_rarely, freeze_what_is_loaded
-
 if TYPE_CHECKING:
     from ogrine_assets.settings import Settings
     from ogrine_assets_tests.support import Deployment
@@ -26,8 +24,9 @@ if TYPE_CHECKING:
 # Each test process imports Dagster, MLflow, pandas and polars (~400k objects that
 # live as long as it does), and the collector would walk them again and again. It runs
 # rarely here, and what collection loaded is frozen out of its reach (pytest_collection_finish),
-# as ``ogrine materialize`` does for its own run (ogrine_assets/collector.py).
-collect_rarely()
+# as every run process does for its own run (ogrine_assets/defs/common/run_entry.py).
+RARELY = (20_000, 20, 20)
+gc.set_threshold(*RARELY)
 
 RAM_DISK = Path("/dev/shm")
 TESTS = Path(__file__).parent
@@ -40,12 +39,12 @@ TESTS = Path(__file__).parent
 # tests first, and the few long ones ran last, on one worker, with the others done. A file
 # not named here runs after these: only the wall time suffers.
 LONGEST_FIRST = (
-    "test_stack.py",  # 40 s: six `ogrine up`
+    "local/test_stack.py",  # 40 s: six `ogrine up`
     "test_cli.py",  # 32 s
     "test_materialize.py",  # 25 s
     "simulation/test_soak.py",  # 24 s
     "test_telemetry.py",  # 13 s
-    "test_home.py",  # 13 s, waiting mostly
+    "local/test_stores.py",  # 12 s, waiting mostly
     "defs/test_executor.py",  # 12 s
     "defs/test_ingestion_faults.py",  # 11 s
     "deploy/test_docker_files.py",  # 10 s
@@ -104,7 +103,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    freeze_what_is_loaded()
+    gc.freeze()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -120,7 +119,7 @@ def pytest_unconfigure() -> None:
     finalizers no longer run at the very end.
     """
     gc.collect(1)
-    freeze_what_is_loaded()
+    gc.freeze()
 
 
 @pytest.fixture

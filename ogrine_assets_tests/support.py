@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import mlflow
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,8 +28,9 @@ from mlflow.tracking import MlflowClient
 
 from ogrine_assets.definitions import build_definitions
 from ogrine_assets.defs.common.clock import Clock
-from ogrine_assets.defs.common.definitions import model_registry_for
+from ogrine_assets.defs.common.mlflow_resources import model_registry_for, training_log_for
 from ogrine_assets.defs.common.model_registry import ModelRegistry
+from ogrine_assets.defs.common.training_log import TrainingLog
 from ogrine_assets.defs.ingestion.sources import RatesSource
 from ogrine_assets.forecast_document import (
     LiveAccuracy,
@@ -37,9 +39,10 @@ from ogrine_assets.forecast_document import (
     build_forecast_document,
     encode,
 )
-from ogrine_assets.home import ensure_mlflow_store, prepare
+from ogrine_assets.local.stores import ensure_mlflow_store, prepare
 from ogrine_assets.materialize import RETRAIN
-from ogrine_assets.model.linear import LinearModel, least_squares
+from ogrine_assets.model.candidates import Procedure
+from ogrine_assets.model.estimators import Estimator, fit_estimator
 from ogrine_assets.rates.upstream import Fetched
 from ogrine_assets.settings import Settings, environment_without_ours
 from ogrine_assets_tests.fake_upstream import envelope
@@ -125,7 +128,7 @@ def new_mlflow_store() -> Path:
     """A new MLflow store, made once per test process by MLflow's own migrations (~1 CPU-s
     each time): the tests' homes start from a copy of it instead of migrating anew, which
     ``prepare`` does for every real home. The stores' making, and its crashes, are tested
-    in ``test_home.py``."""
+    in ``local/test_stores.py``."""
     folder = Path(tempfile.mkdtemp(prefix="new-mlflow-store-"))
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     database = folder / "mlflow.db"
@@ -174,6 +177,9 @@ class Deployment:
     def registry(self) -> ModelRegistry:
         return model_registry_for(self.settings)
 
+    def training_log(self) -> TrainingLog:
+        return training_log_for(self.settings)
+
     def sensor_context(self, cursor: str | None = None) -> dg.SensorEvaluationContext:
         """A tick of a sensor on this deployment, as the daemon gives it."""
         return dg.build_sensor_context(instance=self.instance, definitions=self.defs, cursor=cursor)
@@ -205,11 +211,18 @@ def deployment(
 
 def least_squares_model(
     examples: pd.DataFrame, target: np.ndarray, features: Sequence[str]
-) -> LinearModel:
+) -> Estimator:
     """A least-squares model on any ``features`` of ``examples``, for tests that register a
     model of their own making (a weak champion, a feature this code no longer computes)."""
-    names = list(features)
-    return LinearModel.of(names, *least_squares(examples[names].to_numpy(dtype=float), target))
+    return fit_estimator(Procedure("linear", "ols", tuple(features)), examples, target)
+
+
+def register_model(
+    training_log: TrainingLog, registry: ModelRegistry, model: Estimator, sample: pd.DataFrame
+) -> str:
+    """Log ``model`` in a run of its own and register it, as a training does: its version."""
+    with mlflow.start_run(experiment_id=training_log.experiment_id()):
+        return registry.register(training_log.log_model(model, sample), tags={})
 
 
 def materialized_home(home: Path) -> Path:

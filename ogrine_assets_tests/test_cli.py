@@ -21,6 +21,7 @@ from ogrine_assets_tests.support import ogrine
 
 pytestmark = pytest.mark.integration
 
+
 def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -> None:
     home = tmp_path / "home"
     first = ogrine(home, "materialize")

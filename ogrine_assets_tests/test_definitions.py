@@ -8,7 +8,7 @@ from dagster.components.definitions import LazyDefinitions
 
 from ogrine_assets.definitions import build_definitions, defs
 from ogrine_assets.defs.ingestion.sources import HttpRatesSource, SyntheticRatesSource
-from ogrine_assets.home import ensure_dagster_home
+from ogrine_assets.local.stores import ensure_dagster_home
 from ogrine_assets.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

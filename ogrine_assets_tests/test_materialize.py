@@ -12,8 +12,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from ogrine_assets.forecast_document import decode
-from ogrine_assets.model.promotion import DECISION_TAG
-from ogrine_assets.names import CHAMPION_ALIAS, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
+from ogrine_assets.names import CHAMPION_ALIAS, DECISION_TAG, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
 from ogrine_assets.simulation.calendar import Step
 from ogrine_assets.simulation.runner import run_here
 from ogrine_assets_tests.support import (
@@ -105,11 +104,11 @@ def test_a_damaged_store_ends_in_one_line_with_the_way_out(tmp_path: Path) -> No
 # so by making the file named in HELD_IN_TRAINING.
 HELD_IN_LOG_MODEL = """
 import os, time
-from ogrine_assets.defs.common.model_registry import ModelRegistry
+from ogrine_assets.defs.common.training_log import TrainingLog
 def _held(self, *args, **kwargs):
     open(os.environ["HELD_IN_TRAINING"], "w").close()
     time.sleep(600)
-ModelRegistry.log_model = _held
+TrainingLog.log_model = _held
 """
 
 

@@ -125,6 +125,17 @@ class Backtest:
         """Each metric averaged over every origin and horizon day."""
         return {name: float(values.mean()) for name, values in self.per_horizon(method).items()}
 
+    def mae_by_horizon(self) -> list[dict[str, float | int]]:
+        """MAE per horizon day, one column per method: the table a reviewer reads first."""
+        per = {method: self.per_horizon(method)["mae"] for method in self.forecasts}
+        return [
+            {
+                "horizon": step + 1,
+                **{f"{method}_mae": float(mae[step]) for method, mae in per.items()},
+            }
+            for step in range(self.horizon)
+        ]
+
     def table(self) -> list[dict[str, float | int | str]]:
         """One row per method and horizon day (and an 'all' row per method)."""
         rows: list[dict[str, float | int | str]] = []

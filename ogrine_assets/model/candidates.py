@@ -5,7 +5,8 @@ a day. The linear ones fit feature sets of the recent path (with and without a w
 pattern and a linear trend, and with a yearly cycle once two years of history exist) by
 least squares, or all features with a ridge penalty. The naive family are linear models
 too, with their coefficients fixed rather than fitted, so the registered version *is* the
-method and forecasts the same way as any other:
+method and forecasts the same way as any other (each procedure's scikit-learn estimator is
+``estimators.py``):
 
 - **naive** repeats the last rate (``lag_1`` with weight 1);
 - **seasonal naive** repeats the rate of the same weekday a week before (``lag_7``);
@@ -31,14 +32,10 @@ from ogrine_assets.model.features import (
     YEARLY_FEATURES,
     DailySeries,
 )
-from ogrine_assets.model.linear import (
-    expanding_least_squares,
-    expanding_ridge,
-    least_squares,
-    ridge,
-)
+from ogrine_assets.model.refits import expanding_least_squares, expanding_ridge
 
 NAIVE_FITS = ("naive", "seasonal_naive", "drift")
+RIDGE_PENALTY = 1e-3  # per training row, on standardised features: a mild shrinkage
 YEARLY_AFTER_DAYS = 730  # a yearly cycle is only learnt from two years or more
 
 
@@ -50,29 +47,27 @@ class Procedure:
     fit: str  # "ols", "ridge", or one of NAIVE_FITS (weights fixed, drift's intercept fitted)
     features: tuple[str, ...]
 
-    def weights(self, design: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, float]:
-        """(coefficients, intercept) learnt from training rows ``design`` (columns in the
-        order of ``features``) and their ``target``."""
-        if self.fit == "ols":
-            return least_squares(design, target)
-        if self.fit == "ridge":
-            return ridge(design, target)
+    def fixed_weights(self, design: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, float]:
+        """(coefficients, intercept) of a naive-family method for training rows ``design``
+        (columns in the order of ``features``) and their ``target``: its own weights, only
+        drift's intercept learnt (the mean daily change)."""
         if self.fit in ("naive", "seasonal_naive"):
             return np.ones(1), 0.0
         if self.fit == "drift":  # the last rate plus the mean daily change
             return np.ones(1), float(np.mean(target - design[:, 0])) if len(target) else 0.0
-        raise ValueError(f"unknown fit {self.fit!r}")
+        raise ValueError(f"{self.fit!r} is not a naive-family method: its weights are fitted")
 
     def expanding_weights(
         self, design: np.ndarray, target: np.ndarray, ends: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`weights` learnt from each prefix ``design[:end]``, ``ends`` ascending: the
-        coefficients (one row per end) and the intercepts. The backtest's refits."""
+        """The weights the procedure's estimator learns from each prefix ``design[:end]``,
+        ``ends`` ascending: the coefficients (one row per end) and the intercepts. The
+        backtest's refits, solved incrementally (``refits.py``)."""
         if self.fit == "ols":
             return expanding_least_squares(design, target, ends)
         if self.fit == "ridge":
-            return expanding_ridge(design, target, ends)
-        fitted = [self.weights(design[:end], target[:end]) for end in ends]
+            return expanding_ridge(design, target, ends, RIDGE_PENALTY)
+        fitted = [self.fixed_weights(design[:end], target[:end]) for end in ends]
         return (
             np.array([coefficients for coefficients, _ in fitted]).reshape(len(fitted), -1),
             np.array([intercept for _, intercept in fitted]),

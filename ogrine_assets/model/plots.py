@@ -73,18 +73,3 @@ def backtest_svg(series: DailySeries, backtest: Backtest, method: str) -> bytes:
         )
     parts.append("</svg>")
     return "".join(parts).encode()
-
-
-def horizon_table_markdown(backtest: Backtest) -> str:
-    """MAE per horizon day, one column per method: the table a reviewer reads first."""
-    methods = list(backtest.forecasts)
-    lines = ["| horizon | " + " | ".join(f"{m} MAE" for m in methods) + " |"]
-    lines.append("|---:|" + "---:|" * len(methods))
-    per = {m: backtest.per_horizon(m) for m in methods}
-    for step in range(backtest.horizon):
-        lines.append(
-            f"| {step + 1} | " + " | ".join(f"{per[m]['mae'][step]:.2f}" for m in methods) + " |"
-        )
-    overall = " | ".join(f"**{float(np.mean(per[m]['mae'])):.2f}**" for m in methods)
-    lines.append(f"| all | {overall} |")
-    return "\n".join(lines)

@@ -23,16 +23,17 @@ import numpy as np
 from ogrine_assets.model.backtest import NAIVE, Backtest, Spec, as_procedure, run_backtest
 from ogrine_assets.model.features import DailySeries, unknown_features
 from ogrine_assets.model.selection import clearly_better, per_origin_mae
+from ogrine_assets.names import (
+    BROKEN_TAG,
+    CONTEST_TAG,
+    DECISION_TAG,
+    PROMOTED,
+    REASON_TAG,
+    REJECTED,
+)
 
 CANDIDATE, CHAMPION = "candidate", "champion"  # their rows in the promotion backtest
 
-# The version tags that record a decision; a version that carries DECISION_TAG is judged.
-DECISION_TAG = "promotion.decision"
-REASON_TAG = "promotion.reason"
-CONTEST_TAG = "promotion.backtest"  # the comparison behind the decision, in one line
-PROMOTED, REJECTED = "promoted", "rejected"
-# Set on a promoted version found unloadable (its files gone): why. It is champion no more.
-BROKEN_TAG = "promotion.broken"
 
 Decisions = Mapping[str, Mapping[str, str]]  # version -> its tags
 

@@ -19,12 +19,18 @@ import polars as pl
 
 from ogrine_assets.model.backtest import Backtest
 from ogrine_assets.model.candidates import Procedure
+from ogrine_assets.model.estimators import (
+    Estimator,
+    describe,
+    fit_estimator,
+    linear_weights,
+    predictor,
+)
 from ogrine_assets.model.evaluation import WindowScores, score_on_window
 from ogrine_assets.model.features import WINDOW, DailySeries, training_examples
 from ogrine_assets.model.forecasting import HORIZON
 from ogrine_assets.model.intervals import IntervalRecord, scaled_interval_record
-from ogrine_assets.model.linear import LinearModel
-from ogrine_assets.model.plots import backtest_svg, horizon_table_markdown
+from ogrine_assets.model.plots import backtest_svg
 from ogrine_assets.model.quality import BacktestSummary
 from ogrine_assets.model.selection import Selection, select
 from ogrine_assets.model.splitting import TEST_DAYS
@@ -36,12 +42,11 @@ if TYPE_CHECKING:
 
 def fit_procedure(
     series: DailySeries, procedure: Procedure, train_end: int | None = None
-) -> LinearModel:
-    """Fit ``procedure`` on every target day before index ``train_end`` (all days when None)."""
+) -> Estimator:
+    """``procedure``'s estimator fitted on every target day before index ``train_end`` (all
+    days when None)."""
     examples, target = training_examples(series, end=train_end)
-    design = examples[list(procedure.features)].to_numpy(dtype=float)
-    coefficients, intercept = procedure.weights(design, target)
-    return LinearModel.of(procedure.features, coefficients, intercept, procedure.describe())
+    return fit_estimator(procedure, examples, target)
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,7 @@ class TrainedModel:
     series: DailySeries
     procedure: Procedure
     selection: Selection
-    model: LinearModel
+    model: Estimator  # scikit-learn's, fitted on all the data
     examples: pd.DataFrame  # the feature rows the model learned from
     test_start: dt.date
     holdout: WindowScores
@@ -70,7 +75,7 @@ class TrainedModel:
     def params(self) -> dict[str, str | int]:
         return {
             "method": self.procedure.name,
-            "estimator": self.model.method,
+            "estimator": describe(self.model),
             "features": ",".join(self.features),
             "candidates": len(self.selection.procedures),
             "window_days": WINDOW,
@@ -108,18 +113,16 @@ class TrainedModel:
         }
 
     def coefficients(self) -> dict[str, float]:
-        weights = (round(c, 4) for c in self.model.coefficients)
-        return {
-            "intercept": round(self.model.intercept, 4),
-            **dict(zip(self.features, weights, strict=True)),
-        }
+        """The model's weights in its features' units, the intercept first."""
+        coefficients, intercept = linear_weights(self.model)
+        weights = (round(float(c), 4) for c in coefficients)
+        return {"intercept": round(intercept, 4), **dict(zip(self.features, weights, strict=True))}
 
     def artifacts(self) -> dict[str, bytes]:
         """The backtest's files, by path in the run: tables, bands and a figure."""
         folder = BACKTEST_ARTIFACTS
         return {
             f"{folder}/scores.csv": pl.DataFrame(self.backtest.table()).write_csv().encode(),
-            f"{folder}/scores.md": (horizon_table_markdown(self.backtest) + "\n").encode(),
             f"{folder}/candidates.csv": pl.DataFrame(self.selection.table()).write_csv().encode(),
             INTERVALS_ARTIFACT: self.intervals.to_json(),
             f"{folder}/forecasts_vs_actuals.svg": backtest_svg(
@@ -138,7 +141,9 @@ def train(series: DailySeries, test_start: dt.date) -> TrainedModel:
     selection = select(series)
     procedure = selection.winner
     holdout = score_on_window(
-        fit_procedure(series, procedure, series.index_of(test_start)).predict, series, test_start
+        predictor(fit_procedure(series, procedure, series.index_of(test_start))),
+        series,
+        test_start,
     )
     backtest = selection.chosen()
     examples, _ = training_examples(series)

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import dagster as dg
 
-from ogrine_assets.defs.common.definitions import model_registry_for
+from ogrine_assets.defs.common.mlflow_resources import model_registry_for, training_log_for
 from ogrine_assets.defs.common.recovery import IN_PROGRESS
 from ogrine_assets.forecast_document import InvalidDocument, decode
-from ogrine_assets.home import HomeLock, LockHeld, store_damage
-from ogrine_assets.model.promotion import DECISION_TAG, PROMOTED, pending, standing_champion
+from ogrine_assets.local.lock import HomeLock, LockHeld
+from ogrine_assets.local.stores import store_damage
+from ogrine_assets.model.promotion import pending, standing_champion
+from ogrine_assets.names import DECISION_TAG, PROMOTED
 from ogrine_assets.settings import Settings
 
 
@@ -46,7 +48,7 @@ def violations(settings: Settings, *, after_success: bool) -> list[str]:
             f"I1: the document names v{published}, the alias "
             f"{'nothing' if aliased is None else f'v{aliased.version}'}"
         )
-    if running := registry.unfinished_runs():
+    if running := training_log_for(settings).unfinished_runs():
         found.append(f"I2: MLflow runs left RUNNING: {sorted(running)}")
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
         stuck = instance.get_run_records(filters=dg.RunsFilter(statuses=IN_PROGRESS))

@@ -22,12 +22,11 @@ from typing import Any
 
 import polars as pl
 
-from ogrine_assets.defs.common.definitions import model_registry_for
+from ogrine_assets.defs.common.mlflow_resources import model_registry_for
 from ogrine_assets.forecast_document import decode
 from ogrine_assets.model.live_accuracy import by_horizon as live_by_horizon
 from ogrine_assets.model.live_accuracy import match_actuals, published_points
-from ogrine_assets.model.promotion import DECISION_TAG, PROMOTED, REJECTED
-from ogrine_assets.names import METHOD_TAG
+from ogrine_assets.names import DECISION_TAG, METHOD_TAG, PROMOTED, REJECTED
 from ogrine_assets.settings import Settings
 from ogrine_assets.simulation.calendar import Step, scheduled
 from ogrine_assets.simulation.runner import environment, run_here

@@ -37,9 +37,10 @@ from pathlib import Path
 
 import httpx
 
-from ogrine_assets.defs.common.definitions import model_registry_for
+from ogrine_assets.defs.common.mlflow_resources import model_registry_for
 from ogrine_assets.forecast_document import decode
-from ogrine_assets.model.promotion import DECISION_TAG, standing_champion
+from ogrine_assets.model.promotion import standing_champion
+from ogrine_assets.names import DECISION_TAG
 from ogrine_assets.settings import Settings, environment_without_ours
 from ogrine_assets.simulation.calendar import Step, scheduled
 from ogrine_assets.simulation.invariants import violations

@@ -13,8 +13,8 @@ import dagster as dg
 import pytest
 
 from ogrine_assets.defs.common.recovery import PROCESS_TAG
+from ogrine_assets_tests.local.test_lock import hold_lock
 from ogrine_assets_tests.support import materialized_home, ogrine_env, probe_at_start
-from ogrine_assets_tests.test_home import hold_lock
 
 pytestmark = pytest.mark.integration
 

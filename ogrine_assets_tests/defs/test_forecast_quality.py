@@ -4,7 +4,6 @@ import datetime as dt
 import json
 
 import dagster as dg
-import mlflow
 import numpy as np
 import polars as pl
 import pytest
@@ -14,6 +13,7 @@ from mlflow.tracking import MlflowClient
 from ogrine_assets.definitions import build_definitions
 from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.common.model_registry import ModelRegistry
+from ogrine_assets.defs.common.training_log import TrainingLog
 from ogrine_assets.defs.ingestion.sources import HttpRatesSource, SyntheticRatesSource
 from ogrine_assets.model.features import daily_series, training_examples
 from ogrine_assets.names import CHAMPION_ALIAS, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
@@ -26,6 +26,7 @@ from ogrine_assets_tests.support import (
     FIXED_NOW,
     home_instance,
     least_squares_model,
+    register_model,
     series_source,
 )
 
@@ -84,8 +85,8 @@ def test_on_trend_and_rhythm_the_regression_beats_a_weak_champion(settings: Sett
     )
     examples, target = training_examples(series)
     weak = least_squares_model(examples, target, ["mean_28"])
-    with mlflow.start_run(experiment_id=registry.experiment_id()):
-        weak_version, _ = registry.log_model(weak, examples[["mean_28"]].head(3))
+    training_log: TrainingLog = defs.resources["training_log"]
+    weak_version = register_model(training_log, registry, weak, examples[["mean_28"]].head(3))
     registry.set_champion(weak_version)
 
     with home_instance(settings) as instance:

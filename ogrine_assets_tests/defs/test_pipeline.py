@@ -208,7 +208,7 @@ def test_an_unchanged_model_is_not_trained_again_until_asked(tmp_path: Path) -> 
         assert tick.run_requests == []
         assert tick.skip_message == "nothing changed since version 1: it was judged then"
         # The MLflow run the training step opened is gone, not left as an empty run.
-        experiment = world.client().get_experiment_by_name(world.registry().experiment_name)
+        experiment = world.client().get_experiment_by_name(world.training_log().experiment_name)
         runs = world.client().search_runs([experiment.experiment_id])
         assert [r.info.status for r in runs] == ["FINISHED"]
         # Dagster sees the model as up to date: its code and its inputs' data versions are

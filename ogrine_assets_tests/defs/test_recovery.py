@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from ogrine_assets.defs.common.definitions import model_registry_for
+from ogrine_assets.defs.common.mlflow_resources import model_registry_for
 from ogrine_assets.defs.common.recovery import (
     PROCESS_TAG,
     align_alias_with_document,
@@ -15,7 +15,8 @@ from ogrine_assets.defs.common.recovery import (
     recover,
 )
 from ogrine_assets.forecast_document import decode
-from ogrine_assets.model.promotion import BROKEN_TAG, DECISION_TAG, standing_champion
+from ogrine_assets.model.promotion import standing_champion
+from ogrine_assets.names import BROKEN_TAG, DECISION_TAG
 from ogrine_assets_tests.support import Deployment, deployment, fill, tmpfs
 
 pytestmark = pytest.mark.integration
@@ -142,6 +143,6 @@ def test_the_alias_is_moved_to_the_published_version_when_a_run_stopped_in_betwe
         assert notes == ["moved the 'champion' alias to v2, the published one"]
         assert aliased_version(world) == "2"
         assert align_alias_with_document(registry, world.settings.forecast_path) == []
-        everything = recover(world.settings, world.instance, registry)
+        everything = recover(world.settings, world.instance, world.training_log(), registry)
         assert everything == []  # nothing else to repair
         assert all(DECISION_TAG in tags for tags in registry.decisions().values())

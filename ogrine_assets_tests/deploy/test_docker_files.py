@@ -14,7 +14,7 @@ import yaml
 from dagster._core.instance.config import dagster_instance_config
 from dagster._core.workspace.config_schema import ensure_workspace_config
 
-from ogrine_assets.home import DAGSTER_YAML
+from ogrine_assets.local.stores import DAGSTER_YAML
 from ogrine_assets.settings import environment_without_ours
 from ogrine_assets_tests.net import free_port, stop, wait_until_ok
 from ogrine_assets_tests.support import document_bytes

@@ -13,7 +13,6 @@ from ogrine_assets.model.backtest import (
 )
 from ogrine_assets.model.features import MODEL_FEATURES, DailySeries
 from ogrine_assets.model.intervals import held_out_coverage, interval_record
-from ogrine_assets.model.linear import least_squares
 
 START = dt.date(2022, 1, 3)  # a Monday
 
@@ -56,18 +55,6 @@ def test_seasonal_naive_repeats_last_weeks_weekday() -> None:
     series = DailySeries(START, np.arange(50, dtype=float))
     paths = seasonal_naive_paths(series, np.array([20]))
     assert paths.tolist() == [[14.0, 15.0, 16.0, 17.0, 18.0, 19.0, 20.0]]
-
-
-def test_least_squares_matches_scikit_learn() -> None:
-    from sklearn.linear_model import LinearRegression  # ~1 s: only the worker running this
-
-    rng = np.random.default_rng(0)
-    design = rng.normal(size=(300, 5)) * 100
-    target = design @ rng.normal(size=5) + 7 + rng.normal(size=300)
-    coefficients, intercept = least_squares(design, target)
-    reference = LinearRegression().fit(design, target)
-    np.testing.assert_allclose(coefficients, reference.coef_, rtol=1e-8)
-    assert intercept == pytest.approx(reference.intercept_)
 
 
 def test_on_random_walks_the_naive_forecast_wins() -> None:

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 
 from ogrine_assets.model.candidates import Procedure
+from ogrine_assets.model.estimators import predictor
 from ogrine_assets.model.evaluation import score_on_window
 from ogrine_assets.model.features import MODEL_FEATURES, WINDOW, DailySeries
 from ogrine_assets.model.forecasting import (
@@ -68,7 +69,7 @@ def test_regression_beats_naive_on_trend_and_weekly_rhythm() -> None:
     test_start = START + dt.timedelta(days=370)
     linear = Procedure("linear", "ols", MODEL_FEATURES)
     model = fit_procedure(series, linear, series.index_of(test_start))
-    ours = score_on_window(model.predict, series, test_start)
+    ours = score_on_window(predictor(model), series, test_start)
     assert ours.model["rmse"] < ours.naive["rmse"]
     naive = score_on_window(repeat_last, series, test_start)
     assert naive.model == naive.naive  # repeating the last value is the naive forecast

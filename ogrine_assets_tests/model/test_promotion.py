@@ -8,10 +8,6 @@ import pytest
 from ogrine_assets.model.candidates import Procedure
 from ogrine_assets.model.features import MODEL_FEATURES, DailySeries
 from ogrine_assets.model.promotion import (
-    BROKEN_TAG,
-    CONTEST_TAG,
-    DECISION_TAG,
-    REASON_TAG,
     Contest,
     Decision,
     compare,
@@ -24,6 +20,7 @@ from ogrine_assets.model.promotion import (
     unloadable,
     veto_unusable,
 )
+from ogrine_assets.names import BROKEN_TAG, CONTEST_TAG, DECISION_TAG, REASON_TAG
 
 WINDOW = "182 origins x 7 days from 2026-05-27"
 

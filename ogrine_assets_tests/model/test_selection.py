@@ -3,12 +3,14 @@
 import datetime as dt
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from ogrine_assets.model.backtest import NAIVE, SEASONAL_NAIVE, backtest_origins, run_backtest
 from ogrine_assets.model.candidates import (
     DRIFT,
     YEARLY_AFTER_DAYS,
+    Procedure,
     candidates,
     procedure_of,
 )
@@ -16,8 +18,8 @@ from ogrine_assets.model.candidates import NAIVE as NAIVE_PROCEDURE
 from ogrine_assets.model.candidates import (
     SEASONAL_NAIVE as SEASONAL_NAIVE_PROCEDURE,
 )
+from ogrine_assets.model.estimators import fit_estimator, linear_weights
 from ogrine_assets.model.features import YEARLY_FEATURES, DailySeries
-from ogrine_assets.model.linear import least_squares, ridge
 from ogrine_assets.model.selection import (
     clearly_better,
     margin,
@@ -79,16 +81,15 @@ def test_a_yearly_cycle_is_a_candidate_only_with_two_years_of_history() -> None:
     assert selection.nested_mae < selection.nested_naive_mae
 
 
-def test_ridge_shrinks_toward_least_squares_as_its_penalty_vanishes() -> None:
+def test_the_ridge_candidate_shrinks_the_least_squares_weights_mildly() -> None:
     rng = np.random.default_rng(7)
-    design = rng.normal(size=(200, 4))
-    target = design @ np.array([1.0, -2.0, 0.5, 0.0]) + 3 + rng.normal(0, 0.1, 200)
-    ols, ols_intercept = least_squares(design, target)
-    tiny, tiny_intercept = ridge(design, target, penalty=0.0)
-    np.testing.assert_allclose(tiny, ols, rtol=1e-9)
-    assert tiny_intercept == pytest.approx(ols_intercept)
-    shrunk, _ = ridge(design, target, penalty=1.0)
+    frame = pd.DataFrame(rng.normal(size=(200, 4)), columns=["a", "b", "c", "d"])
+    target = frame.to_numpy() @ np.array([1.0, -2.0, 0.5, 0.0]) + 3 + rng.normal(0, 0.1, 200)
+    names = tuple(frame.columns)
+    ols, _ = linear_weights(fit_estimator(Procedure("ols", "ols", names), frame, target))
+    shrunk, _ = linear_weights(fit_estimator(Procedure("ridge", "ridge", names), frame, target))
     assert np.linalg.norm(shrunk) < np.linalg.norm(ols)
+    np.testing.assert_allclose(shrunk, ols, atol=0.01)  # a penalty of 1e-3 per row
 
 
 def test_a_versions_procedure_comes_from_its_method_tag_and_features() -> None:

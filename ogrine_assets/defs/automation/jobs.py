@@ -1,43 +1,35 @@
-"""The three jobs: train, promote and publish, refresh the forecast."""
+"""The four jobs, by the groups of assets they run: train; promote and publish; both, in one
+run; refresh the forecast."""
 
 import dagster as dg
 
+from ogrine_assets.defs.ingestion import SELECTION as INGESTION
+from ogrine_assets.defs.serving import SELECTION as SERVING
+from ogrine_assets.defs.training import SELECTION as TRAINING
+
 training_job = dg.define_asset_job(
     name="training_job",
-    selection=dg.AssetSelection.assets(
-        "raw_rates", "validated_rates", "train_set", "test_set", "ogrine_model"
-    ),
+    selection=INGESTION | TRAINING,
     description="Fetch, validate and split the rates, then train and register a new model version.",
 )
 
 promotion_job = dg.define_asset_job(
     name="promotion_job",
-    selection=dg.AssetSelection.assets("champion_model", "forecast_accuracy", "forecast"),
+    selection=SERVING,
     description="Judge every model version still waiting against the champion, score the "
     "forecasts published so far, then publish the new forecast with the champion.",
 )
 
 train_and_publish_job = dg.define_asset_job(
     name="train_and_publish_job",
-    selection=dg.AssetSelection.assets(
-        "raw_rates",
-        "validated_rates",
-        "train_set",
-        "test_set",
-        "ogrine_model",
-        "champion_model",
-        "forecast_accuracy",
-        "forecast",
-    ),
+    selection=INGESTION | TRAINING | SERVING,
     description="The whole loop once, in one run: fetch, validate, train and register, judge, "
     "publish (what `ogrine materialize` runs).",
 )
 
 forecast_refresh_job = dg.define_asset_job(
     name="forecast_refresh_job",
-    selection=dg.AssetSelection.assets(
-        "raw_rates", "validated_rates", "champion_model", "forecast_accuracy", "forecast"
-    ),
+    selection=INGESTION | SERVING,
     description="Fetch the newest rates and forecast the next 7 days with the champion, without "
     "retraining; a version still waiting for its promotion decision (its run was stopped) "
     "gets it first.",

@@ -3,11 +3,13 @@
 import dagster as dg
 
 from ogrine_assets.defs.automation.jobs import promotion_job
-from ogrine_assets.names import MODEL_VERSION_METADATA, MODEL_VERSION_TAG
+from ogrine_assets.defs.serving.promotion import champion_model
+from ogrine_assets.defs.training.model import ogrine_model
+from ogrine_assets.names import MODEL_VERSION_METADATA, MODEL_VERSION_TAG, RETRAINED_METADATA
 
 
 @dg.asset_sensor(
-    asset_key=dg.AssetKey("ogrine_model"),
+    asset_key=ogrine_model.key,
     job=promotion_job,
     name="model_promotion_sensor",
     default_status=dg.DefaultSensorStatus.RUNNING,
@@ -33,14 +35,12 @@ def model_promotion_sensor(
     if entry is None:
         return dg.SkipReason("ogrine_model materialization carries no model_version")
     version = str(entry.value)
-    retrained = materialization.metadata.get("retrained") if materialization else None
+    retrained = materialization.metadata.get(RETRAINED_METADATA) if materialization else None
     if retrained is not None and retrained.value is False:
         return dg.SkipReason(f"nothing changed since version {version}: it was judged then")
     instance = context.instance
-    [trained] = instance.fetch_materializations(dg.AssetKey("ogrine_model"), limit=1).records
-    later = dg.AssetRecordsFilter(
-        asset_key=dg.AssetKey("champion_model"), after_storage_id=trained.storage_id
-    )
+    [trained] = instance.fetch_materializations(ogrine_model.key, limit=1).records
+    later = dg.AssetRecordsFilter(asset_key=champion_model.key, after_storage_id=trained.storage_id)
     if instance.fetch_materializations(later, limit=1).records:
         return dg.SkipReason(f"version {version} was judged by a later champion_model run")
     # The run key is the version: a version is never promoted or forecast twice by the sensor.

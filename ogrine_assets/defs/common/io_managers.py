@@ -11,7 +11,7 @@ import polars as pl
 from pydantic import Field
 from upath import UPath
 
-from ogrine_assets.home import PARTIAL_SUFFIX
+from ogrine_assets.local.files import PARTIAL_SUFFIX
 
 
 class _PolarsParquetUPathIOManager(dg.UPathIOManager):

@@ -3,7 +3,7 @@
 dagster-mlflow ties the MLflow run to the Dagster run (its tags name the Dagster run, a
 re-executed step finds the same MLflow run). Around it this module does three things:
 
-- the experiment is created by the model registry first, so its artifacts live under
+- the experiment is created by the training log first, so its artifacts live under
   ``OGRINE_HOME`` (MLflow would otherwise pick ``./mlruns``);
 - an MLflow run still open at teardown is closed as FAILED: the in-process executor starts
   every resource when a run starts, so an MLflow run exists even when the fetch then fails,
@@ -35,9 +35,9 @@ def integration_warnings_silenced() -> Iterator[None]:
 
 
 @dg.resource(
-    required_resource_keys={"model_registry"},
+    required_resource_keys={"training_log"},
     description="dagster-mlflow's mlflow_tracking: one MLflow run per Dagster run, in the "
-    "model registry's experiment and store; closed as FAILED if left open.",
+    "training log's experiment and store; closed as FAILED if left open.",
 )
 def mlflow_tracking_run(context: dg.InitResourceContext) -> Iterator[Any]:
     import mlflow  # here, not with the module: only training steps need it
@@ -45,11 +45,11 @@ def mlflow_tracking_run(context: dg.InitResourceContext) -> Iterator[Any]:
     with integration_warnings_silenced():
         from dagster_mlflow import mlflow_tracking
 
-    registry = context.resources.model_registry
-    registry.experiment_id()  # created with its artifacts where the registry says
+    training_log = context.resources.training_log
+    training_log.experiment_id()  # created with its artifacts where the training log says
     config = {
-        "experiment_name": registry.experiment_name,
-        "mlflow_tracking_uri": registry.tracking_uri,
+        "experiment_name": training_log.experiment_name,
+        "mlflow_tracking_uri": training_log.store.tracking_uri,
     }
     with integration_warnings_silenced():
         start = cast(Callable[[dg.InitResourceContext], Iterator[Any]], mlflow_tracking.resource_fn)

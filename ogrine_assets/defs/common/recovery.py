@@ -16,9 +16,11 @@ from pathlib import Path
 import dagster as dg
 
 from ogrine_assets.defs.common.model_registry import ModelRegistry
+from ogrine_assets.defs.common.training_log import TrainingLog
 from ogrine_assets.forecast_document import InvalidDocument, decode
-from ogrine_assets.home import process_alive, process_identity, sweep_partial_files
-from ogrine_assets.model.promotion import BROKEN_TAG, DECISION_TAG, PROMOTED
+from ogrine_assets.local.files import sweep_partial_files
+from ogrine_assets.local.processes import process_alive, process_identity
+from ogrine_assets.names import BROKEN_TAG, DECISION_TAG, PROMOTED
 from ogrine_assets.settings import Settings
 
 # The run tag naming the process that executes a run: "<run id>@<home.process_identity>".
@@ -44,6 +46,7 @@ IN_PROGRESS = [
 def recover(
     settings: Settings,
     instance: dg.DagsterInstance,
+    training_log: TrainingLog,
     registry: ModelRegistry,
     *,
     current_run_id: str | None = None,
@@ -56,7 +59,7 @@ def recover(
         for path in sweep_partial_files(settings)
     ]
     notes += fail_abandoned_runs(instance, current_run_id, alive, now)
-    notes += close_abandoned_mlflow_runs(instance, registry)
+    notes += close_abandoned_mlflow_runs(instance, training_log)
     notes += align_alias_with_document(registry, settings.forecast_path)
     return notes
 
@@ -88,14 +91,16 @@ def fail_abandoned_runs(
     return notes
 
 
-def close_abandoned_mlflow_runs(instance: dg.DagsterInstance, registry: ModelRegistry) -> list[str]:
+def close_abandoned_mlflow_runs(
+    instance: dg.DagsterInstance, training_log: TrainingLog
+) -> list[str]:
     """End as KILLED the MLflow runs still RUNNING whose Dagster run is over (or unknown)."""
     notes = []
-    for run_id, dagster_run_id in registry.unfinished_runs().items():
+    for run_id, dagster_run_id in training_log.unfinished_runs().items():
         dagster_run = instance.get_run_by_id(dagster_run_id) if dagster_run_id else None
         if dagster_run is not None and dagster_run.status in IN_PROGRESS:
             continue
-        registry.close_run(run_id, "KILLED")
+        training_log.close_run(run_id, "KILLED")
         over = "is over" if dagster_run is not None else "is unknown"
         notes.append(f"ended MLflow run {run_id} as KILLED: its Dagster run {over}")
     return notes

@@ -5,13 +5,14 @@ import polars as pl
 
 from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.common.versions import bytes_version, versioned_output
+from ogrine_assets.defs.ingestion import GROUP
 from ogrine_assets.defs.ingestion.run_archive import RunArchive
 from ogrine_assets.defs.ingestion.sources import RatesSource
 from ogrine_assets.rates.upstream import UpstreamError, parse_rates
 
 
 @dg.asset(
-    group_name="ingestion",
+    group_name=GROUP,
     kinds={"polars", "python"},
     description="Every Ogrine rate row the source answers, as it came; the exact bytes of "
     "each fetch are kept per run so any training set can be traced to them.",

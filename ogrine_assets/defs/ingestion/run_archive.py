@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from ogrine_assets.home import write_atomically
+from ogrine_assets.local.files import write_atomically
 
 
 class RunArchive(dg.ConfigurableResource):

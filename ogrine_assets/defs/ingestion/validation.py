@@ -17,10 +17,11 @@ from ogrine_assets.defs.common.clock import Clock
 from ogrine_assets.defs.common.metadata import (
     column_schema,
     date_range_metadata,
-    key_value_table,
-    markdown_table,
+    frame_table,
+    pairs_table,
 )
 from ogrine_assets.defs.common.versions import frame_version, versioned_output
+from ogrine_assets.defs.ingestion import GROUP
 from ogrine_assets.defs.ingestion.run_archive import RunArchive
 from ogrine_assets.model.backtest import MIN_TRAINING_DAYS
 from ogrine_assets.model.features import WINDOW
@@ -61,7 +62,7 @@ def _refuse(message: str, metadata: dict[str, Any]) -> dg.Failure:
 
 
 @dg.asset(
-    group_name="ingestion",
+    group_name=GROUP,
     kinds={"polars", "pandera"},
     description="One rate per UTC day, ascending, cleaned by a written policy and checked by the "
     "pandera ValidatedRates schema; rejected rows are counted, shown and quarantined.",
@@ -85,8 +86,8 @@ def validated_rates(
     report: dict[str, Any] = {
         "raw_row_count": raw_rates.height,
         "rejected_row_count": result.rejected_count,
-        "rejected_reasons": key_value_table(result.reasons(), ("reason", "rows")),
-        "rejected_rows": markdown_table(result.rejected.drop("raw_row", strict=False)),
+        "rejected_reasons": pairs_table(result.reasons(), ("reason", "rows")),
+        "rejected_rows": frame_table(result.rejected.drop("raw_row", strict=False)),
         "same_day_rows_merged": result.same_day_merged,
         "out_of_order_rows": result.out_of_order,
         "non_midnight_times": result.non_midnight,
@@ -114,7 +115,7 @@ def validated_rates(
     try:
         validated = validate(result.clean)
     except pandera.errors.SchemaErrors as exc:
-        failures = markdown_table(exc.failure_cases)
+        failures = frame_table(exc.failure_cases)
         yield dg.AssetCheckResult(
             check_name=SCHEMA_CHECK,
             passed=False,

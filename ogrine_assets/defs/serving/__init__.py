@@ -1,1 +1,9 @@
-"""Serving: promotion to the champion alias, live accuracy and the published forecast."""
+"""Serving: promotion to the champion alias, live accuracy and the published forecast.
+
+Its assets form the Dagster group ``serving``; the jobs select them by it (``SELECTION``).
+"""
+
+import dagster as dg
+
+GROUP = "serving"
+SELECTION = dg.AssetSelection.groups(GROUP)

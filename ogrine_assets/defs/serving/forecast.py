@@ -8,14 +8,14 @@ import msgspec
 import polars as pl
 
 from ogrine_assets.defs.common.clock import Clock
-from ogrine_assets.defs.common.metadata import markdown_table
-from ogrine_assets.defs.common.model_registry import (
-    ModelRegistry,
-    ModelUnavailable,
-    RegisteredVersion,
-)
+from ogrine_assets.defs.common.metadata import frame_table
+from ogrine_assets.defs.common.mlflow_store import ModelUnavailable
+from ogrine_assets.defs.common.model_registry import ModelRegistry, RegisteredVersion
+from ogrine_assets.defs.common.training_log import TrainingLog
 from ogrine_assets.defs.ingestion.sources import RatesSource
+from ogrine_assets.defs.serving import GROUP
 from ogrine_assets.defs.serving.forecast_store import ForecastStore
+from ogrine_assets.defs.serving.promotion import champion_model
 from ogrine_assets.forecast_document import (
     LiveAccuracy,
     ModelInfo,
@@ -59,21 +59,21 @@ def _loadable_champion(
 
 
 def _quality(
-    model_registry: ModelRegistry, champion: RegisteredVersion, rates: "np.ndarray"
+    training_log: TrainingLog, champion: RegisteredVersion, rates: "np.ndarray"
 ) -> tuple[Quality | None, dict[int, tuple[list[float], list[float]]]]:
     """The champion's backtest scores and interval bands (for a forecast from the last of
     ``rates``), when it was trained with them."""
     summary = BacktestSummary.from_tags(champion.tags)
-    record = model_registry.interval_record(champion.run_id)
+    record = training_log.interval_record(champion.run_id)
     if summary is None or record is None:
         return None, {}
     return document_quality(summary, record), record.offsets(rates)
 
 
 @dg.asset(
-    group_name="serving",
+    group_name=GROUP,
     kinds={"mlflow", "json"},
-    deps=["champion_model"],
+    deps=[champion_model],
     freshness_policy=FRESHNESS,
     description=f"The champion's forecast for the {HORIZON} days after the last observed rate, "
     "with 80% and 95% bands and its quality record, published atomically as the JSON document "
@@ -84,6 +84,7 @@ def forecast(
     validated_rates: pl.DataFrame,
     forecast_accuracy: pl.DataFrame,
     model_registry: ModelRegistry,
+    training_log: TrainingLog,
     forecast_store: ForecastStore,
     clock: Clock,
     rates_source: RatesSource,
@@ -99,7 +100,7 @@ def forecast(
             f"Champion v{champion.version} predicted unusable rates {unusable}; "
             "the published forecast is kept."
         )
-    quality, bands = _quality(model_registry, champion, series.values)
+    quality, bands = _quality(training_log, champion, series.values)
     if quality and not quality.beats_naive:
         context.log.warning(
             f"Champion v{champion.version} does not beat the naive forecast "
@@ -153,6 +154,6 @@ def forecast(
             "generated_at": document.generated_at.isoformat(),
             "synthetic": rates_source.is_synthetic,
             "beats_naive": quality.beats_naive if quality else "unknown",
-            "forecast": markdown_table(points),
+            "forecast": frame_table(points),
         }
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 
 from ogrine_assets.forecast_document import ForecastDocument, InvalidDocument, decode, encode
-from ogrine_assets.home import write_atomically
+from ogrine_assets.local.files import write_atomically
 
 
 class ForecastStore(dg.ConfigurableResource):

@@ -6,7 +6,8 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
-from ogrine_assets.defs.common.metadata import markdown_table
+from ogrine_assets.defs.common.metadata import frame_table
+from ogrine_assets.defs.serving import GROUP
 from ogrine_assets.defs.serving.forecast_store import ForecastStore
 from ogrine_assets.model.live_accuracy import by_horizon, match_actuals, published_points
 
@@ -21,7 +22,7 @@ def _mean(values: pl.Series) -> float:
 
 
 @dg.asset(
-    group_name="serving",
+    group_name=GROUP,
     kinds={"polars"},
     description="Every forecast published so far, joined with the rates that have arrived "
     "since: the live error per horizon day, next to the backtest's.",
@@ -38,7 +39,7 @@ def forecast_accuracy(
         "dagster/row_count": matched.height,
         "forecast_origins": matched["origin"].n_unique(),
         "archived_forecasts_skipped": len(problems),
-        "by_horizon": markdown_table(summary.with_columns(pl.col(pl.Float64).round(3))),
+        "by_horizon": frame_table(summary),
     }
     if matched.height:
         metadata["live_mae"] = _mean(matched["abs_error"])

@@ -12,18 +12,18 @@ import dagster as dg
 import polars as pl
 
 from ogrine_assets.defs.common.clock import Clock
-from ogrine_assets.defs.common.metadata import key_value_table
-from ogrine_assets.defs.common.model_registry import ModelRegistry, ModelUnavailable
+from ogrine_assets.defs.common.metadata import meaningful, pairs_table, table
+from ogrine_assets.defs.common.mlflow_store import ModelUnavailable
+from ogrine_assets.defs.common.model_registry import ModelRegistry
+from ogrine_assets.defs.common.training_log import TrainingLog
+from ogrine_assets.defs.serving import GROUP
+from ogrine_assets.defs.training.model import ogrine_model
 from ogrine_assets.failures import cause_of_exception
 from ogrine_assets.model.backtest import SEASONAL_NAIVE, Backtest
 from ogrine_assets.model.candidates import Procedure
 from ogrine_assets.model.features import DailySeries, series_from_frame
 from ogrine_assets.model.forecasting import next_days, unusable_rates
-from ogrine_assets.model.plots import horizon_table_markdown
 from ogrine_assets.model.promotion import (
-    BROKEN_TAG,
-    DECISION_TAG,
-    REASON_TAG,
     Contest,
     Decision,
     compare,
@@ -38,7 +38,13 @@ from ogrine_assets.model.promotion import (
     veto_unusable,
 )
 from ogrine_assets.model.quality import BacktestSummary
-from ogrine_assets.names import MODEL_VERSION_METADATA, MODEL_VERSION_TAG
+from ogrine_assets.names import (
+    BROKEN_TAG,
+    DECISION_TAG,
+    MODEL_VERSION_METADATA,
+    MODEL_VERSION_TAG,
+    REASON_TAG,
+)
 
 
 def named_version(context: dg.AssetExecutionContext) -> str | None:
@@ -47,7 +53,7 @@ def named_version(context: dg.AssetExecutionContext) -> str | None:
     named = context.run.tags.get(MODEL_VERSION_TAG)
     if named:
         return named
-    event = context.instance.get_latest_materialization_event(dg.AssetKey("ogrine_model"))
+    event = context.instance.get_latest_materialization_event(ogrine_model.key)
     entry = event.asset_materialization.metadata.get(MODEL_VERSION_METADATA) if event else None
     return str(entry.value) if entry is not None else None
 
@@ -60,10 +66,12 @@ class Verdict:
     backtest: Backtest | None = None
 
 
-def judge(candidate: str, registry: ModelRegistry, series: DailySeries) -> Verdict:
+def judge(
+    candidate: str, registry: ModelRegistry, training_log: TrainingLog, series: DailySeries
+) -> Verdict:
     """Gather what the rule needs about ``candidate`` and the standing champion, and apply it."""
     version = registry.version(candidate)
-    status = registry.run_status(version.run_id)
+    status = training_log.run_status(version.run_id)
     if status != "FINISHED":
         return Verdict(candidate, unfinished(candidate, status))
     try:
@@ -97,9 +105,9 @@ def judge(candidate: str, registry: ModelRegistry, series: DailySeries) -> Verdi
 
 
 @dg.asset(
-    group_name="serving",
+    group_name=GROUP,
     kinds={"mlflow"},
-    deps=["ogrine_model"],
+    deps=[ogrine_model],
     description="Judges every registered version still waiting for a decision, oldest first: "
     "its procedure against the champion's, backtested on the same origins. A version that is "
     "at least as good is promoted; the forecast then publishes with it and moves the alias.",
@@ -109,6 +117,7 @@ def champion_model(
     train_set: pl.DataFrame,
     test_set: pl.DataFrame,
     model_registry: ModelRegistry,
+    training_log: TrainingLog,
     clock: Clock,
 ) -> dg.MaterializeResult:
     waiting = pending(model_registry.decisions())
@@ -130,7 +139,7 @@ def champion_model(
     verdicts = []
     for candidate in waiting:
         try:
-            verdict = judge(candidate, model_registry, series)
+            verdict = judge(candidate, model_registry, training_log, series)
         except Exception as exc:
             if not _lasting(exc):
                 raise  # a passing fault: the version stays waiting, judged at the next run
@@ -166,7 +175,7 @@ def _metadata(shown: Verdict, verdicts: list[Verdict], registry: ModelRegistry) 
         "decision": shown.decision.label,
         "reason": shown.decision.reason,
         "champion_version": standing_champion(registry.decisions()) or "",
-        "judged_versions": key_value_table(
+        "judged_versions": pairs_table(
             {f"v{v.candidate}": f"{v.decision.label}: {v.decision.reason}" for v in verdicts},
             ("version", "decision"),
         ),
@@ -177,13 +186,13 @@ def _metadata(shown: Verdict, verdicts: list[Verdict], registry: ModelRegistry) 
         metadata |= {
             "previous_champion_version": contest.champion or "",
             "backtest_origins": contest.origins,
-            "candidate_backtest_mae": contest.candidate_mae,
-            "naive_backtest_mae": contest.naive_mae,
-            "seasonal_naive_backtest_mae": backtest.overall(SEASONAL_NAIVE)["mae"],
-            "backtest_mae_by_horizon": dg.MetadataValue.md(horizon_table_markdown(backtest)),
+            "candidate_backtest_mae": meaningful(contest.candidate_mae),
+            "naive_backtest_mae": meaningful(contest.naive_mae),
+            "seasonal_naive_backtest_mae": meaningful(backtest.overall(SEASONAL_NAIVE)["mae"]),
+            "backtest_mae_by_horizon": table(backtest.mae_by_horizon()),
         }
         if contest.champion_mae is not None:
-            metadata["champion_backtest_mae"] = contest.champion_mae
+            metadata["champion_backtest_mae"] = meaningful(contest.champion_mae)
     return metadata
 
 

@@ -12,19 +12,22 @@ import dagster as dg
 import polars as pl
 from pydantic import Field
 
-from ogrine_assets.defs.common.metadata import key_value_table, markdown_table
+from ogrine_assets.defs.common.metadata import pairs_table, rounded, table
 from ogrine_assets.defs.common.model_registry import ModelRegistry
+from ogrine_assets.defs.common.training_log import TrainingLog
 from ogrine_assets.defs.common.versions import (
     TRAINING_CODE_VERSION,
     combined_version,
     frame_version,
 )
 from ogrine_assets.defs.ingestion.sources import RatesSource
-from ogrine_assets.model.features import series_from_frame
-from ogrine_assets.model.plots import horizon_table_markdown
-from ogrine_assets.model.training import train
-from ogrine_assets.names import METHOD_TAG, MODEL_METHOD, MODEL_VERSION_METADATA
-from ogrine_assets.rates.cleaning import date_bounds
+from ogrine_assets.defs.training import GROUP
+from ogrine_assets.names import (
+    METHOD_TAG,
+    MODEL_METHOD,
+    MODEL_VERSION_METADATA,
+    RETRAINED_METADATA,
+)
 
 DATA_VERSION_TAG = "dagster/data_version"  # where Dagster records a materialization's version
 
@@ -38,14 +41,14 @@ class TrainingConfig(dg.Config):
 
 
 @dg.asset(
-    group_name="training",
-    kinds={"numpy", "mlflow"},
+    group_name=GROUP,
+    kinds={"scikitlearn", "mlflow"},
     code_version=TRAINING_CODE_VERSION,
     description="The forecasting method chosen for the series among linear models and the "
     "naive, seasonal-naive and drift methods, by a rolling-origin backtest with nested "
-    "evaluation; scored on the test window, refitted on all the data, logged to MLflow and "
-    "registered as a new version of the forecaster. Not retrained when the data and the "
-    "training code are unchanged (config `retrain` forces it).",
+    "evaluation; scored on the test window, refitted on all the data as a scikit-learn "
+    "estimator, logged to MLflow and registered as a new version of the forecaster. Not "
+    "retrained when the data and the training code are unchanged (config `retrain` forces it).",
 )
 def ogrine_model(
     context: dg.AssetExecutionContext,
@@ -53,15 +56,25 @@ def ogrine_model(
     train_set: pl.DataFrame,
     test_set: pl.DataFrame,
     mlflow_tracking: dg.ResourceParam[Any],  # opens this run's MLflow run
+    training_log: TrainingLog,
     model_registry: ModelRegistry,
     rates_source: RatesSource,
 ) -> dg.MaterializeResult:
+    # Imported by the step, not when the code location loads: scikit-learn, SciPy, pandas.
+    from ogrine_assets.model.features import series_from_frame
+    from ogrine_assets.model.training import train
+    from ogrine_assets.rates.cleaning import date_bounds
+
     made_from = combined_version(
         TRAINING_CODE_VERSION, frame_version(train_set).value, frame_version(test_set).value
     )
-    unchanged = None if config.retrain else _unchanged_version(context, model_registry, made_from)
+    unchanged = (
+        None
+        if config.retrain
+        else _unchanged_version(context, training_log, model_registry, made_from)
+    )
     if unchanged is not None:
-        model_registry.discard_active_run()  # nothing trained: no MLflow run to keep
+        training_log.discard_active_run()  # nothing trained: no MLflow run to keep
         context.log.info(
             f"Nothing changed since v{unchanged} (same data, same training code): not retrained."
         )
@@ -69,7 +82,7 @@ def ogrine_model(
             data_version=made_from,
             metadata={
                 MODEL_VERSION_METADATA: unchanged,
-                "retrained": False,
+                RETRAINED_METADATA: False,
                 "mlflow_model_version": dg.MetadataValue.url(model_registry.version_url(unchanged)),
             },
         )
@@ -77,21 +90,25 @@ def ogrine_model(
     trained = train(series_from_frame(pl.concat([train_set, test_set])), test_start)
     summary = trained.summary
     synthetic = str(rates_source.is_synthetic).lower()
-    logged = model_registry.log_training(
-        trained,
-        run_tags={
-            "dagster_asset": "ogrine_model",
-            "data_source": rates_source.describe(),
-            "synthetic_data": synthetic,
-            "beats_naive": str(summary.beats_naive).lower(),
-        },
-        version_tags={
-            METHOD_TAG: trained.procedure.name,
-            "dagster_run_id": context.run.run_id,
-            "data_last_date": str(trained.series.last_date),
-            "synthetic_data": synthetic,
-        },
-    )
+    version_tags = {
+        **summary.as_tags(),
+        METHOD_TAG: trained.procedure.name,
+        "dagster_run_id": context.run.run_id,
+        "data_last_date": str(trained.series.last_date),
+        "synthetic_data": synthetic,
+    }
+    run_tags = {
+        "dagster_asset": context.asset_key.to_user_string(),
+        "data_source": rates_source.describe(),
+        "synthetic_data": synthetic,
+        "beats_naive": str(summary.beats_naive).lower(),
+    }
+    with training_log.training_run() as run:
+        logged = training_log.log_model(trained.model, trained.sample())
+        version = model_registry.register(logged, version_tags)
+        training_log.record(
+            trained, run, version=version, model_id=logged.model_id, run_tags=run_tags
+        )
     if not summary.beats_naive:
         context.log.warning(
             f"The model does not beat the naive forecast: backtest MAE {summary.model_mae:.2f} "
@@ -101,40 +118,41 @@ def ogrine_model(
     return dg.MaterializeResult(
         data_version=made_from,
         metadata={
-            MODEL_VERSION_METADATA: logged.version,
-            "retrained": True,
-            "mlflow_run_id": logged.run_id,
-            "mlflow_run": dg.MetadataValue.url(
-                model_registry.run_url(logged.experiment_id, logged.run_id)
+            MODEL_VERSION_METADATA: version,
+            RETRAINED_METADATA: True,
+            "mlflow_run_id": run.run_id,
+            "mlflow_run": dg.MetadataValue.url(training_log.run_url(run)),
+            "mlflow_model_version": dg.MetadataValue.url(model_registry.version_url(version)),
+            **rounded(
+                {
+                    **trained.holdout.as_metrics(),
+                    **{f"backtest_{name}": value for name, value in scores.items()},
+                    "backtest_naive_mae": summary.naive_mae,
+                    "backtest_seasonal_naive_mae": summary.seasonal_naive_mae,
+                    **{
+                        f"interval_coverage_{level}": value
+                        for level, value in trained.intervals.held_out_coverage.items()
+                    },
+                    "selection_nested_mae": trained.selection.nested_mae,
+                    "selection_nested_naive_mae": trained.selection.nested_naive_mae,
+                }
             ),
-            "mlflow_model_version": dg.MetadataValue.url(
-                model_registry.version_url(logged.version)
-            ),
-            **trained.holdout.as_metrics(),
-            **{f"backtest_{name}": value for name, value in scores.items()},
-            "backtest_naive_mae": summary.naive_mae,
-            "backtest_seasonal_naive_mae": summary.seasonal_naive_mae,
             "backtest_origins": summary.origins,
             "test_window_origins": trained.holdout.origins,
             "beats_naive": summary.beats_naive,
-            "backtest_mae_by_horizon": dg.MetadataValue.md(
-                horizon_table_markdown(trained.backtest)
-            ),
-            **{
-                f"interval_coverage_{level}": value
-                for level, value in trained.intervals.held_out_coverage.items()
-            },
-            "coefficients": key_value_table(trained.coefficients(), ("feature", "weight")),
+            "backtest_mae_by_horizon": table(trained.backtest.mae_by_horizon()),
+            "coefficients": pairs_table(trained.coefficients(), ("feature", "weight")),
             "method": trained.procedure.describe(),
-            "selection_nested_mae": trained.selection.nested_mae,
-            "selection_nested_naive_mae": trained.selection.nested_naive_mae,
-            "candidates": markdown_table(pl.DataFrame(trained.selection.table())),
+            "candidates": table(trained.selection.table()),
         },
     )
 
 
 def _unchanged_version(
-    context: dg.AssetExecutionContext, registry: ModelRegistry, made_from: dg.DataVersion
+    context: dg.AssetExecutionContext,
+    training_log: TrainingLog,
+    registry: ModelRegistry,
+    made_from: dg.DataVersion,
 ) -> str | None:
     """The version the newest materialization registered, if it was made from the same data
     by the same code and is still a finished, registered version with its files; else None."""
@@ -148,7 +166,7 @@ def _unchanged_version(
     version = str(entry.value)
     try:
         found = registry.version(version)
-        finished = registry.run_status(found.run_id) == "FINISHED"
+        finished = training_log.run_status(found.run_id) == "FINISHED"
         registry.feature_names(version)  # its files are still there (a moved home, a deletion)
     except Exception:  # gone in part or whole: train a new one
         return None

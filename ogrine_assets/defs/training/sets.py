@@ -7,19 +7,20 @@ import polars as pl
 
 from ogrine_assets.defs.common.metadata import column_schema, date_range_metadata
 from ogrine_assets.defs.common.versions import frame_version, versioned_output
+from ogrine_assets.defs.training import GROUP
 from ogrine_assets.model.splitting import TEST_DAYS, split_by_time
 
 
 @dg.multi_asset(
     outs={
         "train_set": dg.AssetOut(
-            group_name="training",
+            group_name=GROUP,
             kinds={"polars"},
             description=f"Rates before the newest {TEST_DAYS} days: what models learn from.",
             metadata=column_schema(),
         ),
         "test_set": dg.AssetOut(
-            group_name="training",
+            group_name=GROUP,
             kinds={"polars"},
             description=f"The newest {TEST_DAYS} days of rates: what models are scored on.",
             metadata=column_schema(),

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ogrine_assets.stack_output import console_line
+from ogrine_assets.local.console import console_line
 
 RUN = "6a9c64bd-1f7e-4c1e-9a54-8f2d5b0c9e11"
 DAGSTER = "\x1b[32m2026-11-27 14:24:19 +0000\x1b[0m - dagster - \x1b[34m{level}\x1b[0m - {message}"

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from ogrine_assets import stack
+from ogrine_assets.local import stack
 from ogrine_assets_tests.net import free_port, wait_until_ok
 from ogrine_assets_tests.support import OGRINE, half_migrated_store, make_settings, ogrine_env
 

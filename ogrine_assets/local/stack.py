@@ -7,7 +7,7 @@ SIGTERM and SIGHUP all stop the stack the same way, at any moment, and the exit 
 0 unless a part died on its own.
 
 The terminal stays quiet: one "Ready" line once all three answer, then one line per run
-the daemon starts or finishes, and warnings and errors (``stack_output.py``); each part's
+the daemon starts or finishes, and warnings and errors (``console.py``); each part's
 whole output goes to its file in ``OGRINE_HOME/logs/up``.
 """
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
 import os
 import shutil
 import signal
@@ -32,9 +31,17 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from ogrine_assets.failures import cause_of_exception
-from ogrine_assets.home import HomeLock, LockHeld, StoreDamaged
+from ogrine_assets.local.console import console_line
+from ogrine_assets.local.lock import HomeLock, LockHeld
+from ogrine_assets.local.parts import (
+    code_server_command,
+    dagster_commands,
+    service_commands,
+    stack_environment,
+    workspace_yaml,
+)
+from ogrine_assets.local.stores import StoreDamaged
 from ogrine_assets.settings import Settings
-from ogrine_assets.stack_output import console_line
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 PR_SET_CHILD_SUBREAPER = 36
@@ -44,84 +51,6 @@ CODE_SERVER_START_SECONDS = 60.0
 # How long the parts get to answer before the terminal hears which one does not (they are
 # left running: a busy machine may need longer, and the line says where to look).
 READY_SECONDS = 120.0
-
-
-LOCATION_NAME = "ogrine_assets"
-
-
-def installed_command(name: str) -> str:
-    """A console script of this environment (the venv's ``bin``, beside this Python), else
-    the one on PATH: Dagster's and MLflow's parts run through their documented commands."""
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else shutil.which(name) or name
-
-
-def code_server_command(code_socket: Path) -> list[str]:
-    """Dagster's code server for the project, on a Unix socket: the webserver and the daemon
-    share it, and "Reload" in the UI restarts the code inside it."""
-    return [
-        installed_command("dagster"), "code-server", "start", "--socket", str(code_socket),
-        "-m", "ogrine_assets.definitions", "--location-name", LOCATION_NAME,
-    ]  # fmt: skip
-
-
-def workspace_yaml(code_socket: Path) -> str:
-    """The workspace of the webserver and the daemon: the code server, under a fixed location
-    name (schedules' and sensors' state is keyed by it, so it must not change between starts)."""
-    return (
-        "load_from:\n"
-        "  - grpc_server:\n"
-        f"      socket: {json.dumps(str(code_socket))}\n"
-        f"      location_name: {LOCATION_NAME}\n"
-    )
-
-
-Parts = dict[str, list[str]]  # a short name (its log file, its terminal lines) -> command
-
-
-def dagster_commands(workspace: Path, dagster_port: int) -> Parts:
-    """The webserver and the daemon on the code server's workspace: what ``dagster dev``
-    starts, without ``dagster dev``'s own process (~120 MiB) sitting between them and this one."""
-    webserver = [
-        installed_command("dagster-webserver"), "-w", str(workspace),
-        "-h", "127.0.0.1", "-p", str(dagster_port),
-    ]  # fmt: skip
-    return {
-        "webserver": webserver,
-        "daemon": [installed_command("dagster-daemon"), "run", "-w", str(workspace)],
-    }
-
-
-def service_commands(settings: Settings, mlflow_port: int, service_port: int) -> Parts:
-    """The MLflow UI (``mlflow server``, for a local store; a tracking server configured
-    elsewhere is used as it is) and the forecast service."""
-    mlflow = [
-        installed_command("mlflow"), "server",
-        "--backend-store-uri", settings.mlflow_tracking_uri,
-        "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", "1",
-    ]  # fmt: skip
-    if settings.mlflow_artifact_root:
-        mlflow += ["--default-artifact-root", settings.mlflow_artifact_root]
-    service = [sys.executable, "-m", "ogrine_assets.cli", "serve", "--port", str(service_port)]
-    return (
-        {"mlflow": mlflow, "service": service}
-        if settings.uses_local_mlflow_store
-        else {"service": service}
-    )
-
-
-def stack_environment(settings: Settings, mlflow_port: int) -> dict[str, str]:
-    env = {
-        **os.environ,
-        "DAGSTER_HOME": str(settings.dagster_home),
-        # MLflow's server would start seven job-queue workers (~1.4 GiB) for GenAI jobs this
-        # project never submits; they also outlived the server when it was stopped.
-        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
-        "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",  # bars are for terminals, not logs
-    }
-    if settings.uses_local_mlflow_store:  # Dagster's links to MLflow follow --mlflow-port
-        env.setdefault("OGRINE_MLFLOW_UI_URL", f"http://127.0.0.1:{mlflow_port}")
-    return env
 
 
 def _child_defaults() -> None:
@@ -339,7 +268,7 @@ def _prepare_elsewhere(settings: Settings, stopping: threading.Event) -> bool:
     and the next start redoes it, so a child ended by a stop signal while the stack is
     stopping is no failure: False, the stack stops as asked."""
     done = subprocess.run(
-        [sys.executable, "-m", "ogrine_assets.home"],
+        [sys.executable, "-m", "ogrine_assets.local.stores"],
         capture_output=True,
         text=True,
         check=False,

@@ -1,11 +1,10 @@
-"""The home on disk: its lock, its stores made whole, the leftovers of killed writes."""
+"""The home's stores made whole: ``dagster.yaml`` once, and an MLflow store created whole or
+not at all, whenever its creation is killed."""
 
 import multiprocessing
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -14,51 +13,15 @@ import dagster as dg
 import pytest
 from mlflow.tracking import MlflowClient
 
-from ogrine_assets.home import (
+from ogrine_assets.local.stores import (
     DAGSTER_YAML,
     EARLIER_DAGSTER_YAMLS,
     EARLIER_POOLED_STORAGE_YAML,
-    HomeLock,
-    LockHeld,
     StoreDamaged,
     ensure_mlflow_store,
     prepare,
-    process_alive,
-    process_identity,
-    sweep_partial_files,
 )
 from ogrine_assets.settings import Settings
-
-HOLD = (
-    "import sys, time; from pathlib import Path; from ogrine_assets.home import HomeLock; "
-    "HomeLock(Path(sys.argv[1])).acquire('a test holder'); print('held', flush=True); "
-    "time.sleep(600)"
-)
-
-
-def hold_lock(home: Path) -> subprocess.Popen[str]:
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD, str(home)], stdout=subprocess.PIPE, text=True
-    )
-    assert holder.stdout is not None and holder.stdout.readline() == "held\n"
-    return holder
-
-
-def test_the_lock_is_exclusive_names_its_holder_and_dies_with_it(tmp_path: Path) -> None:
-    holder = hold_lock(tmp_path)
-    try:
-        with pytest.raises(LockHeld, match=rf"PID {holder.pid}: a test holder, since "):
-            HomeLock(tmp_path).acquire("a second run")
-        waits: list[float] = []
-        with pytest.raises(LockHeld, match="waited"):
-            HomeLock(tmp_path).acquire("a waiting run", wait_seconds=0.3, sleep=waits.append)
-    finally:
-        holder.send_signal(signal.SIGKILL)  # no clean-up of its own: the kernel releases it
-        holder.wait()
-    lock = HomeLock(tmp_path)
-    assert lock.acquire("the next run") < 1
-    assert lock.holder().startswith(f"PID {os.getpid()}: the next run")
-    lock.release()
 
 
 def test_prepare_makes_the_home_once_and_keeps_what_the_user_edited(tmp_path: Path) -> None:
@@ -103,7 +66,9 @@ def test_an_older_or_moved_home_gets_the_current_dagster_yaml(tmp_path: Path) ->
 # Store creations are forked from a server that has already imported MLflow's store: each
 # begins at once, instead of after the ~2 s of imports a fresh interpreter pays.
 CREATORS = multiprocessing.get_context("forkserver")
-CREATORS.set_forkserver_preload(["ogrine_assets.home", "mlflow.store.tracking.sqlalchemy_store"])
+CREATORS.set_forkserver_preload(
+    ["ogrine_assets.local.stores", "mlflow.store.tracking.sqlalchemy_store"]
+)
 
 
 def _create_store(database: Path, kill_inside: bool) -> None:
@@ -175,35 +140,3 @@ def test_a_damaged_store_is_named_with_the_way_out(tmp_path: Path) -> None:
     message = str(raised.value)
     assert "left _alembic_tmp_metrics" in message
     assert f"mv {database} {database}.damaged" in message
-
-
-def test_leftovers_of_killed_writes_are_swept_and_nothing_else(tmp_path: Path) -> None:
-    settings = Settings.from_env({"OGRINE_HOME": str(tmp_path)})
-    prepare(settings)
-    leftovers = [
-        settings.archive_dir / "forecasts" / ".2026-11-25_run.json.x1y2z3w4.partial",
-        settings.forecast_path.parent / ".forecast.json.k_q2ab9z",  # an older version's name
-        settings.storage_dir / ".validated_rates.parquet.0af3.partial",
-    ]
-    kept = [
-        settings.forecast_path,
-        settings.archive_dir / "raw" / "run.json",
-        settings.storage_dir / ".hidden-but-mine",
-    ]
-    for path in leftovers + kept:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("x")
-    assert sorted(sweep_partial_files(settings)) == sorted(leftovers)
-    assert all(path.exists() for path in kept)
-
-
-def test_a_process_is_told_from_one_that_reused_its_pid() -> None:
-    me = process_identity()
-    assert process_alive(me) is True
-    host, pid, _ = me.split("/")
-    assert process_alive(f"{host}/{pid}/1") is False  # same PID, another start: not it
-    assert process_alive("another-host/1/1") is None
-    ended = subprocess.Popen(["true"])
-    identity = process_identity(ended.pid)
-    ended.wait()
-    assert process_alive(identity) is False

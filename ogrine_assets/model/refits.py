@@ -1,61 +1,22 @@
-"""The trained model as numbers: a linear map from named features to the next day's rate.
+"""The backtest's refits: the candidates' least-squares and ridge fits on hundreds of
+growing prefixes of one series, solved incrementally instead of each anew.
 
-A version's artifact is this, as JSON (``linear_model.json``): the method, the feature
-names, the coefficients and the intercept. It is readable in MLflow's UI, safe to load (no
-pickle), and what ``pyfunc_model.py`` serves when MLflow loads the version.
+A rolling-origin backtest refits a candidate at every origin (``model/backtest.py``), and
+the prefixes differ by a row or two. What is registered, promoted and served is always the
+scikit-learn estimator of ``model/estimators.py``; these solvers stand for it in the
+backtest only, and ``ogrine_assets_tests/model/test_refits.py`` holds their weights and
+forecasts equal to the estimator's, prefix by prefix, on every series the tests have.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-import msgspec
 import numpy as np
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-METHOD = "ordinary least squares (scikit-learn's LinearRegression, computed with NumPy)"
-
-
-@dataclass(frozen=True)
-class LinearModel:
-    features: tuple[str, ...]
-    coefficients: tuple[float, ...]
-    intercept: float
-    method: str = METHOD
-
-    @classmethod
-    def of(
-        cls,
-        features: Sequence[str],
-        coefficients: np.ndarray,
-        intercept: float,
-        method: str = METHOD,
-    ) -> LinearModel:
-        """The model of a fit's weights, as plain floats (what its JSON holds)."""
-        return cls(tuple(features), tuple(float(c) for c in coefficients), float(intercept), method)
-
-    def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        """One prediction per row of a feature frame (it may hold more columns than needed)."""
-        design = frame[list(self.features)].to_numpy(dtype=float)
-        return np.asarray(design @ np.asarray(self.coefficients) + self.intercept)
-
-    def to_json(self) -> bytes:
-        return msgspec.json.format(msgspec.json.encode(self), indent=2)
-
-    @classmethod
-    def from_json(cls, raw: bytes) -> LinearModel:
-        return msgspec.json.decode(raw, type=cls)
 
 
 def least_squares(design: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, float]:
     """Ordinary least squares with an intercept, solved as scikit-learn's LinearRegression
-    solves it (centred data, ``lstsq``; a test holds the two equal), without its imports
-    (~1 s and ~100 MiB: scikit-learn and SciPy) or its per-fit overhead (~20 ms against
-    ~2 ms, which matters over hundreds of backtest origins)."""
+    solves it (centred data, ``lstsq``): a prefix too short or too collinear for the
+    incremental solution gets this one, the minimum-norm solution, as the estimator does."""
     x_mean, y_mean = design.mean(axis=0), target.mean()
     coefficients, *_ = np.linalg.lstsq(design - x_mean, target - y_mean, rcond=None)
     return coefficients, float(y_mean - x_mean @ coefficients)
@@ -118,37 +79,20 @@ def _r_factor(matrix: np.ndarray) -> np.ndarray:
     return np.asarray(np.linalg.qr(matrix, mode="r"))
 
 
-RIDGE_PENALTY = 1e-3  # per training row, on standardised features: a mild shrinkage
-
-
-def ridge(
-    design: np.ndarray, target: np.ndarray, penalty: float = RIDGE_PENALTY
-) -> tuple[np.ndarray, float]:
-    """Least squares with an L2 penalty on standardised features (the intercept is not
-    penalised): the regularised candidate, steadier than OLS when features are many and
-    correlated. ``penalty`` is per training row, so it weighs the same on any history."""
-    x_mean, y_mean = design.mean(axis=0), target.mean()
-    scale = design.std(axis=0)
-    scale = np.where(scale > 0, scale, 1.0)
-    standard = (design - x_mean) / scale
-    gram = standard.T @ standard + penalty * len(target) * np.eye(design.shape[1])
-    coefficients = np.linalg.solve(gram, standard.T @ (target - y_mean)) / scale
-    return coefficients, float(y_mean - x_mean @ coefficients)
-
-
 def expanding_ridge(
-    design: np.ndarray, target: np.ndarray, ends: np.ndarray, penalty: float = RIDGE_PENALTY
+    design: np.ndarray, target: np.ndarray, ends: np.ndarray, penalty: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`ridge` on every prefix ``design[:end]`` of one design, for each of the ascending
-    ``ends``: (coefficients, one row per end; intercepts), as :func:`expanding_least_squares`
-    is to :func:`least_squares`.
+    """The ridge candidate (``estimators.py``: standardised features, an L2 penalty of
+    ``penalty`` per training row, the intercept unpenalised) on every prefix
+    ``design[:end]`` of one design, for each of the ascending ``ends``: (coefficients in
+    the features' own units, one row per end; intercepts).
 
     A prefix's means, spreads and cross-products are running sums, so each refit is one
     small solve, all of them at once: ~2 ms for the backtest's 182 prefixes, against ~40 ms
     solving each anew.
     The sums are of the rows shifted by the first prefix's means: centring then subtracts
     numbers of the size of the spread, not of the rates, and loses no digits that matter
-    (a test holds every prefix's forecasts within 1e-12 of the rate of :func:`ridge`'s).
+    (the test holds every prefix's forecasts within 1e-12 of the rate of the estimator's).
     """
     ends = _ascending(ends)
     if ends.size == 0:

@@ -1,0 +1,83 @@
+"""How every run enters the home: take its lock, make it ready, repair it, then run.
+
+One path for both ways a run starts. ``ogrine materialize`` and ``ogrine refresh`` run a
+job in their own process (``materialize.py``); runs Dagster launches (the daemon's
+schedules and sensor, the UI's Materialize button, ``dagster job execute``) run in a
+worker process through the project's executor (``executor.py``). Each enters through
+:func:`entered_home`: the home's lock (waiting for it, or refused at once), the home made
+ready (``local/stores.py``), the Dagster instance opened on it if the caller has none, and
+what a killed run left repaired (``recovery.py``), before the first step.
+
+Both kinds of process exist for one run and end with it, so each also tunes its garbage
+collector: it collects rarely, and what is loaded when the steps begin is frozen out of
+its reach, which also spares the collection at exit. A process that goes on after a run
+(the soak and the replay run hundreds in one process, ``simulation/runner.py``) thaws
+them again (:func:`thaw`): a frozen object is never collected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import dagster as dg
+
+from ogrine_assets.defs.common.mlflow_resources import model_registry_for, training_log_for
+from ogrine_assets.defs.common.recovery import recover
+from ogrine_assets.local.lock import HomeLock
+from ogrine_assets.local.stores import prepare
+from ogrine_assets.settings import Settings
+
+RARELY = (20_000, 20, 20)  # a young collection every 20,000 net allocations; default 700
+
+
+@dataclass(frozen=True)
+class Entered:
+    """A run inside the home: its instance, how long it waited, what was repaired."""
+
+    instance: dg.DagsterInstance
+    waited_seconds: float
+    recovered: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def entered_home(
+    settings: Settings,
+    holder: str,
+    *,
+    wait_seconds: float = 0.0,
+    instance: dg.DagsterInstance | None = None,
+    current_run_id: str | None = None,
+) -> Iterator[Entered]:
+    """The home, held for the block by ``holder`` ("ogrine materialize", "run <id>").
+
+    Raises ``LockHeld`` naming the holder when the lock is not free within
+    ``wait_seconds``. ``instance`` is the run's own (a launched run's); without one, the
+    home's instance is opened once the home is ready, and closed after the block.
+    """
+    gc.set_threshold(*RARELY)
+    lock = HomeLock(settings.home)
+    waited = lock.acquire(holder, wait_seconds=wait_seconds)
+    try:
+        prepare(settings)
+        with contextlib.ExitStack() as opened:
+            if instance is None:
+                instance = opened.enter_context(dg.DagsterInstance.get())
+            notes = recover(
+                settings,
+                instance,
+                training_log_for(settings),
+                model_registry_for(settings),
+                current_run_id=current_run_id,
+            )
+            gc.freeze()
+            yield Entered(instance, waited, notes)
+    finally:
+        lock.release()
+
+
+def thaw() -> None:
+    """Give every object a run froze back to the collector, for a process that goes on."""
+    gc.unfreeze()
