@@ -78,7 +78,7 @@ def _history(settings: Settings, rates: Path | None, last_day: dt.date) -> list[
         loaded = msgspec.json.decode(rates.read_bytes())
         return loaded["rates"] if isinstance(loaded, dict) else loaded
     if settings.api_url:
-        from ogrine_assets.rates.upstream import fetch_rates
+        from ogrine_assets.rates.client import fetch_rates
 
         return msgspec.json.decode(fetch_rates(settings.api_url).body)["rates"]
     from ogrine_assets.rates.synthetic import synthetic_payload
@@ -191,6 +191,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = Settings.from_env()
     if args.command in runs:
         print(f"ogrine {args.command}: home {settings.home}; loading Dagster…", flush=True)
+        from ogrine_assets.local.processes import collect_rarely
+
+        collect_rarely()  # before the heavy imports: a process for one run (processes.py)
+        from ogrine_assets.model.estimators import import_the_model_format
+
+        import_the_model_format()  # first: it costs ~5 times as much after Dagster and MLflow
         from ogrine_assets.materialize import REFRESH, TRAIN_AND_PUBLISH, run_job
 
         job = TRAIN_AND_PUBLISH if args.command == "materialize" else REFRESH

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from ogrine_assets.local.processes import collect_rarely, freeze_what_is_loaded
+
 if TYPE_CHECKING:
     from ogrine_assets.settings import Settings
     from ogrine_assets_tests.support import Deployment
@@ -24,9 +26,8 @@ if TYPE_CHECKING:
 # Each test process imports Dagster, MLflow, pandas and polars (~400k objects that
 # live as long as it does), and the collector would walk them again and again. It runs
 # rarely here, and what collection loaded is frozen out of its reach (pytest_collection_finish),
-# as every run process does for its own run (ogrine_assets/defs/common/run_entry.py).
-RARELY = (20_000, 20, 20)
-gc.set_threshold(*RARELY)
+# as every run process does for its own run (ogrine_assets/local/processes.py).
+collect_rarely()
 
 RAM_DISK = Path("/dev/shm")
 TESTS = Path(__file__).parent
@@ -103,7 +104,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    gc.freeze()
+    freeze_what_is_loaded()
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -119,7 +120,7 @@ def pytest_unconfigure() -> None:
     finalizers no longer run at the very end.
     """
     gc.collect(1)
-    gc.freeze()
+    freeze_what_is_loaded()
 
 
 @pytest.fixture

@@ -1,8 +1,21 @@
-"""Which process a run belongs to, and whether it still runs: what recovery reads to tell a
-run in progress from one whose process died."""
+"""The processes that run in a home: which process a run belongs to and whether it still runs
+(what recovery reads to tell a run in progress from one whose process died), and how a
+process that exists for one run treats its garbage collector.
+
+A run process (``ogrine materialize`` and ``refresh``, and the worker Dagster starts for each
+launched run) imports Dagster, MLflow, scikit-learn, pandas and polars: hundreds of
+thousands of objects that live as long as it does. Under Python's default thresholds the
+collector walks them again and again while they are imported and while the run allocates,
+and once more at exit. Such a process collects rarely from its start (``ogrine``'s commands
+before their first heavy import: the imports alone took ~0.7 s less, docs/pipeline.md), and
+freezes what is loaded once its steps begin (``defs/common/run_entry.py``). A process that
+goes on after a run (the soak and the replay run hundreds in one process) thaws them again:
+a frozen object is never collected.
+"""
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 from pathlib import Path
@@ -34,3 +47,20 @@ def _start_ticks(pid: int) -> str:
     except OSError:
         return ""
     return stat.rsplit(")", 1)[1].split()[19]  # field 22, after the name in parentheses
+
+
+RARELY = (20_000, 20, 20)  # a young collection every 20,000 net allocations; default 700
+
+
+def collect_rarely() -> None:
+    gc.set_threshold(*RARELY)
+
+
+def freeze_what_is_loaded() -> None:
+    """Every object alive now out of the collector's reach, for good."""
+    gc.freeze()
+
+
+def thaw() -> None:
+    """Every frozen object back to the collector, for a process that goes on after its run."""
+    gc.unfreeze()

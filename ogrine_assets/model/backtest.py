@@ -22,15 +22,14 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ogrine_assets.model.candidates import Procedure
-from ogrine_assets.model.features import WINDOW, DailySeries, all_examples
-from ogrine_assets.model.forecasting import HORIZON, actual_paths, forecast_paths, naive_paths
+from ogrine_assets.model.features import DailySeries, all_examples
+from ogrine_assets.model.forecasting import actual_paths, forecast_paths, naive_paths
 from ogrine_assets.model.metrics import mae, mape, mean_daily_change, rmse
+from ogrine_assets.model.spans import BACKTEST_DAYS, HORIZON, MIN_TRAINING_DAYS, WINDOW
 
 if TYPE_CHECKING:
     import pandas as pd
 
-BACKTEST_DAYS = 182  # half a year of daily origins: enough errors per horizon for a 95% band
-MIN_TRAINING_DAYS = 2 * WINDOW  # an origin needs this many training targets before it
 NAIVE, SEASONAL_NAIVE = "naive", "seasonal_naive"
 
 

@@ -29,10 +29,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 import polars as pl
 
+from ogrine_assets.model.spans import WINDOW
+
 if TYPE_CHECKING:
     import pandas as pd
 
-WINDOW = 28
 DAYS_TO_2000 = 10_957  # from 1970-01-01
 WEEKDAY_FEATURES = ("dow_tue", "dow_wed", "dow_thu", "dow_fri", "dow_sat", "dow_sun")
 PATH_FEATURES = ("lag_1", "lag_2", "lag_7", "mean_7", "mean_28", "change_1", "change_7", "trend")

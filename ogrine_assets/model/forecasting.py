@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ogrine_assets.forecast_document import publishable
-from ogrine_assets.model.features import WINDOW, DailySeries, feature_frame
-
-HORIZON = 7
+from ogrine_assets.model.features import DailySeries, feature_frame
+from ogrine_assets.model.spans import HORIZON, WINDOW
 
 if TYPE_CHECKING:
     import pandas as pd

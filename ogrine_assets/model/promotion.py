@@ -1,10 +1,11 @@
 """The promotion rule: when a new model version may replace the champion, and which is it.
 
 Both versions' *procedures* (their feature sets, refitted at every origin) are backtested
-on the same origins of the newest data (``backtest.py`` says why procedures, not frozen
-artifacts, are what can be compared honestly). The rule and the record it leaves on the
-version live here, pure, so they are tested on their own; the ``champion_model`` asset only
-gathers the inputs and carries the decision out.
+on the same origins of the newest data (``contest.py``; ``backtest.py`` says why
+procedures, not frozen artifacts, are what can be compared honestly). The rule and the
+record it leaves on the version live here, pure (no NumPy: the code location reads the
+record), so they are tested on their own; the ``champion_model`` asset only gathers the
+inputs and carries the decision out.
 
 The record on the versions is the truth: every version gets one decision, and the champion
 is the newest version promoted and not found broken (:func:`standing_champion`). The
@@ -18,11 +19,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
-
-from ogrine_assets.model.backtest import NAIVE, Backtest, Spec, as_procedure, run_backtest
-from ogrine_assets.model.features import DailySeries, unknown_features
-from ogrine_assets.model.selection import clearly_better, per_origin_mae
 from ogrine_assets.names import (
     BROKEN_TAG,
     CONTEST_TAG,
@@ -31,9 +27,6 @@ from ogrine_assets.names import (
     REASON_TAG,
     REJECTED,
 )
-
-CANDIDATE, CHAMPION = "candidate", "champion"  # their rows in the promotion backtest
-
 
 Decisions = Mapping[str, Mapping[str, str]]  # version -> its tags
 
@@ -68,7 +61,7 @@ def pending(decisions: Decisions) -> list[str]:
 def at_least_as_good(candidate_error: float, champion_error: float) -> bool:
     """The candidate's error does not exceed the champion's (ties promote: the same quality
     on fresher data)."""
-    return bool(np.round(candidate_error, 9) <= np.round(champion_error, 9))
+    return bool(round(candidate_error, 9) <= round(champion_error, 9))
 
 
 @dataclass(frozen=True)
@@ -89,53 +82,6 @@ class Contest:
     # The candidate repeats the last rate, and the champion does not beat that clearly on
     # these origins (the selection's test, model/selection.py): the simpler method wins.
     champion_no_better_than_naive: bool = False
-
-
-def compare(
-    series: DailySeries,
-    candidate: str,
-    candidate_procedure: Spec,
-    champion: str | None = None,
-    champion_procedure: Spec = (),
-    champion_broken: str = "",
-) -> tuple[Contest, Backtest]:
-    """Backtest the candidate's procedure and the champion's on the same origins of ``series``.
-
-    A procedure is a method and its features (``model/candidates.py``); a plain feature list
-    means least squares on them, as every version was before the method was chosen. A
-    champion that needs features this code no longer computes, or that cannot be loaded at
-    all (``champion_broken`` says why), cannot be refitted: the contest records why, and the
-    rule lets it give way.
-    """
-    ours = as_procedure(candidate_procedure)
-    theirs = as_procedure(champion_procedure)
-    specs = {CANDIDATE: ours}
-    rival = champion is not None and champion != candidate and not champion_broken
-    missing = unknown_features(theirs.features) if rival else []
-    if rival and not missing:
-        specs[CHAMPION] = theirs
-    backtest = run_backtest(series, specs)
-    mae = {method: backtest.overall(method)["mae"] for method in backtest.forecasts}
-    no_better = False
-    if ours.fit == "naive" and CHAMPION in specs and theirs.fit != "naive":
-        gain = per_origin_mae(backtest, CANDIDATE) - per_origin_mae(backtest, CHAMPION)
-        no_better = not clearly_better(gain, backtest.horizon, 1)
-    contest = Contest(
-        candidate=candidate,
-        champion=champion,
-        candidate_mae=mae[CANDIDATE],
-        champion_mae=mae.get(CHAMPION),
-        naive_mae=mae[NAIVE],
-        window=backtest.window(),
-        origins=len(backtest.origins),
-        first_origin=backtest.first_origin,
-        champion_missing_features=missing,
-        champion_broken=champion_broken,
-        same_features=CHAMPION in specs
-        and (ours.fit, ours.features) == (theirs.fit, theirs.features),
-        champion_no_better_than_naive=no_better,
-    )
-    return contest, backtest
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ogrine_assets.forecast_document import Quality
-from ogrine_assets.model.backtest import NAIVE, SEASONAL_NAIVE, Backtest
-from ogrine_assets.model.intervals import IntervalRecord
+
+if TYPE_CHECKING:  # the tags are read where NumPy is not loaded (the code location's checks)
+    from ogrine_assets.model.backtest import Backtest
+    from ogrine_assets.model.intervals import IntervalRecord
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class BacktestSummary:
 
     @classmethod
     def of(cls, backtest: Backtest, method: str) -> BacktestSummary:
+        from ogrine_assets.model.backtest import NAIVE, SEASONAL_NAIVE
+
         return cls(
             model_mae=backtest.overall(method)["mae"],
             naive_mae=backtest.overall(NAIVE)["mae"],

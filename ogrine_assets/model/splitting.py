@@ -6,9 +6,8 @@ import datetime as dt
 
 import polars as pl
 
+from ogrine_assets.model.spans import TEST_DAYS
 from ogrine_assets.rates.cleaning import date_bounds
-
-TEST_DAYS = 30
 
 
 def split_by_time(

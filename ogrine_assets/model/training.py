@@ -27,13 +27,12 @@ from ogrine_assets.model.estimators import (
     predictor,
 )
 from ogrine_assets.model.evaluation import WindowScores, score_on_window
-from ogrine_assets.model.features import WINDOW, DailySeries, training_examples
-from ogrine_assets.model.forecasting import HORIZON
+from ogrine_assets.model.features import DailySeries, training_examples
 from ogrine_assets.model.intervals import IntervalRecord, scaled_interval_record
 from ogrine_assets.model.plots import backtest_svg
 from ogrine_assets.model.quality import BacktestSummary
 from ogrine_assets.model.selection import Selection, select
-from ogrine_assets.model.splitting import TEST_DAYS
+from ogrine_assets.model.spans import HORIZON, TEST_DAYS, WINDOW
 from ogrine_assets.names import BACKTEST_ARTIFACTS, INTERVALS_ARTIFACT, MODEL_METHOD
 
 if TYPE_CHECKING:

@@ -19,8 +19,6 @@ import functools
 import math
 from typing import Any
 
-import numpy as np
-
 FIRST_DATE = dt.date(2019, 3, 24)
 SEED = 20190324
 BASE_RATE = 520.0  # kamas per ogrine on the first day
@@ -33,6 +31,8 @@ MIN_RATE, MAX_RATE = 150.0, 2500.0
 # process that runs the graph again and again (tests, soak, replay) keeps ~45 years of days.
 @functools.lru_cache(maxsize=1 << 14)
 def _day_draws(ordinal: int, seed: int) -> tuple[float, float, float, float]:
+    import numpy as np  # here: the code location reads SEED, and must not load NumPy for it
+
     rng = np.random.default_rng([seed, ordinal])
     walk, noise, shift_size = rng.standard_normal(3)
     return float(walk), float(noise), float(rng.random()), float(shift_size)

@@ -47,8 +47,8 @@ def run_here(step: Step, environ: Mapping[str, str], by: str = "ogrine") -> tupl
     it printed. ``by`` names the caller in the home's lock (who holds it, if asked). This
     process's environment is left as it was found (``run_job`` sets ``DAGSTER_HOME`` and
     MLflow's settings for the run), and what ``run_job`` froze is thawed: this process
-    goes on (``defs/common/run_entry.py``)."""
-    from ogrine_assets.defs.common.run_entry import thaw
+    goes on (``local/processes.py``)."""
+    from ogrine_assets.local.processes import thaw
     from ogrine_assets.materialize import REFRESH, TRAIN_AND_PUBLISH, run_job
 
     settings = Settings.from_env(at(step, environ))

@@ -4,9 +4,13 @@ import datetime as dt
 from pathlib import Path
 
 import dagster as dg
+import numpy as np
+import polars as pl
 import pytest
 from dagster._core.definitions.data_version import StaleStatus
 from dagster._utils.test.data_versions import get_stale_status_resolver
+from sklearn.base import is_regressor
+from sklearn.utils.validation import check_is_fitted
 
 from ogrine_assets.defs.automation.schedules import (
     daily_forecast_schedule,
@@ -14,6 +18,9 @@ from ogrine_assets.defs.automation.schedules import (
 )
 from ogrine_assets.defs.automation.sensors import model_promotion_sensor
 from ogrine_assets.defs.serving.forecast import FRESHNESS
+from ogrine_assets.model.estimators import predictor
+from ogrine_assets.model.features import series_from_frame
+from ogrine_assets.model.forecasting import next_days
 from ogrine_assets.names import CHAMPION_ALIAS, REGISTERED_MODEL_NAME
 from ogrine_assets_tests.support import FIXED_NOW, Deployment, deployment
 
@@ -70,6 +77,34 @@ def test_registry_holds_the_champion_that_made_the_forecast(materialized: Deploy
     assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
 
 
+def test_the_champion_is_a_scikit_learn_estimator_and_its_predictions_are_the_forecast(
+    materialized: Deployment,
+) -> None:
+    """What is registered, promoted and served is the estimator: MLflow's scikit-learn
+    flavour loads it (skops, no pickle), and the published days are what it predicts."""
+    uri = f"models:/{REGISTERED_MODEL_NAME}@{CHAMPION_ALIAS}"
+    mlflow = materialized.registry().store.fluent()
+    estimator = mlflow.sklearn.load_model(uri)
+    assert is_regressor(estimator)
+    check_is_fitted(estimator)
+    info = mlflow.models.get_model_info(uri)
+    assert info.flavors["sklearn"]["serialization_format"] == "skops"
+    assert info.signature is not None and info.saved_input_example_info is not None
+    assert info.signature.inputs.input_names() == list(estimator.feature_names_in_)
+
+    rates = pl.read_parquet(materialized.settings.storage_dir / "validated_rates.parquet")
+    predicted = next_days(predictor(estimator), series_from_frame(rates))
+    published = materialized.document()["forecast"]
+    assert [(p["date"], p["prediction_rate_tenth"]) for p in published] == [
+        (day.isoformat(), round(rate * 10)) for day, rate in predicted
+    ]
+    # MLflow's generic interface predicts the same as the estimator itself.
+    generic = mlflow.pyfunc.load_model(uri)
+    example = generic.input_example
+    assert list(example.columns) == list(estimator.feature_names_in_)
+    np.testing.assert_array_equal(generic.predict(example), estimator.predict(example))
+
+
 def test_the_logged_model_carries_its_backtest_scores(materialized: Deployment) -> None:
     client = materialized.client()
     champion = client.get_model_version_by_alias(REGISTERED_MODEL_NAME, CHAMPION_ALIAS)
@@ -96,7 +131,7 @@ def test_materializations_carry_metadata_and_links(materialized: Deployment) -> 
     assert metadata("forecast")["path"] == str(materialized.settings.forecast_path)
 
 
-def test_validated_rates_reports_its_own_schema_check(materialized: Deployment) -> None:
+def test_validated_rates_reports_its_own_checks(materialized: Deployment) -> None:
     key = dg.AssetKey("validated_rates")
     names = ("validated_rates_schema", "validated_rates_history_length")
     latest = materialized.instance.event_log_storage.get_latest_asset_check_execution_by_key(
@@ -106,9 +141,15 @@ def test_validated_rates_reports_its_own_schema_check(materialized: Deployment) 
     for record in latest.values():
         evaluation = record.event.dagster_event.event_specific_data
         assert evaluation.passed
-    # Validated once, in the asset: no separate step loads the frame again to validate it.
-    (schema,) = materialized.defs.resolve_assets_def("validated_rates").check_specs
-    assert schema.name == "validated_rates_schema" and schema.blocking
+    # Checked once, in the asset: no separate step loads the frame again to check it; so do
+    # the assets whose checks only read what they have just made.
+    def emitted(asset: str) -> dict[str, bool]:
+        specs = materialized.defs.resolve_assets_def(asset).check_specs
+        return {spec.name: spec.blocking for spec in specs}
+
+    assert emitted("validated_rates") == dict.fromkeys(names, True)
+    assert emitted("champion_model") == {"champion_beats_naive": False}
+    assert emitted("forecast_accuracy") == {"forecast_accuracy_drift": False}
 
 
 def test_stored_frames_show_their_column_schema(materialized: Deployment) -> None:

@@ -9,29 +9,17 @@ re-executed step finds the same MLflow run). Around it this module does three th
   every resource when a run starts, so an MLflow run exists even when the fetch then fails,
   and MLflow's active run is process-global (it would leak into the next run);
 - dagster-mlflow is marked beta and calls Dagster APIs that are deprecated; neither is ours
-  to fix (Dagster itself trips its own deprecation when a resource is configured), so
-  their warnings are silenced here, around those calls only. This is the one place in
-  the project that filters warnings.
+  to fix, so their warnings are silenced around those calls only (``quiet.py``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, cast
 
 import dagster as dg
 
-
-@contextlib.contextmanager
-def integration_warnings_silenced() -> Iterator[None]:
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=dg.BetaWarning)
-        warnings.filterwarnings(
-            "ignore", message=r"InitResourceContext\.\w+ is deprecated", category=DeprecationWarning
-        )
-        yield
+from ogrine_assets.defs.common.quiet import library_warnings_silenced
 
 
 @dg.resource(
@@ -42,7 +30,7 @@ def integration_warnings_silenced() -> Iterator[None]:
 def mlflow_tracking_run(context: dg.InitResourceContext) -> Iterator[Any]:
     import mlflow  # here, not with the module: only training steps need it
 
-    with integration_warnings_silenced():
+    with library_warnings_silenced():
         from dagster_mlflow import mlflow_tracking
 
     training_log = context.resources.training_log
@@ -51,14 +39,14 @@ def mlflow_tracking_run(context: dg.InitResourceContext) -> Iterator[Any]:
         "experiment_name": training_log.experiment_name,
         "mlflow_tracking_uri": training_log.store.tracking_uri,
     }
-    with integration_warnings_silenced():
+    with library_warnings_silenced():
         start = cast(Callable[[dg.InitResourceContext], Iterator[Any]], mlflow_tracking.resource_fn)
         lifecycle = start(context.replace_config(config))
         tracking = next(lifecycle)
     try:
         yield tracking
     finally:
-        with integration_warnings_silenced():
+        with library_warnings_silenced():
             next(lifecycle, None)  # dagster-mlflow's own cleanup (FAILED on an error)
         if mlflow.active_run() is not None:
             mlflow.end_run(status="FAILED")

@@ -8,17 +8,13 @@ worker process through the project's executor (``executor.py``). Each enters thr
 ready (``local/stores.py``), the Dagster instance opened on it if the caller has none, and
 what a killed run left repaired (``recovery.py``), before the first step.
 
-Both kinds of process exist for one run and end with it, so each also tunes its garbage
-collector: it collects rarely, and what is loaded when the steps begin is frozen out of
-its reach, which also spares the collection at exit. A process that goes on after a run
-(the soak and the replay run hundreds in one process, ``simulation/runner.py``) thaws
-them again (:func:`thaw`): a frozen object is never collected.
+Both kinds of process exist for one run and end with it: each collects rarely, and what is
+loaded when the steps begin is frozen out of the collector's reach (``local/processes.py``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -27,10 +23,9 @@ import dagster as dg
 from ogrine_assets.defs.common.mlflow_resources import model_registry_for, training_log_for
 from ogrine_assets.defs.common.recovery import recover
 from ogrine_assets.local.lock import HomeLock
+from ogrine_assets.local.processes import collect_rarely, freeze_what_is_loaded
 from ogrine_assets.local.stores import prepare
 from ogrine_assets.settings import Settings
-
-RARELY = (20_000, 20, 20)  # a young collection every 20,000 net allocations; default 700
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,7 @@ def entered_home(
     ``wait_seconds``. ``instance`` is the run's own (a launched run's); without one, the
     home's instance is opened once the home is ready, and closed after the block.
     """
-    gc.set_threshold(*RARELY)
+    collect_rarely()
     lock = HomeLock(settings.home)
     waited = lock.acquire(holder, wait_seconds=wait_seconds)
     try:
@@ -72,12 +67,7 @@ def entered_home(
                 model_registry_for(settings),
                 current_run_id=current_run_id,
             )
-            gc.freeze()
+            freeze_what_is_loaded()
             yield Entered(instance, waited, notes)
     finally:
         lock.release()
-
-
-def thaw() -> None:
-    """Give every object a run froze back to the collector, for a process that goes on."""
-    gc.unfreeze()

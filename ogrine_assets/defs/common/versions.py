@@ -11,7 +11,6 @@ train again, and the Dagster UI shows the model as up to date rather than stale.
 from __future__ import annotations
 
 import hashlib
-import warnings
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,6 +18,7 @@ import dagster as dg
 import polars as pl
 
 import ogrine_assets.model
+from ogrine_assets.defs.common.quiet import library_warnings_silenced
 
 T = TypeVar("T")
 
@@ -33,11 +33,8 @@ def _digest(*parts: bytes) -> str:
 
 
 def versioned_output(value: T, data_version: dg.DataVersion, **kwargs: Any) -> dg.Output[T]:
-    """``dg.Output`` with a data version. Dagster marks the parameter beta (its own
-    staleness rests on it); the warning would reach every run's console, so it is silenced
-    here, around this one call."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    """``dg.Output`` with a data version, which Dagster marks beta (``quiet.py``)."""
+    with library_warnings_silenced():
         return dg.Output(value, data_version=data_version, **kwargs)
 
 

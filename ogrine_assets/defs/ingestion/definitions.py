@@ -8,7 +8,6 @@ from ogrine_assets.defs.ingestion.sources import RatesSource
 from ogrine_assets.defs.ingestion.validation import (
     build_freshness_check,
     validated_rates,
-    validated_rates_history_length,
 )
 from ogrine_assets.settings import Settings
 
@@ -20,10 +19,7 @@ def definitions(settings: Settings, rates_source: RatesSource) -> dg.Definitions
     )
     return dg.Definitions(
         assets=[described, validated_rates],
-        asset_checks=[
-            validated_rates_history_length,
-            build_freshness_check(settings.freshness_max_age_days),
-        ],
+        asset_checks=[build_freshness_check(settings.freshness_max_age_days)],
         resources={
             "rates_source": rates_source,
             "run_archive": RunArchive(base_dir=str(settings.archive_dir)),

@@ -9,8 +9,8 @@ import dagster as dg
 import msgspec
 from pydantic import Field
 
-from ogrine_assets.rates.synthetic import SEED, synthetic_payload
-from ogrine_assets.rates.upstream import Fetched, Limits, RetryPolicy, fetch_rates
+from ogrine_assets.rates.synthetic import SEED
+from ogrine_assets.rates.upstream import Fetched, Limits, RetryPolicy
 from ogrine_assets.settings import Settings
 
 
@@ -59,6 +59,8 @@ class HttpRatesSource(RatesSource):
     )
 
     def fetch(self, today: dt.date) -> Fetched:
+        from ogrine_assets.rates.client import fetch_rates  # httpx: for the step that fetches
+
         return fetch_rates(
             self.api_url,
             connect_timeout=self.connect_timeout_seconds,
@@ -87,6 +89,8 @@ class SyntheticRatesSource(RatesSource):
     )
 
     def fetch(self, today: dt.date) -> Fetched:
+        from ogrine_assets.rates.synthetic import synthetic_payload  # NumPy: for the step
+
         body = msgspec.json.encode(synthetic_payload(today, seed=self.seed))
         return Fetched(
             url="synthetic:ogrineRates", body=body, content_type="application/json", attempts=1

@@ -1,9 +1,9 @@
 """validated_rates and its checks: the data every model may trust.
 
-The asset validates once and reports the result as its own blocking schema check, so
-nothing loads the frame again to validate it twice. Two checks stay separate on purpose:
-history length stores a short history (it is good data) and only stops training, and
-freshness compares the stored data with *now*, so it means something when run again later.
+The asset validates once and reports the results as its own blocking checks (the schema,
+and the history's length: a short history is stored, it is good data, and only stops
+training), so nothing loads the frame again to check it. Freshness stays a separate check
+on purpose: it compares the stored data with *now*, so it means something when run again.
 """
 
 import datetime as dt
@@ -23,18 +23,14 @@ from ogrine_assets.defs.common.metadata import (
 from ogrine_assets.defs.common.versions import frame_version, versioned_output
 from ogrine_assets.defs.ingestion import GROUP
 from ogrine_assets.defs.ingestion.run_archive import RunArchive
-from ogrine_assets.model.backtest import MIN_TRAINING_DAYS
-from ogrine_assets.model.features import WINDOW
-from ogrine_assets.model.forecasting import HORIZON
-from ogrine_assets.model.splitting import TEST_DAYS
+from ogrine_assets.model.spans import MIN_HISTORY_DAYS, TEST_DAYS
 from ogrine_assets.rates.cleaning import clean_rates, date_bounds, gap_summary
 
 MAX_REJECTED_SHARE = 0.05
 MAX_HISTORY_SHRINK = 0.05  # losing more than this share of the last good days fails the run
-# A test window plus enough to learn from, and at least two backtest origins.
-MIN_HISTORY_DAYS = max(TEST_DAYS + 2 * WINDOW, WINDOW + MIN_TRAINING_DAYS + HORIZON + 1)
 
 SCHEMA_CHECK = "validated_rates_schema"
+HISTORY_CHECK = "validated_rates_history_length"
 
 
 def _last_good(context: dg.AssetExecutionContext) -> tuple[dt.date | None, int | None]:
@@ -73,6 +69,13 @@ def _refuse(message: str, metadata: dict[str, Any]) -> dg.Failure:
             asset="validated_rates",
             blocking=True,
             description="The frame satisfies the ValidatedRates schema (types, ranges, order).",
+        ),
+        dg.AssetCheckSpec(
+            HISTORY_CHECK,
+            asset="validated_rates",
+            blocking=True,
+            description=f"At least {MIN_HISTORY_DAYS} days of rates: a {TEST_DAYS}-day test "
+            "window and enough history before it to learn from.",
         ),
     ],
 )
@@ -156,18 +159,10 @@ def validated_rates(
     yield dg.AssetCheckResult(
         check_name=SCHEMA_CHECK, passed=True, metadata={"dagster/row_count": validated.height}
     )
-
-
-@dg.asset_check(
-    asset=validated_rates,
-    blocking=True,
-    description=f"At least {MIN_HISTORY_DAYS} days of rates: a {TEST_DAYS}-day test window "
-    "and enough history before it to learn from.",
-)
-def validated_rates_history_length(validated_rates: pl.DataFrame) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(
-        passed=validated_rates.height >= MIN_HISTORY_DAYS,
-        metadata={"days": validated_rates.height, "required_days": MIN_HISTORY_DAYS},
+    yield dg.AssetCheckResult(
+        check_name=HISTORY_CHECK,
+        passed=validated.height >= MIN_HISTORY_DAYS,
+        metadata={"days": validated.height, "required_days": MIN_HISTORY_DAYS},
     )
 
 

@@ -22,14 +22,16 @@ from ogrine_assets.forecast_document import (
     Quality,
     build_forecast_document,
 )
-from ogrine_assets.model.features import series_from_frame
-from ogrine_assets.model.forecasting import HORIZON, Predictor, next_days, unusable_rates
 from ogrine_assets.model.live_accuracy import by_horizon
 from ogrine_assets.model.promotion import standing_champion
 from ogrine_assets.model.quality import BacktestSummary, document_quality
+from ogrine_assets.model.spans import HORIZON
 
+# What models is imported by the step, not when the code location loads (NumPy, pandas).
 if TYPE_CHECKING:
     import numpy as np
+
+    from ogrine_assets.model.forecasting import Predictor
 
 # The daily schedule refreshes the forecast at 02:00 UTC. A day and two hours without a new
 # one means a refresh was missed (a failing run, a stopped schedule); two days, that the
@@ -41,7 +43,7 @@ FRESHNESS = dg.FreshnessPolicy.time_window(
 
 def _loadable_champion(
     context: dg.AssetExecutionContext, registry: ModelRegistry
-) -> tuple[RegisteredVersion, Predictor]:
+) -> tuple[RegisteredVersion, "Predictor"]:
     """The standing champion and its predictor. A champion that cannot be loaded is recorded
     as broken, and the one promoted before it stands in, so the loop never wedges on it."""
     while True:
@@ -89,6 +91,9 @@ def forecast(
     clock: Clock,
     rates_source: RatesSource,
 ) -> dg.MaterializeResult:
+    from ogrine_assets.model.features import series_from_frame
+    from ogrine_assets.model.forecasting import next_days, unusable_rates
+
     # The standing champion, the newest version promoted: the document is made with it,
     # and the alias moves to it once the document is in place.
     champion, predict = _loadable_champion(context, model_registry)

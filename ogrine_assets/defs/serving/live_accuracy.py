@@ -1,12 +1,13 @@
 """forecast_accuracy: how the forecasts published so far fared against what happened."""
 
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import dagster as dg
 import polars as pl
 
-from ogrine_assets.defs.common.metadata import frame_table
+from ogrine_assets.defs.common.metadata import frame_table, meaningful
 from ogrine_assets.defs.serving import GROUP
 from ogrine_assets.defs.serving.forecast_store import ForecastStore
 from ogrine_assets.model.live_accuracy import by_horizon, match_actuals, published_points
@@ -21,15 +22,27 @@ def _mean(values: pl.Series) -> float:
     return float(mean) if isinstance(mean, int | float) else math.nan
 
 
+DRIFT_CHECK = "forecast_accuracy_drift"
+
+
 @dg.asset(
     group_name=GROUP,
     kinds={"polars"},
     description="Every forecast published so far, joined with the rates that have arrived "
     "since: the live error per horizon day, next to the backtest's.",
+    check_specs=[
+        dg.AssetCheckSpec(
+            DRIFT_CHECK,
+            asset="forecast_accuracy",
+            description=f"Warns when the published forecasts' live error is more than "
+            f"{DRIFT_FACTOR}x their backtest error: the world has moved away from what the "
+            "model learned.",
+        )
+    ],
 )
 def forecast_accuracy(
     context: dg.AssetExecutionContext, validated_rates: pl.DataFrame, forecast_store: ForecastStore
-) -> dg.Output[pl.DataFrame]:
+) -> Iterator[dg.Output[pl.DataFrame] | dg.AssetCheckResult]:
     documents, problems = forecast_store.published()
     for problem in problems:
         context.log.warning(f"Archived forecast skipped: {problem}")
@@ -42,28 +55,31 @@ def forecast_accuracy(
         "by_horizon": frame_table(summary),
     }
     if matched.height:
-        metadata["live_mae"] = _mean(matched["abs_error"])
-        metadata["backtest_mae"] = _mean(matched["backtest_mae"])
+        metadata["live_mae"] = meaningful(_mean(matched["abs_error"]))
+        metadata["backtest_mae"] = meaningful(_mean(matched["backtest_mae"]))
     else:
         context.log.info("No published forecast has reached its days yet.")
-    return dg.Output(matched, metadata=metadata)
+    yield dg.Output(matched, metadata=metadata)
+    yield drift(matched)
 
 
-@dg.asset_check(
-    asset=forecast_accuracy,
-    description=f"Warns when the published forecasts' live error is more than {DRIFT_FACTOR}x "
-    "their backtest error: the world has moved away from what the model learned.",
-)
-def forecast_accuracy_drift(forecast_accuracy: pl.DataFrame) -> dg.AssetCheckResult:
-    known = forecast_accuracy.drop_nulls("backtest_mae")
+def drift(matched: pl.DataFrame) -> dg.AssetCheckResult:
+    """The drift check of the matched forecasts, emitted by the asset that matched them."""
+    known = matched.drop_nulls("backtest_mae")
     if known.height < DRIFT_MIN_FORECASTS:
         return dg.AssetCheckResult(
+            check_name=DRIFT_CHECK,
             passed=True,
             description=f"{known.height} matched days so far; judged from {DRIFT_MIN_FORECASTS}.",
         )
     live, backtest = _mean(known["abs_error"]), _mean(known["backtest_mae"])
     return dg.AssetCheckResult(
+        check_name=DRIFT_CHECK,
         passed=live <= DRIFT_FACTOR * backtest,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"live_mae": live, "backtest_mae": backtest, "matched_days": known.height},
+        metadata={
+            "live_mae": meaningful(live),
+            "backtest_mae": meaningful(backtest),
+            "matched_days": known.height,
+        },
     )

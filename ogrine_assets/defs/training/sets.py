@@ -8,7 +8,8 @@ import polars as pl
 from ogrine_assets.defs.common.metadata import column_schema, date_range_metadata
 from ogrine_assets.defs.common.versions import frame_version, versioned_output
 from ogrine_assets.defs.training import GROUP
-from ogrine_assets.model.splitting import TEST_DAYS, split_by_time
+from ogrine_assets.model.spans import TEST_DAYS
+from ogrine_assets.model.splitting import split_by_time
 
 
 @dg.multi_asset(
