@@ -155,7 +155,7 @@ def materialized(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> It
             fcntl.flock(lock, fcntl.LOCK_EX)
             if (folder / "failed").exists():
                 pytest.fail("making the shared materialization failed in another worker")
-            shared = stack.enter_context(deployment(folder / "home"))
+            shared = stack.enter_context(deployment(folder / "home", on_disk=True))
             if not (folder / "made").exists():
                 failures: list[str] = ["it stopped before it finished"]
                 try:

@@ -197,15 +197,22 @@ def deployment(
     *,
     now: dt.datetime = FIXED_NOW,
     rates_source: RatesSource | None = None,
+    on_disk: bool = False,
     **environ: str | Path,
 ) -> Iterator[Deployment]:
     """The graph on ``home``; ``environ`` sets more variables, by the settings' field names
-    (``forecast_path=...`` is OGRINE_FORECAST_PATH)."""
+    (``forecast_path=...`` is OGRINE_FORECAST_PATH).
+
+    Its Dagster instance is Dagster's in-memory one, where what the test checks is not
+    Dagster's storage (a run writes every event to SQLite anew: about half of a warm run's
+    time); ``on_disk`` opens the home's own, for a test whose other processes, or later
+    commands, read what this one ran.
+    """
     settings = make_settings(home, **environ)
     defs = build_definitions(
         settings, clock=Clock(fixed_now=now.isoformat()), rates_source=rates_source
     )
-    with home_instance(settings) as instance:
+    with home_instance(settings) if on_disk else dg.DagsterInstance.ephemeral() as instance:
         yield Deployment(settings, defs, instance)
 
 
@@ -228,7 +235,7 @@ def register_model(
 def materialized_home(home: Path) -> Path:
     """``home`` with a trained, promoted and published v1, as a first ``ogrine materialize``
     leaves it, made in this process (for tests whose subject is a later command)."""
-    with deployment(home) as deployed:
+    with deployment(home, on_disk=True) as deployed:
         result = deployed.run("train_and_publish_job")
         assert result.success, [e.message for e in result.all_events if e.is_failure]
     return home

@@ -24,7 +24,6 @@ from ogrine_assets_tests.fake_upstream import FakeUpstream
 from ogrine_assets_tests.real_series import upstream_rows
 from ogrine_assets_tests.support import (
     FIXED_NOW,
-    home_instance,
     least_squares_model,
     register_model,
     series_source,
@@ -51,7 +50,7 @@ def test_on_a_random_walk_the_document_says_the_naive_forecast_wins(settings: Se
     walk = 700 + np.cumsum(np.random.default_rng(0).normal(0, 5, 1500))
     clock = Clock(fixed_now=FIXED_NOW.isoformat())
     defs = build_definitions(settings, clock=clock, rates_source=series_source(walk))
-    with home_instance(settings) as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         run(defs, instance, "training_job")
         promotion = run(defs, instance, "promotion_job")
     document = json.loads(settings.forecast_path.read_text())
@@ -89,7 +88,7 @@ def test_on_trend_and_rhythm_the_regression_beats_a_weak_champion(settings: Sett
     weak_version = register_model(training_log, registry, weak, examples[["mean_28"]].head(3))
     registry.set_champion(weak_version)
 
-    with home_instance(settings) as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         run(defs, instance, "training_job")
         promotion = run(defs, instance, "promotion_job")
     assert check(promotion, "champion_beats_naive").passed
@@ -125,7 +124,7 @@ def test_on_trend_and_rhythm_the_regression_beats_a_weak_champion(settings: Sett
 
 def test_live_accuracy_matches_earlier_forecasts_to_later_actuals(settings: Settings) -> None:
     first_day = FIXED_NOW
-    with home_instance(settings) as instance:
+    with dg.DagsterInstance.ephemeral() as instance:
         for now in (first_day, first_day + dt.timedelta(days=8)):
             clock = Clock(fixed_now=now.isoformat())
             defs = build_definitions(settings, clock=clock, rates_source=SyntheticRatesSource())
@@ -172,7 +171,7 @@ def test_real_series_through_the_upstream_api_get_their_own_method(
         source = HttpRatesSource(api_url=upstream.url, max_attempts=1)
         clock = Clock(fixed_now=FIXED_NOW.isoformat())
         defs = build_definitions(settings, clock=clock, rates_source=source)
-        with home_instance(settings) as instance:
+        with dg.DagsterInstance.ephemeral() as instance:
             run(defs, instance, "training_job")
             run(defs, instance, "promotion_job")
     finally:
