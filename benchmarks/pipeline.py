@@ -77,9 +77,11 @@ for line in sys.stdin:
 class Launcher:
     def __init__(self) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-c", LAUNCHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            [sys.executable, "-c", LAUNCHER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
             text=True,
-        )  # fmt: skip
+        )
 
     def timed(self, command: list[str], env: dict[str, str]) -> tuple[float, float]:
         """Wall seconds and peak resident MiB of one process run to its end."""
@@ -105,10 +107,12 @@ def old_training_run(launcher: Launcher, home: Path, round_: int) -> float:
     """The old project's training run in a fresh process, from its start, on the warm
     home's validated rates, into a store of its own (one per round: each registers anew)."""
     command = [
-        sys.executable, "-m", "benchmarks.old_training",
+        sys.executable,
+        "-m",
+        "benchmarks.old_training",
         str(home / "storage" / "validated_rates.parquet"),
         f"sqlite:///{home.parent / f'old-{round_}.db'}",
-    ]  # fmt: skip
+    ]
     return launcher.timed(command, {**environment(home), "PYTHONPATH": str(ROOT)})[0]
 
 
@@ -116,9 +120,12 @@ def import_dagster() -> float:
     """``import dagster`` in a fresh process: the floor of any code location's load."""
     code = "import time; t = time.perf_counter(); import dagster; print(time.perf_counter() - t)"
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
         env=environment_without_ours(),
-    )  # fmt: skip
+    )
     return float(done.stdout.strip())
 
 
@@ -128,9 +135,12 @@ def code_location_load() -> float:
         "d.defs(); print(time.perf_counter() - t)"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], env=environment(Path(tempfile.mkdtemp())),
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [sys.executable, "-c", code],
+        env=environment(Path(tempfile.mkdtemp())),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return float(done.stdout.strip())
 
 
@@ -156,9 +166,15 @@ def stack(home: Path) -> tuple[float, float]:
     """
     ports = [free_port() for _ in range(3)]
     command = [
-        str(BIN / "ogrine"), "up", "--dagster-port", str(ports[0]),
-        "--mlflow-port", str(ports[1]), "--service-port", str(ports[2]),
-    ]  # fmt: skip
+        str(BIN / "ogrine"),
+        "up",
+        "--dagster-port",
+        str(ports[0]),
+        "--mlflow-port",
+        str(ports[1]),
+        "--service-port",
+        str(ports[2]),
+    ]
     urls = [
         f"http://127.0.0.1:{ports[0]}/server_info",
         f"http://127.0.0.1:{ports[1]}/health",
@@ -166,9 +182,13 @@ def stack(home: Path) -> tuple[float, float]:
     ]
     began = time.perf_counter()
     process = subprocess.Popen(
-        command, env=environment(home), cwd=ROOT, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+        command,
+        env=environment(home),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = began + 180
         waiting = list(urls)
@@ -340,30 +360,44 @@ def main() -> int:
     machine_ratio = med["loop busy"] / med["loop idle"]
     rows = [
         ("fresh `ogrine materialize --retrain`, warm", f"{med['warm wall']:.2f} s", "≤ 5 s"),
-        ("fresh `ogrine materialize`, warm, data unchanged (nothing trained)",
-         f"{med['unchanged wall']:.2f} s", ""),
+        (
+            "fresh `ogrine materialize`, warm, data unchanged (nothing trained)",
+            f"{med['unchanged wall']:.2f} s",
+            "",
+        ),
         ("fresh `ogrine materialize`, cold (new home)", f"{med['cold wall']:.2f} s", "≤ 6.5 s"),
-        ("peak RSS of `ogrine materialize` (warm / cold)",
-         f"{med['warm rss']:.0f} / {med['cold rss']:.0f} MiB", "≤ 350 MiB"),
+        (
+            "peak RSS of `ogrine materialize` (warm / cold)",
+            f"{med['warm rss']:.0f} / {med['cold rss']:.0f} MiB",
+            "≤ 350 MiB",
+        ),
         ("the graph in a loaded process", f"{med['graph']:.2f} s", ""),
         ("the reference (old training) in the same process", f"{med['reference']:.2f} s", ""),
         ("graph ÷ reference", f"{med['graph'] / med['reference']:.2f}", "≤ 0.5"),
         ("the old project's training run, fresh process", f"{med['old training']:.2f} s", ""),
-        ("warm `--retrain` ÷ the old training run",
-         f"{med['warm wall'] / med['old training']:.2f}", "≤ 0.55"),
+        (
+            "warm `--retrain` ÷ the old training run",
+            f"{med['warm wall'] / med['old training']:.2f}",
+            "≤ 0.55",
+        ),
         ("loading the code location (import + build)", f"{med['load']:.2f} s", "≤ 1.2 s"),
         ("`import dagster`, fresh process", f"{med['import dagster']:.2f} s", ""),
-        ("code location ÷ `import dagster`", f"{med['load'] / med['import dagster']:.2f}",
-         "≤ 1.6"),
+        ("code location ÷ `import dagster`", f"{med['load'] / med['import dagster']:.2f}", "≤ 1.6"),
         ("`ogrine up`: start to all three answering", f"{med['up ready']:.1f} s", "≤ 10 s"),
         ("`ogrine up`: the stack's resident memory", f"{med['up rss']:.0f} MiB", "≤ 900 MiB"),
-        ("backtest, idle / other core busy",
-         f"{med['backtest idle']:.3f} / {med['backtest busy']:.3f} s", ""),
+        (
+            "backtest, idle / other core busy",
+            f"{med['backtest idle']:.3f} / {med['backtest busy']:.3f} s",
+            "",
+        ),
         ("backtest busy ÷ idle", f"{backtest_ratio:.2f}", "≤ 1.5"),
         ("the machine's own: a plain Python loop, busy ÷ idle", f"{machine_ratio:.2f}", ""),
-        ("backtest busy ÷ idle, over the machine's own", f"{backtest_ratio / machine_ratio:.2f}",
-         ""),
-    ]  # fmt: skip
+        (
+            "backtest busy ÷ idle, over the machine's own",
+            f"{backtest_ratio / machine_ratio:.2f}",
+            "",
+        ),
+    ]
     print(f"\nmedians of {rounds} interleaved rounds\n")
     print("| figure | measured | target |\n|---|---:|---:|")
     for name, value, target in rows:

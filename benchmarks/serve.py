@@ -78,10 +78,20 @@ def rss_mib(pid: int) -> float:
 
 def start(target: Target, port: int) -> tuple[subprocess.Popen[bytes], float]:
     command = [
-        sys.executable, "-m", "uvicorn", *target.uvicorn_args,
-        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "uvicorn",
+        *target.uvicorn_args,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
     began = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, env=target.env)
     url = f"http://127.0.0.1:{port}{target.path}"
@@ -106,8 +116,11 @@ UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 def load(url: str, seconds: int, connections: int) -> tuple[float, float, float]:
     output = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
-        capture_output=True, text=True, check=True, timeout=seconds + 30,
-    ).stdout  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=seconds + 30,
+    ).stdout
     if "Non-2xx" in output:
         raise RuntimeError(f"{url} answered errors under load:\n{output}")
     throughput = re.search(r"Requests/sec:\s+([\d.]+)", output)

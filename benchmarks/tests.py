@@ -51,18 +51,23 @@ UNIT_ONLY = ("-m", "not integration")
 
 FILED_AT = "b53b89c4813c98d7906dc817cfdc0d435b31671f"  # "Review fixes for the design pass"
 TESTS = "ogrine_assets_tests/"
+UP_TEST = "test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c"
 RENAMED = {  # where a test of FILED_AT lives now, under TESTS
-    "test_cli.py::test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c":
-        "local/test_stack.py::test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c",
-    "service/test_page_browser.py::test_chart_renders_history_and_seven_forecast_points":
-        "service/test_page_browser.py::test_the_page_is_readable_on_a_phone_and_a_desktop",
-}  # fmt: skip
+    f"test_cli.py::{UP_TEST}": f"local/test_stack.py::{UP_TEST}",
+    "service/test_page_browser.py::test_chart_renders_history_and_seven_forecast_points": (
+        "service/test_page_browser.py::test_the_page_is_readable_on_a_phone_and_a_desktop"
+    ),
+}
 MOVED = {  # files of FILED_AT whose tests now live in one of these, under TESTS
-    "test_home.py": ("local/test_lock.py", "local/test_stores.py", "local/test_files.py",
-                     "local/test_processes.py"),
+    "test_home.py": (
+        "local/test_lock.py",
+        "local/test_stores.py",
+        "local/test_files.py",
+        "local/test_processes.py",
+    ),
     "test_stack_output.py": ("local/test_console.py",),
     "test_stack.py": ("local/test_stack.py",),
-}  # fmt: skip
+}
 
 Measured = tuple[float, float, int]  # wall seconds, CPU seconds, tests passed
 PYTEST = (sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider")
@@ -82,8 +87,12 @@ def pytest(
     began = time.perf_counter()
     done = subprocess.run(
         [*PYTEST, *options],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=3600,
-    )  # fmt: skip
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     wall = time.perf_counter() - began
     after = os.times()
     summary = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "(no output)"
@@ -108,8 +117,12 @@ def collected(cwd: Path = ROOT, env: dict[str, str] | None = None) -> list[str]:
     """The node ids of the tests pytest collects in ``cwd``."""
     done = subprocess.run(
         [*PYTEST, "--collect-only"],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     if done.returncode != 0:
         raise SystemExit(f"collecting the tests in {cwd} failed:\n{done.stdout[-2000:]}")
     return [line for line in done.stdout.splitlines() if "::" in line]
@@ -124,11 +137,14 @@ def filed_checkout() -> Iterator[tuple[Path, dict[str, str]]]:
         tree = Path(scratch) / "tree"
         added = subprocess.run(
             ["git", "worktree", "add", "--detach", str(tree), FILED_AT],
-            cwd=ROOT, capture_output=True, text=True,
-        )  # fmt: skip
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
         if added.returncode != 0:
-            raise SystemExit(f"cannot check out {FILED_AT[:7]} (a full clone is needed): "
-                             f"{added.stderr.strip()}")  # fmt: skip
+            raise SystemExit(
+                f"cannot check out {FILED_AT[:7]} (a full clone is needed): {added.stderr.strip()}"
+            )
         try:
             yield tree, {**os.environ, "PYTHONPATH": str(tree)}
         finally:
@@ -191,16 +207,24 @@ def main() -> int:
     )
     print("| figure | quiet | one core busy | target |")
     print("|---|---:|---:|---|")
-    print(f"| `make test` wall time, the whole suite | {wall['suite quiet']:.0f} s "
-          f"| {wall['suite busy']:.0f} s | (none: see below) |")  # fmt: skip
+    print(
+        f"| `make test` wall time, the whole suite | {wall['suite quiet']:.0f} s "
+        f"| {wall['suite busy']:.0f} s | (none: see below) |"
+    )
     print(f"| `make test` CPU time | {cpu['suite quiet']:.0f} s | {cpu['suite busy']:.0f} s | |")
-    print(f"| the whole suite's floor here: its CPU time ÷ {cores} cores "
-          f"| {cpu['suite quiet'] / cores:.0f} s | | |")  # fmt: skip
-    print(f'| wall, `-m "not integration"` only | {wall["quick quiet"]:.0f} s '
-          f'| {wall["quick busy"]:.0f} s | |')  # fmt: skip
-    print(f"| **`make test` as the issue measured it**: wall, the tests of {FILED_AT[:7]}, "
-          f"this code | {wall['filed quiet']:.0f} s | {wall['filed busy']:.0f} s "
-          "| ≤ 60 s / ≤ 120 s |")  # fmt: skip
+    print(
+        f"| the whole suite's floor here: its CPU time ÷ {cores} cores "
+        f"| {cpu['suite quiet'] / cores:.0f} s | | |"
+    )
+    print(
+        f'| wall, `-m "not integration"` only | {wall["quick quiet"]:.0f} s '
+        f"| {wall['quick busy']:.0f} s | |"
+    )
+    print(
+        f"| **`make test` as the issue measured it**: wall, the tests of {FILED_AT[:7]}, "
+        f"this code | {wall['filed quiet']:.0f} s | {wall['filed busy']:.0f} s "
+        "| ≤ 60 s / ≤ 120 s |"
+    )
     print(
         f"| wall, {FILED_AT[:7]}'s suite, its code, as its `make test` ran it "
         f"(reference) | {wall['then quiet']:.0f} s | {wall['then busy']:.0f} s | |"

@@ -137,9 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     up_text = "run Dagster (UI, daemon), MLflow's UI and the forecast service on 127.0.0.1"
     stack = commands.add_parser(
-        "up", help=up_text, description=f"{up_text}; Ctrl-C stops them all.",
+        "up",
+        help=up_text,
+        description=f"{up_text}; Ctrl-C stops them all.",
         formatter_class=defaults,
-    )  # fmt: skip
+    )
     stack.add_argument("--dagster-port", type=int, default=3000, help="the Dagster UI's port")
     stack.add_argument("--mlflow-port", type=int, default=5000, help="the MLflow UI's port")
     stack.add_argument("--service-port", type=int, default=8080, help="the forecast's port")

@@ -202,8 +202,10 @@ def _on_event(entry: EventLogEntry, log: RunLog, landed: Landed, steps: set[str]
         step = entry.step_key or "-"
         error = getattr(event.event_specific_data, "error", None) if event else None
         detail = f"\n{error.to_string()}" if error is not None else ""
-        log.write(f"{logging.getLevelName(_level(entry.level))} {step} {entry.message}{detail}",
-                  entry.timestamp)  # fmt: skip
+        log.write(
+            f"{logging.getLevelName(_level(entry.level))} {step} {entry.message}{detail}",
+            entry.timestamp,
+        )
         stamp = time.strftime("%H:%M:%S", time.localtime(entry.timestamp))
         if event is None:
             said = (entry.user_message or "").strip().splitlines()[:1]

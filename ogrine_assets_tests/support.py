@@ -260,11 +260,15 @@ class SeriesSource(RatesSource):
     def fetch(self, today: dt.date) -> Fetched:
         first = dt.date.fromisoformat(self.start)
         rows = [
-            {"id": i, "datetime": f"{first + dt.timedelta(days=i)}T00:00:00+00:00",
-             "rateTenth": tenth, "rate": tenth / 10}
+            {
+                "id": i,
+                "datetime": f"{first + dt.timedelta(days=i)}T00:00:00+00:00",
+                "rateTenth": tenth,
+                "rate": tenth / 10,
+            }
             for i, tenth in enumerate(self.tenths)
             if first + dt.timedelta(days=i) < today
-        ]  # fmt: skip
+        ]
         body = json.dumps(envelope(rows)).encode()
         return Fetched(url="test:series", body=body, content_type="application/json", attempts=1)
 

@@ -45,8 +45,11 @@ def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -
     document = json.loads(forecast_path.read_text())
     assert len(document["forecast"]) == 7 and document["model"]["version"] == "1"
     days = document["forecast"][0]["date"], document["forecast"][-1]["date"]
-    assert re.search(r"^Model      v1 registered \(backtest MAE [\d.]+ kamas, naive [\d.]+\)$",
-                     first.stdout, re.M)  # fmt: skip
+    assert re.search(
+        r"^Model      v1 registered \(backtest MAE [\d.]+ kamas, naive [\d.]+\)$",
+        first.stdout,
+        re.M,
+    )
     assert "Promotion  v1 promoted: no champion yet" in lines
     assert f"Forecast   {days[0]} to {days[1]} by v1, published to {forecast_path}" in lines
     assert re.match(r"Done in \d+\.\d s\.$", lines[-1])
@@ -138,9 +141,17 @@ def test_replay_scores_the_policy_on_a_file_of_rates(tmp_path: Path) -> None:
     rates = tmp_path / "rates.json"
     rates.write_bytes(msgspec.json.encode(synthetic_payload(dt.date(2026, 10, 16))))
     done = ogrine(
-        tmp_path / "unused-home", "replay", "--from", "2026-10-05", "--to", "2026-10-07",
-        "--rates", str(rates), "--home", str(tmp_path / "replay"),
-    )  # fmt: skip
+        tmp_path / "unused-home",
+        "replay",
+        "--from",
+        "2026-10-05",
+        "--to",
+        "2026-10-07",
+        "--rates",
+        str(rates),
+        "--home",
+        str(tmp_path / "replay"),
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "| runs | 4 (0 failed) |" in done.stdout  # Monday's training, three refreshes
     assert re.search(r"^\| 7 \| 3 \| [\d.]+ \| [\d.]+ \|", done.stdout, re.M)

@@ -38,10 +38,15 @@ def test_groups_kinds_and_descriptions_on_every_asset() -> None:
         assert spec.kinds, spec.key
         groups[spec.key.to_user_string()] = spec.group_name
     assert groups == {
-        "raw_rates": "ingestion", "validated_rates": "ingestion",
-        "train_set": "training", "test_set": "training", "ogrine_model": "training",
-        "champion_model": "serving", "forecast_accuracy": "serving", "forecast": "serving",
-    }  # fmt: skip
+        "raw_rates": "ingestion",
+        "validated_rates": "ingestion",
+        "train_set": "training",
+        "test_set": "training",
+        "ogrine_model": "training",
+        "champion_model": "serving",
+        "forecast_accuracy": "serving",
+        "forecast": "serving",
+    }
 
 
 def test_dg_check_defs_passes(tmp_path: Path) -> None:

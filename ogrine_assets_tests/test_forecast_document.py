@@ -36,8 +36,12 @@ def test_document_shape() -> None:
     assert written["schema_version"] == SCHEMA_VERSION
     assert written["generated_at"] == "2024-05-01T06:00:00Z"  # 08:00 at +02:00, in UTC
     assert written["model"] == {
-        "name": "m", "version": "3", "run_id": "r", "alias": "champion", "method": "naive: repeats",
-    }  # fmt: skip
+        "name": "m",
+        "version": "3",
+        "run_id": "r",
+        "alias": "champion",
+        "method": "naive: repeats",
+    }
     assert written["data"]["last_observed_date"] == last.isoformat()
     assert len(written["history"]) == HISTORY_DAYS
     assert written["history"][-1] == {"date": last.isoformat(), "rate_tenth": 7119, "rate": 711.9}
@@ -68,9 +72,14 @@ def test_levels_are_percents_from_the_source_to_the_file() -> None:
 def test_no_history_is_refused() -> None:
     with pytest.raises(InvalidDocument, match="no observed rate"):
         build_forecast_document(
-            model=MODEL, generated_at=dt.datetime.now(dt.UTC), dagster_run_id="",
-            data_source="", synthetic=True, history=[], predictions=[],
-        )  # fmt: skip
+            model=MODEL,
+            generated_at=dt.datetime.now(dt.UTC),
+            dagster_run_id="",
+            data_source="",
+            synthetic=True,
+            history=[],
+            predictions=[],
+        )
 
 
 def test_what_is_built_is_what_the_service_takes() -> None:
@@ -78,16 +87,24 @@ def test_what_is_built_is_what_the_service_takes() -> None:
     history = [(START, 7000)]
     with pytest.raises(InvalidDocument, match="consecutive"):
         build_forecast_document(
-            model=MODEL, generated_at=dt.datetime.now(dt.UTC), dagster_run_id="",
-            data_source="", synthetic=True, history=history,
+            model=MODEL,
+            generated_at=dt.datetime.now(dt.UTC),
+            dagster_run_id="",
+            data_source="",
+            synthetic=True,
+            history=history,
             predictions=[(START + dt.timedelta(days=2), 700.0)],
-        )  # fmt: skip
+        )
     with pytest.raises(InvalidDocument, match="non-positive"):
         build_forecast_document(
-            model=MODEL, generated_at=dt.datetime.now(dt.UTC), dagster_run_id="",
-            data_source="", synthetic=True, history=history,
+            model=MODEL,
+            generated_at=dt.datetime.now(dt.UTC),
+            dagster_run_id="",
+            data_source="",
+            synthetic=True,
+            history=history,
             predictions=[(START + dt.timedelta(days=1), -3.0)],
-        )  # fmt: skip
+        )
 
 
 @pytest.mark.parametrize(

@@ -62,10 +62,15 @@ def test_two_runs_at_once_one_waits_for_none_and_says_who_holds_the_home(
     home = tmp_path / "home"
     env = ogrine_env(home)
     both = [
-        subprocess.Popen([OGRINE, "materialize"], env=env, text=True, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE)
+        subprocess.Popen(
+            [OGRINE, "materialize"],
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
         for _ in range(2)
-    ]  # fmt: skip
+    ]
     outcomes = [(p.wait(timeout=600), *p.communicate()) for p in both]
     assert sorted(code for code, _, _ in outcomes) == [0, 1]
     (refused,) = [err for code, _, err in outcomes if code == 1]

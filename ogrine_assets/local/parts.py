@@ -30,9 +30,16 @@ def code_server_command(code_socket: Path) -> list[str]:
     """Dagster's code server for the project, on a Unix socket: the webserver and the daemon
     share it, and "Reload" in the UI restarts the code inside it."""
     return [
-        installed_command("dagster"), "code-server", "start", "--socket", str(code_socket),
-        "-m", "ogrine_assets.definitions", "--location-name", LOCATION_NAME,
-    ]  # fmt: skip
+        installed_command("dagster"),
+        "code-server",
+        "start",
+        "--socket",
+        str(code_socket),
+        "-m",
+        "ogrine_assets.definitions",
+        "--location-name",
+        LOCATION_NAME,
+    ]
 
 
 def workspace_yaml(code_socket: Path) -> str:
@@ -53,9 +60,14 @@ def dagster_commands(workspace: Path, dagster_port: int) -> Parts:
     """The webserver and the daemon on the code server's workspace: what ``dagster dev``
     starts, without ``dagster dev``'s own process (~120 MiB) sitting between them and this one."""
     webserver = [
-        installed_command("dagster-webserver"), "-w", str(workspace),
-        "-h", "127.0.0.1", "-p", str(dagster_port),
-    ]  # fmt: skip
+        installed_command("dagster-webserver"),
+        "-w",
+        str(workspace),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(dagster_port),
+    ]
     return {
         "webserver": webserver,
         "daemon": [installed_command("dagster-daemon"), "run", "-w", str(workspace)],
@@ -66,10 +78,17 @@ def service_commands(settings: Settings, mlflow_port: int, service_port: int) ->
     """The MLflow UI (``mlflow server``, for a local store; a tracking server configured
     elsewhere is used as it is) and the forecast service."""
     mlflow = [
-        installed_command("mlflow"), "server",
-        "--backend-store-uri", settings.mlflow_tracking_uri,
-        "--host", "127.0.0.1", "--port", str(mlflow_port), "--workers", "1",
-    ]  # fmt: skip
+        installed_command("mlflow"),
+        "server",
+        "--backend-store-uri",
+        settings.mlflow_tracking_uri,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(mlflow_port),
+        "--workers",
+        "1",
+    ]
     if settings.mlflow_artifact_root:
         mlflow += ["--default-artifact-root", settings.mlflow_artifact_root]
     service = [sys.executable, "-m", "ogrine_assets.cli", "serve", "--port", str(service_port)]

@@ -25,16 +25,31 @@ def backtest_svg(series: DailySeries, backtest: Backtest, method: str) -> bytes:
     days = np.arange(span.start, span.stop) - first
     lines = [
         ("actual", days, series.values[span], "#2f6fdb", ""),
-        (f"{method}, 1 day ahead", origins + 1 - first, backtest.forecasts[method][:, 0],
-         "#d9480f", ""),
-        (f"{method}, {horizon} days ahead", origins + horizon - first,
-         backtest.forecasts[method][:, -1], "#d9480f", "3 3"),
-    ]  # fmt: skip
+        (
+            f"{method}, 1 day ahead",
+            origins + 1 - first,
+            backtest.forecasts[method][:, 0],
+            "#d9480f",
+            "",
+        ),
+        (
+            f"{method}, {horizon} days ahead",
+            origins + horizon - first,
+            backtest.forecasts[method][:, -1],
+            "#d9480f",
+            "3 3",
+        ),
+    ]
     if "naive" in backtest.forecasts:
         lines.append(
-            (f"naive, {horizon} days ahead", origins + horizon - first,
-             backtest.forecasts["naive"][:, -1], "#9aa1ad", "")
-        )  # fmt: skip
+            (
+                f"naive, {horizon} days ahead",
+                origins + horizon - first,
+                backtest.forecasts["naive"][:, -1],
+                "#9aa1ad",
+                "",
+            )
+        )
     low, high = padded_range([float(v) for _, _, ys, _, _ in lines for v in ys])
     frame = Frame(WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, float(days[-1]), low, high)
     parts = [

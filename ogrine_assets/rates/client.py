@@ -84,9 +84,16 @@ def fetch_rates(
         watchdog.start()
         try:
             return _attempts(
-                client, api_url, (connect_timeout, read_timeout), retry, limits, deadline,
-                sleep, draw, clock,
-            )  # fmt: skip
+                client,
+                api_url,
+                (connect_timeout, read_timeout),
+                retry,
+                limits,
+                deadline,
+                sleep,
+                draw,
+                clock,
+            )
         except UpstreamError:
             raise  # it names the URL and the cause already
         except (httpx.TransportError, RuntimeError) as exc:  # httpx's, on a closed client too

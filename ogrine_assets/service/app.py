@@ -11,7 +11,9 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import msgspec
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -39,7 +41,6 @@ from ogrine_assets.forecast_document import (
 from ogrine_assets.service import examples
 from ogrine_assets.service.chart import BREAKPOINT_PX, NARROW, UNIT, WIDE, render_charts
 from ogrine_assets.service.config import ServiceConfig
-from ogrine_assets.service.icon import FAVICON_PNG, FAVICON_SVG_URL
 from ogrine_assets.service.source import NOT_PUBLISHED, ForecastSource, LoadedForecast
 
 logger = logging.getLogger("ogrine_assets.service")
@@ -52,6 +53,13 @@ Clock = Callable[[], dt.datetime]
 _templates = Environment(
     loader=PackageLoader("ogrine_assets.service", "templates"),
     autoescape=select_autoescape(["jinja"]),
+)
+# The site's icon: a PNG for ``/favicon.ico`` (what browsers ask for on pages that name none,
+# the JSON ones), and the same drawing as SVG, inlined in the page (no request at all).
+STATIC = Path(__file__).parent / "static"
+FAVICON_PNG = (STATIC / "favicon.png").read_bytes()
+FAVICON_SVG_URL = "data:image/svg+xml," + quote(
+    (STATIC / "favicon.svg").read_text().strip(), safe=""
 )
 
 

@@ -68,11 +68,14 @@ class ReplayReport:
             ("versions promoted / rejected", f"{self.promoted} / {self.rejected}"),
             ("methods registered", " · ".join(sorted(set(self.methods.values()))) or "none"),
             ("forecast days scored", str(int(self.by_horizon["forecasts"].sum()))),
-            ("MAE, all horizons: loop / naive",
-             f"{self.loop_mae:.3f} / {self.naive_mae:.3f} ({self.loop_mae / self.naive_mae:.3f})"),
+            (
+                "MAE, all horizons: loop / naive",
+                f"{self.loop_mae:.3f} / {self.naive_mae:.3f} "
+                f"({self.loop_mae / self.naive_mae:.3f})",
+            ),
             ("band coverage 80 % / 95 %", f"{self.coverage(80):.1%} / {self.coverage(95):.1%}"),
             ("wall time", f"{self.seconds / 60:.1f} min"),
-        ]  # fmt: skip
+        ]
         lines = ["| figure | value |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]
         lines += ["", "| horizon | forecasts | loop MAE | naive MAE | coverage 80 % | 95 % |"]
         lines.append("|---:|---:|---:|---:|---:|---:|")

@@ -72,8 +72,11 @@ class SoakReport:
     def table(self) -> str:
         rows = [
             ("days simulated", f"{self.days} (seed {self.seed})"),
-            ("runs", f"{self.runs}: {self.succeeded} succeeded, {self.failed} failed, "
-                     f"{self.killed} killed"),
+            (
+                "runs",
+                f"{self.runs}: {self.succeeded} succeeded, {self.failed} failed, "
+                f"{self.killed} killed",
+            ),
             ("faults injected", ", ".join(f"{k} {self.faults[k]}" for k in FAULTS)),
             ("faults not run", ", ".join(self.skipped_faults) or "none"),
             ("versions registered", str(self.versions)),
@@ -82,7 +85,7 @@ class SoakReport:
             ("disk used by the home", f"{self.disk_bytes / 2**20:.1f} MiB"),
             ("wall time", f"{self.seconds / 60:.1f} min"),
             ("invariant violations", str(len(self.violations))),
-        ]  # fmt: skip
+        ]
         lines = ["| figure | value |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)]
         return "\n".join(lines + [f"- {violation}" for violation in self.violations])
 
@@ -307,9 +310,11 @@ def _service(settings: Settings) -> Iterator[httpx.Client]:
         "OGRINE_FORECAST_PATH": str(settings.forecast_path),
     }
     process = subprocess.Popen(
-        [OGRINE, "serve", "--port", str(port)], env=environ,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [OGRINE, "serve", "--port", str(port)],
+        env=environ,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
     try:
         deadline = time.monotonic() + 60

@@ -141,6 +141,7 @@ def test_validated_rates_reports_its_own_checks(materialized: Deployment) -> Non
     for record in latest.values():
         evaluation = record.event.dagster_event.event_specific_data
         assert evaluation.passed
+
     # Checked once, in the asset: no separate step loads the frame again to check it; so do
     # the assets whose checks only read what they have just made.
     def emitted(asset: str) -> dict[str, bool]:
@@ -192,8 +193,12 @@ def test_daily_schedule_refreshes_the_forecast_without_retraining(
     selected = {key.to_user_string() for key in job.asset_layer.executable_asset_keys}
     # champion_model first: a version still waiting for its decision gets it within a day.
     assert selected == {
-        "raw_rates", "validated_rates", "champion_model", "forecast_accuracy", "forecast",
-    }  # fmt: skip
+        "raw_rates",
+        "validated_rates",
+        "champion_model",
+        "forecast_accuracy",
+        "forecast",
+    }
 
 
 def test_schedule_targets_training_weekly_monday_0100_utc(materialized: Deployment) -> None:
@@ -202,8 +207,12 @@ def test_schedule_targets_training_weekly_monday_0100_utc(materialized: Deployme
     assert weekly_training_schedule.job_name == "training_job"
     selected = materialized.defs.resolve_job_def("training_job").asset_layer.executable_asset_keys
     assert {key.to_user_string() for key in selected} == {
-        "raw_rates", "validated_rates", "train_set", "test_set", "ogrine_model",
-    }  # fmt: skip
+        "raw_rates",
+        "validated_rates",
+        "train_set",
+        "test_set",
+        "ogrine_model",
+    }
 
 
 def test_second_training_registers_a_new_version_and_records_a_decision(tmp_path: Path) -> None:

@@ -37,8 +37,13 @@ def env_example() -> dict[str, str]:
 
 def test_compose_services_are_complete() -> None:
     assert set(SERVICES) == {
-        "postgres", "mlflow", "dagster-code", "dagster-webserver", "dagster-daemon", "service",
-    }  # fmt: skip
+        "postgres",
+        "mlflow",
+        "dagster-code",
+        "dagster-webserver",
+        "dagster-daemon",
+        "service",
+    }
     for name, service in SERVICES.items():
         assert "image" in service or "build" in service, name
         assert service["healthcheck"]["test"], name
@@ -162,13 +167,28 @@ def test_the_image_installs_every_file_the_package_reads(tmp_path: Path) -> None
     source.mkdir()
     for name in ("pyproject.toml", "README.md"):  # what the Dockerfile copies, and no more
         shutil.copy(ROOT / name, source / name)
-    shutil.copytree(ROOT / "ogrine_assets", source / "ogrine_assets",
-                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    shutil.copytree(
+        ROOT / "ogrine_assets",
+        source / "ogrine_assets",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "--quiet", "--wheel-dir", str(tmp_path / "wheel"), str(source)],
-        capture_output=True, text=True, timeout=300,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "--wheel-dir",
+            str(tmp_path / "wheel"),
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stderr
     (wheel,) = (tmp_path / "wheel").glob("*.whl")
     packaged = set(zipfile.ZipFile(wheel).namelist())
@@ -184,8 +204,10 @@ def test_the_image_installs_every_file_the_package_reads(tmp_path: Path) -> None
 def test_hadolint_passes() -> None:
     result = subprocess.run(
         [str(VENV_BIN / "hadolint"), "--failure-threshold", "warning", str(DOCKER / "Dockerfile")],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -222,8 +244,9 @@ def test_the_service_image_command_serves(tmp_path: Path) -> None:
     process = subprocess.Popen(
         _command("service", "127.0.0.1", port),
         env=_environment("service", OGRINE_FORECAST_PATH=str(document)),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         healthcheck = SERVICES["service"]["healthcheck"]["test"]
         wait_until_ok(
@@ -261,9 +284,11 @@ def test_the_code_server_command_serves_the_code_location(tmp_path: Path) -> Non
         "dagster-code", OGRINE_HOME=str(tmp_path), DAGSTER_HOME=str(tmp_path)
     )
     process = subprocess.Popen(
-        _command("dagster-code", "127.0.0.1", port), env=environment,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        _command("dagster-code", "127.0.0.1", port),
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         # Waited on here with the request compose's healthcheck command makes (each run of
         # that command is a Dagster CLI process, ~1.3 s of imports)...

@@ -150,8 +150,9 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
             {"name": "model_promotion_sensor", "sensorState": {"status": "RUNNING"}}
         ]
         assert {s["name"] for s in repository["schedules"]} == {
-            "daily_forecast_schedule", "weekly_training_schedule",
-        }  # fmt: skip
+            "daily_forecast_schedule",
+            "weekly_training_schedule",
+        }
         # ...and a job launched from the UI is queued, launched by the daemon through the code
         # server, and runs to the end.
         selector = {

@@ -128,8 +128,11 @@ def test_the_record_names_the_decision_and_both_scores() -> None:
         dagster_run_id="run",
     )
     assert list(unjudged) == [
-        REASON_TAG, "promotion.decided_at", "promotion.dagster_run_id", DECISION_TAG,
-    ]  # fmt: skip
+        REASON_TAG,
+        "promotion.decided_at",
+        "promotion.dagster_run_id",
+        DECISION_TAG,
+    ]
     first = record(contest(champion=None, champion_mae=None))
     assert "champion" not in first[CONTEST_TAG]
     assert len(tags) == 5  # few tags, each readable in the MLflow UI

@@ -36,9 +36,15 @@ def test_fetches_every_rate_ascending_as_json(upstream: FakeUpstream) -> None:
     assert fetched.attempts == 1 and fetched.content_type == "application/json"
     assert frame.height == json.loads(fetched.body)["count"] > 2000
     assert frame.schema == pl.Schema(
-        {"row": pl.Int64, "id": pl.Int64, "datetime": pl.String, "rateTenth": pl.Int64,
-         "rate": pl.Float64, "raw_row": pl.String}
-    )  # fmt: skip
+        {
+            "row": pl.Int64,
+            "id": pl.Int64,
+            "datetime": pl.String,
+            "rateTenth": pl.Int64,
+            "rate": pl.Float64,
+            "raw_row": pl.String,
+        }
+    )
     (request,) = upstream.requests
     assert request["query"] == {"sort": ["ASC"], "limit": ["0"]}
     assert request["headers"]["Accept"] == "application/json"

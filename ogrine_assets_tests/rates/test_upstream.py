@@ -23,9 +23,12 @@ def test_malformed_json_is_not_json() -> None:
 
 @pytest.mark.parametrize(
     ("payload", "path"),
-    [([1, 2], r"\$ should be an object"), ({"status": 200}, r"\$\.rates is missing"),
-     ({"rates": {"id": 1}}, r"\$\.rates should be a list")],
-)  # fmt: skip
+    [
+        ([1, 2], r"\$ should be an object"),
+        ({"status": 200}, r"\$\.rates is missing"),
+        ({"rates": {"id": 1}}, r"\$\.rates should be a list"),
+    ],
+)
 def test_bad_envelope_names_the_key_path(payload: object, path: str) -> None:
     with pytest.raises(UpstreamError, match=path):
         parse_rates(json.dumps(payload).encode())

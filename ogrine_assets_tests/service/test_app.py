@@ -378,8 +378,10 @@ def test_bands_quality_and_live_accuracy_are_served(
     assert body["live_accuracy"][0]["live_mae"] == 12.5
     # The old clients' endpoint keeps its exact shape.
     assert set(client.get("/seven-days-forecast").json()[0]) == {
-        "datetime", "prediction_rateTenth", "prediction_rate",
-    }  # fmt: skip
+        "datetime",
+        "prediction_rateTenth",
+        "prediction_rate",
+    }
     html = client.get("/").text
     assert 'class="band band-95"' in html and 'class="band band-80"' in html
     assert 'id="live-accuracy"' in html and "naive-warning" not in html

@@ -27,8 +27,10 @@ def test_the_calendar_is_the_schedules() -> None:
     )
     steps = scheduled(dt.date(2025, 1, 5), 9)  # a Sunday, then a week and a day
     assert [(s.at.strftime("%a %H:%M"), s.command) for s in steps[:3]] == [
-        ("Sun 02:00", "refresh"), ("Mon 01:00", "materialize"), ("Mon 02:00", "refresh"),
-    ]  # fmt: skip
+        ("Sun 02:00", "refresh"),
+        ("Mon 01:00", "materialize"),
+        ("Mon 02:00", "refresh"),
+    ]
     assert sum(s.command == "materialize" for s in steps) == 2 and len(steps) == 11
 
 
