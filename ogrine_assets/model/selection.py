@@ -9,6 +9,7 @@ The procedures are ``model/candidates.py``; the backtest is ``model/backtest.py`
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from statistics import NormalDist
 
@@ -95,9 +96,14 @@ def margin(alternatives: int, blocks: int | None = None) -> float:
     return student_t_quantile(1 - tail, blocks - 1)
 
 
-def select(series: DailySeries, origins: np.ndarray | None = None) -> Selection:
-    """Backtest every candidate for ``series`` on the same origins and choose on the older
-    half: the lowest MAE, provided
+def select(
+    series: DailySeries,
+    origins: np.ndarray | None = None,
+    procedures: Sequence[Procedure] | None = None,
+) -> Selection:
+    """Backtest every candidate for ``series`` (``procedures``, by default
+    ``candidates(series)``, the naive forecast first) on the same origins and choose on the
+    older half: the lowest MAE, provided
 
     - its gain over the naive forecast (repeat the last rate) there is more than ``margin``
       standard errors, the error that of weekly means of the per-origin gain (neighbouring
@@ -113,7 +119,7 @@ def select(series: DailySeries, origins: np.ndarray | None = None) -> Selection:
     only vetoes, it never ranks; but since it can veto, the nested score reported for the
     winner is never above naive's there.
     """
-    procedures = tuple(candidates(series))
+    procedures = tuple(candidates(series) if procedures is None else procedures)
     backtest = run_backtest(series, {p.name: p for p in procedures}, origins)
     half = len(backtest.origins) // 2
     per_origin = {p.name: per_origin_mae(backtest, p.name)[:half] for p in procedures}
