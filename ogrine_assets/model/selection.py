@@ -8,12 +8,12 @@ The procedures are ``model/candidates.py``; the backtest is ``model/backtest.py`
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from statistics import NormalDist
 
 import numpy as np
+from scipy import stats  # loaded with scikit-learn already, where training runs
 
 from ogrine_assets.model.backtest import NAIVE, SEASONAL_NAIVE, Backtest, run_backtest
 from ogrine_assets.model.candidates import NAIVE as NAIVE_PROCEDURE
@@ -93,7 +93,7 @@ def margin(alternatives: int, blocks: int | None = None) -> float:
     tail = FALSE_CHOICE_RATE / (2 * max(alternatives, 1))
     if blocks is None:
         return NormalDist().inv_cdf(1 - tail)
-    return student_t_quantile(1 - tail, blocks - 1)
+    return float(stats.t.ppf(1 - tail, blocks - 1))
 
 
 def select(
@@ -152,39 +152,3 @@ def clearly_better(gain: np.ndarray, week: int, alternatives: int) -> bool:
         return False
     error = blocks.std(ddof=1) / np.sqrt(len(blocks))
     return bool(blocks.mean() > margin(alternatives, len(blocks)) * error)
-
-
-def student_t_quantile(probability: float, degrees: int) -> float:
-    """The ``probability`` quantile (above one half) of Student's t with ``degrees``
-    degrees of freedom: bisection on its exact distribution function for whole degrees
-    (Abramowitz and Stegun 26.7.3-4), so that no statistics library is loaded to train."""
-    if not 0.5 <= probability < 1 or degrees < 1:
-        raise ValueError("a quantile above one half, of one degree of freedom or more")
-    low, high = 0.0, 1.0
-    while _student_t_cdf(high, degrees) < probability:
-        low, high = high, 2 * high
-    for _ in range(100):
-        middle = (low + high) / 2
-        low, high = (
-            (middle, high) if _student_t_cdf(middle, degrees) < probability else (low, middle)
-        )
-    return (low + high) / 2
-
-
-def _student_t_cdf(t: float, degrees: int) -> float:
-    """P(T <= t) for t >= 0, Student's t with whole ``degrees``."""
-    theta = math.atan(t / math.sqrt(degrees))
-    sine, cosine = math.sin(theta), math.cos(theta)
-    if degrees % 2:  # odd: 2/pi (theta + sin(theta) (cos + 2/3 cos^3 + ... to cos^(nu-2)))
-        term, total = cosine, 0.0
-        for k in range(1, degrees - 1, 2):
-            total += term
-            term *= cosine**2 * (k + 1) / (k + 2)
-        within = 2 / math.pi * (theta + sine * total) if degrees > 1 else 2 * theta / math.pi
-    else:  # even: sin(theta) (1 + 1/2 cos^2 + 1.3/2.4 cos^4 + ... to cos^(nu-2))
-        term, total = 1.0, 0.0
-        for k in range(0, degrees - 1, 2):
-            total += term
-            term *= cosine**2 * (k + 1) / (k + 2)
-        within = sine * total
-    return 0.5 + within / 2
