@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import sys
 import time
+from collections.abc import Callable
 
 import msgspec
 import numpy as np
@@ -70,7 +72,8 @@ def row(name: str, chosen: Selection, seconds: float) -> str:
 def main() -> int:
     from ogrine_assets_tests.real_series import SERIES, series
 
-    every = {"synthetic": synthetic, **{name: (lambda n=name: series(n)) for name in SERIES}}
+    every: dict[str, Callable[[], DailySeries]] = {"synthetic": synthetic}
+    every |= {name: functools.partial(series, name) for name in SERIES}
     print("| series | chosen | nested MAE | naive's | selection took |\n|---|---|---:|---:|---:|")
     for name, make in every.items():
         daily = make()
