@@ -198,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         collect_rarely()  # before the heavy imports: a process for one run (processes.py)
         from ogrine_assets.model.estimators import import_the_model_format
 
-        import_the_model_format()  # first: it costs ~5 times as much after Dagster and MLflow
+        import_the_model_format()  # first: it costs several times as much after Dagster
         from ogrine_assets.materialize import REFRESH, TRAIN_AND_PUBLISH, run_job
 
         job = TRAIN_AND_PUBLISH if args.command == "materialize" else REFRESH

@@ -7,10 +7,10 @@ launched run) imports Dagster, MLflow, scikit-learn, pandas and polars: hundreds
 thousands of objects that live as long as it does. Under Python's default thresholds the
 collector walks them again and again while they are imported and while the run allocates,
 and once more at exit. Such a process collects rarely from its start (``ogrine``'s commands
-before their first heavy import: the imports alone took ~0.7 s less, docs/pipeline.md), and
-freezes what is loaded once its steps begin (``defs/common/run_entry.py``). A process that
-goes on after a run (the soak and the replay run hundreds in one process) thaws them again:
-a frozen object is never collected.
+do so before their first heavy import, docs/libraries.md), and freezes what is loaded once
+its steps begin (``defs/common/run_entry.py``). A process that goes on after a run (the
+soak and the replay run hundreds in one process) thaws them again: a frozen object is never
+collected.
 """
 
 from __future__ import annotations

@@ -92,10 +92,10 @@ def predictor(estimator: Estimator) -> Predictor:
 def import_the_model_format() -> None:
     """Import skops, the format MLflow saves these estimators in, before Dagster and MLflow.
 
-    Its first import looks every NumPy and SciPy ufunc up in every module loaded so far:
-    ~0.4 s in a process that has loaded little, ~2 s once Dagster's and MLflow's thousands
-    of modules are in (docs/pipeline.md). A process that will train or forecast calls this
-    first, as ``ogrine materialize`` and ``ogrine refresh`` do.
+    Its first import looks every NumPy and SciPy ufunc up in every module loaded so far, so
+    it costs several times as much once Dagster's and MLflow's thousands of modules are in
+    (docs/libraries.md). A process that will train or forecast calls this first, as
+    ``ogrine materialize`` and ``ogrine refresh`` do.
     """
     import skops.io  # noqa: F401  (imported for its one-time set-up, here, early)
 

@@ -25,7 +25,7 @@ def model_promotion_sensor(
     one recorded after the newest training (the event the sensor was given, or a newer one)
     means the version has its decision (as when
     ``ogrine materialize`` trains and judges in one run). The sensor runs in the code server
-    every 30 s: reading the event log keeps MLflow (~170 MiB) out of that long-lived process.
+    every 30 s: reading the event log keeps MLflow out of that long-lived process.
     A version whose judging run failed is still judged by the next promotion or refresh.
     A materialization that trained nothing (same data and code) names a version already
     sent to promotion when it was trained.

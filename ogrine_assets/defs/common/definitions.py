@@ -26,7 +26,7 @@ def definitions(settings: Settings, clock: Clock) -> dg.Definitions:
             "io_manager": PolarsParquetIOManager(base_dir=str(settings.storage_dir)),
         },
         # One process runs every step: the graph is small, MLflow's SQLite store dislikes
-        # concurrent writers, and a step costs ~0.1 s instead of a fresh interpreter each.
+        # concurrent writers, and a step costs little next to a fresh interpreter each.
         # It runs under the home's lock, one run at a time.
         executor=home_locked_executor(settings),
     )
