@@ -20,6 +20,13 @@ figure once), so a noisy stretch of the machine hits all of them alike:
 - the backtest alone, idle and with the other core kept busy;
 - each step's time within the graph.
 
+The targets are ratios against a reference measured in the same rounds: a warm retrain
+against the old training run, the code location against ``import dagster``, the backtest
+busy against idle. The other rows are measured to be read, not held to a number. It runs
+with the Python that runs it: the dev venv (``.venv/bin/python``), or a runtime-only one
+(``make VENV=/tmp/rt runtime``; then ``PYTHONPATH=. /tmp/rt/bin/python -m benchmarks.pipeline``),
+which is what a user's ``make run`` installs.
+
 127.0.0.1 only; every loop is bounded by its rounds or a deadline.
 """
 
@@ -359,32 +366,32 @@ def main() -> int:
     backtest_ratio = med["backtest busy"] / med["backtest idle"]
     machine_ratio = med["loop busy"] / med["loop idle"]
     rows = [
-        ("fresh `ogrine materialize --retrain`, warm", f"{med['warm wall']:.2f} s", "≤ 5 s"),
+        ("fresh `ogrine materialize --retrain`, warm", f"{med['warm wall']:.2f} s", ""),
         (
             "fresh `ogrine materialize`, warm, data unchanged (nothing trained)",
             f"{med['unchanged wall']:.2f} s",
             "",
         ),
-        ("fresh `ogrine materialize`, cold (new home)", f"{med['cold wall']:.2f} s", "≤ 6.5 s"),
+        ("fresh `ogrine materialize`, cold (new home)", f"{med['cold wall']:.2f} s", ""),
         (
             "peak RSS of `ogrine materialize` (warm / cold)",
             f"{med['warm rss']:.0f} / {med['cold rss']:.0f} MiB",
-            "≤ 350 MiB",
+            "",
         ),
         ("the graph in a loaded process", f"{med['graph']:.2f} s", ""),
         ("the reference (old training) in the same process", f"{med['reference']:.2f} s", ""),
-        ("graph ÷ reference", f"{med['graph'] / med['reference']:.2f}", "≤ 0.5"),
+        ("graph ÷ reference", f"{med['graph'] / med['reference']:.2f}", ""),
         ("the old project's training run, fresh process", f"{med['old training']:.2f} s", ""),
         (
             "warm `--retrain` ÷ the old training run",
             f"{med['warm wall'] / med['old training']:.2f}",
             "≤ 0.55",
         ),
-        ("loading the code location (import + build)", f"{med['load']:.2f} s", "≤ 1.2 s"),
+        ("loading the code location (import + build)", f"{med['load']:.2f} s", ""),
         ("`import dagster`, fresh process", f"{med['import dagster']:.2f} s", ""),
         ("code location ÷ `import dagster`", f"{med['load'] / med['import dagster']:.2f}", "≤ 1.6"),
-        ("`ogrine up`: start to all three answering", f"{med['up ready']:.1f} s", "≤ 10 s"),
-        ("`ogrine up`: the stack's resident memory", f"{med['up rss']:.0f} MiB", "≤ 900 MiB"),
+        ("`ogrine up`: start to all three answering", f"{med['up ready']:.1f} s", ""),
+        ("`ogrine up`: the stack's resident memory", f"{med['up rss']:.0f} MiB", ""),
         (
             "backtest, idle / other core busy",
             f"{med['backtest idle']:.3f} / {med['backtest busy']:.3f} s",
