@@ -2,7 +2,7 @@
 
 ``ogrine materialize`` trains, promotes and publishes (``materialize.py``); ``ogrine
 refresh`` publishes a new forecast with the champion; ``ogrine up`` runs the local stack
-(``stack.py``); ``ogrine serve`` the forecast service alone. Each command imports what it
+(``local/stack.py``); ``ogrine serve`` the forecast service alone. Each command imports what it
 needs only when it runs: the service's must not load the pipeline's stack.
 """
 

@@ -1,7 +1,7 @@
 """Where everything lives, resolved once from the environment.
 
 One variable, ``OGRINE_HOME``, roots all local state so that a laptop needs no server;
-each part can be pointed elsewhere on its own. Nothing here touches the disk: ``home.py``
+each part can be pointed elsewhere on its own. Nothing here touches the disk: ``local/``
 makes what a run needs.
 """
 
