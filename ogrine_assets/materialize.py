@@ -38,7 +38,19 @@ from ogrine_assets.defs.serving.promotion import champion_model
 from ogrine_assets.defs.training.model import ogrine_model
 from ogrine_assets.failures import cause_of, cause_of_exception, in_words
 from ogrine_assets.local.lock import LockHeld
-from ogrine_assets.names import MODEL_VERSION_METADATA, RETRAINED_METADATA
+from ogrine_assets.names import (
+    ALREADY_DECIDED_METADATA,
+    BACKTEST_MAE_METADATA,
+    CANDIDATE_METADATA,
+    DECISION_METADATA,
+    FIRST_DAY_METADATA,
+    LAST_DAY_METADATA,
+    MODEL_VERSION_METADATA,
+    NAIVE_MAE_METADATA,
+    PATH_METADATA,
+    REASON_METADATA,
+    RETRAINED_METADATA,
+)
 from ogrine_assets.settings import Settings
 
 # Nothing on the console from Dagster's own logger: this module prints what matters.
@@ -243,24 +255,25 @@ def summary(landed: Landed, forecast_path: Path) -> list[str]:
             )
         else:
             scores = ""
-            if "backtest_mae" in model and "backtest_naive_mae" in model:
+            if BACKTEST_MAE_METADATA in model and NAIVE_MAE_METADATA in model:
                 scores = (
-                    f" (backtest MAE {model['backtest_mae']:.2f} kamas, "
-                    f"naive {model['backtest_naive_mae']:.2f})"
+                    f" (backtest MAE {model[BACKTEST_MAE_METADATA]:.2f} kamas, "
+                    f"naive {model[NAIVE_MAE_METADATA]:.2f})"
                 )
             lines.append(f"Model      v{version} registered{scores}")
     promotion = landed.get(champion_model.key.to_user_string())
     if promotion is not None:
-        candidate, decision = promotion.get("candidate_version"), promotion.get("decision")
-        if promotion.get("already_decided"):
+        candidate, decision = promotion.get(CANDIDATE_METADATA), promotion.get(DECISION_METADATA)
+        if promotion.get(ALREADY_DECIDED_METADATA):
             lines.append(f"Promotion  nothing to judge: v{candidate} was {decision} before")
         else:
-            lines.append(f"Promotion  v{candidate} {decision}: {promotion.get('reason', '')}")
+            reason = promotion.get(REASON_METADATA, "")
+            lines.append(f"Promotion  v{candidate} {decision}: {reason}")
     forecast = landed.get(forecast_asset.key.to_user_string())
     if forecast is not None:
-        first, last = forecast.get("first_forecast_date"), forecast.get("last_forecast_date")
+        first, last = forecast.get(FIRST_DAY_METADATA), forecast.get(LAST_DAY_METADATA)
         lines.append(
-            f"Forecast   {first} to {last} by v{forecast.get('model_version')}, "
-            f"published to {forecast.get('path', forecast_path)}"
+            f"Forecast   {first} to {last} by v{forecast.get(MODEL_VERSION_METADATA)}, "
+            f"published to {forecast.get(PATH_METADATA, forecast_path)}"
         )
     return lines

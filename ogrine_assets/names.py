@@ -26,10 +26,19 @@ MODEL_METHOD = "model"
 # promotion refits to judge it, and what the forecast document says the model is.
 METHOD_TAG = "method"
 
-# The ogrine_model metadata entries that name the version it registered, and say whether it
-# trained one: the promotion sensor, champion_model and the CLI's summary read them.
-MODEL_VERSION_METADATA = "model_version"
-RETRAINED_METADATA = "retrained"
+# Dagster metadata entries that other parts read (the promotion sensor, champion_model, the
+# CLI's summary), by the asset that writes them.
+MODEL_VERSION_METADATA = "model_version"  # ogrine_model (the version it registered), forecast
+RETRAINED_METADATA = "retrained"  # ogrine_model: False when nothing changed, nothing trained
+BACKTEST_MAE_METADATA = "backtest_mae"  # ogrine_model, as its other backtest_* scores
+NAIVE_MAE_METADATA = "backtest_naive_mae"  # ogrine_model
+CANDIDATE_METADATA = "candidate_version"  # champion_model: the version it shows
+DECISION_METADATA = "decision"  # champion_model
+REASON_METADATA = "reason"  # champion_model
+ALREADY_DECIDED_METADATA = "already_decided"  # champion_model: nothing was left to judge
+FIRST_DAY_METADATA = "first_forecast_date"  # forecast
+LAST_DAY_METADATA = "last_forecast_date"  # forecast
+PATH_METADATA = "path"  # forecast: where the document was published
 
 # The version tags that record a promotion decision (model/promotion.py); a version that
 # carries DECISION_TAG is judged.

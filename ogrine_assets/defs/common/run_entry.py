@@ -53,6 +53,10 @@ def entered_home(
     home's instance is opened once the home is ready, and closed after the block.
     """
     collect_rarely()
+    # Before MLflow: a launched run's worker has loaded Dagster already, not MLflow yet.
+    from ogrine_assets.model.estimators import import_the_model_format
+
+    import_the_model_format()
     lock = HomeLock(settings.home)
     waited = lock.acquire(holder, wait_seconds=wait_seconds)
     try:

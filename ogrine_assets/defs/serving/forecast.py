@@ -26,6 +26,12 @@ from ogrine_assets.model.live_accuracy import by_horizon
 from ogrine_assets.model.promotion import standing_champion
 from ogrine_assets.model.quality import BacktestSummary, document_quality
 from ogrine_assets.model.spans import HORIZON
+from ogrine_assets.names import (
+    FIRST_DAY_METADATA,
+    LAST_DAY_METADATA,
+    MODEL_VERSION_METADATA,
+    PATH_METADATA,
+)
 
 # What models is imported by the step, not when the code location loads (NumPy, pandas).
 if TYPE_CHECKING:
@@ -148,14 +154,14 @@ def forecast(
     points = pl.DataFrame(msgspec.to_builtins(document.forecast)).select(shown)
     return dg.MaterializeResult(
         metadata={
-            "path": dg.MetadataValue.path(str(path)),
-            "model_version": champion.version,
+            PATH_METADATA: dg.MetadataValue.path(str(path)),
+            MODEL_VERSION_METADATA: champion.version,
             "mlflow_model_version": dg.MetadataValue.url(
                 model_registry.version_url(champion.version)
             ),
             "last_observed_date": str(document.data.last_observed_date),
-            "first_forecast_date": str(document.forecast[0].date),
-            "last_forecast_date": str(document.forecast[-1].date),
+            FIRST_DAY_METADATA: str(document.forecast[0].date),
+            LAST_DAY_METADATA: str(document.forecast[-1].date),
             "generated_at": document.generated_at.isoformat(),
             "synthetic": rates_source.is_synthetic,
             "beats_naive": quality.beats_naive if quality else "unknown",

@@ -34,10 +34,14 @@ from ogrine_assets.model.promotion import (
 )
 from ogrine_assets.model.quality import BacktestSummary
 from ogrine_assets.names import (
+    ALREADY_DECIDED_METADATA,
     BROKEN_TAG,
+    CANDIDATE_METADATA,
+    DECISION_METADATA,
     DECISION_TAG,
     MODEL_VERSION_METADATA,
     MODEL_VERSION_TAG,
+    REASON_METADATA,
     REASON_TAG,
 )
 
@@ -143,11 +147,11 @@ def champion_model(
         context.log.info(f"Nothing to judge: version {named} is {recorded.get(DECISION_TAG)}.")
         return dg.MaterializeResult(
             metadata={
-                "candidate_version": named or "",
-                "decision": recorded.get(DECISION_TAG, ""),
-                "reason": recorded.get(REASON_TAG, ""),
+                CANDIDATE_METADATA: named or "",
+                DECISION_METADATA: recorded.get(DECISION_TAG, ""),
+                REASON_METADATA: recorded.get(REASON_TAG, ""),
                 "champion_version": standing_champion(model_registry.decisions()) or "",
-                "already_decided": True,
+                ALREADY_DECIDED_METADATA: True,
             },
             check_results=[beats_naive(model_registry)],
         )
@@ -194,16 +198,16 @@ def _metadata(shown: Verdict, verdicts: list[Verdict], registry: ModelRegistry) 
 
     contest, backtest = shown.contest, shown.backtest
     metadata: dict[str, Any] = {
-        "candidate_version": shown.candidate,
-        "decision": shown.decision.label,
-        "reason": shown.decision.reason,
+        CANDIDATE_METADATA: shown.candidate,
+        DECISION_METADATA: shown.decision.label,
+        REASON_METADATA: shown.decision.reason,
         "champion_version": standing_champion(registry.decisions()) or "",
         "judged_versions": pairs_table(
             {f"v{v.candidate}": f"{v.decision.label}: {v.decision.reason}" for v in verdicts},
             ("version", "decision"),
         ),
         "candidate_model_version": dg.MetadataValue.url(registry.version_url(shown.candidate)),
-        "already_decided": False,
+        ALREADY_DECIDED_METADATA: False,
     }
     if contest is not None and backtest is not None:
         metadata |= {

@@ -26,6 +26,7 @@ from ogrine_assets.names import (
     METHOD_TAG,
     MODEL_METHOD,
     MODEL_VERSION_METADATA,
+    NAIVE_MAE_METADATA,
     RETRAINED_METADATA,
 )
 
@@ -127,7 +128,7 @@ def ogrine_model(
                 {
                     **trained.holdout.as_metrics(),
                     **{f"backtest_{name}": value for name, value in scores.items()},
-                    "backtest_naive_mae": summary.naive_mae,
+                    NAIVE_MAE_METADATA: summary.naive_mae,
                     "backtest_seasonal_naive_mae": summary.seasonal_naive_mae,
                     **{
                         f"interval_coverage_{level}": value
