@@ -31,6 +31,7 @@ import dagster as dg
 from dagster import DagsterEventType, EventLogEntry
 
 from ogrine_assets.definitions import build_definitions
+from ogrine_assets.defs.automation.jobs import forecast_refresh_job, train_and_publish_job
 from ogrine_assets.defs.common.recovery import process_tag
 from ogrine_assets.defs.common.run_entry import entered_home
 from ogrine_assets.defs.serving.forecast import forecast as forecast_asset
@@ -57,8 +58,8 @@ from ogrine_assets.settings import Settings
 SILENT_CONSOLE = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 RETRAIN = {"ops": {ogrine_model.op.name: {"config": {"retrain": True}}}}
 
-TRAIN_AND_PUBLISH = "train_and_publish_job"
-REFRESH = "forecast_refresh_job"
+TRAIN_AND_PUBLISH = train_and_publish_job.name
+REFRESH = forecast_refresh_job.name
 
 
 class JobFailed(Exception):

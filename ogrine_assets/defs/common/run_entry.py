@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import dagster as dg
 
@@ -34,7 +34,7 @@ class Entered:
 
     instance: dg.DagsterInstance
     waited_seconds: float
-    recovered: list[str] = field(default_factory=list)
+    recovered: list[str]
 
 
 @contextlib.contextmanager
