@@ -28,6 +28,10 @@ def train_and_register(rates: Path, tracking_uri: str) -> None:
     model = LinearRegression().fit(features, frame["rate"])
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
+    if mlflow.get_experiment_by_name("reference") is None:  # its files beside its database
+        database = Path(tracking_uri.removeprefix("sqlite:///"))
+        artifacts = (database.parent / f"{database.stem}-artifacts").as_uri()
+        mlflow.create_experiment("reference", artifact_location=artifacts)
     mlflow.set_experiment("reference")
     with mlflow.start_run():
         mlflow.sklearn.log_model(model, name="model", registered_model_name="reference")

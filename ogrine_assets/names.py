@@ -44,6 +44,7 @@ PATH_METADATA = "path"  # forecast: where the document was published
 # carries DECISION_TAG is judged.
 DECISION_TAG = "promotion.decision"
 REASON_TAG = "promotion.reason"
+DECIDED_AT_TAG = "promotion.decided_at"
 CONTEST_TAG = "promotion.backtest"  # the comparison behind the decision, in one line
 PROMOTED, REJECTED = "promoted", "rejected"
 # Set on a promoted version found unloadable (its files gone): why. It is champion no more.

@@ -35,6 +35,7 @@ def write_atomically(target: Path, content: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    fsync_folder(target.parent)  # the new name itself survives a power cut
 
 
 # Temporaries: write_atomically's and the IO manager's, and an older version's (mkstemp's

@@ -14,8 +14,9 @@ regressor from the feature frame of a target day to that day's rate:
 
 Each is fitted on a pandas frame, so it knows its columns by name (``feature_names_in_``),
 and MLflow's scikit-learn flavour logs it with ``skops``: safe to load, no pickle.
-scikit-learn (and SciPy under it) is imported with this module, which only training and
-forecasting steps import: loading the code location does not pay for it.
+scikit-learn (and SciPy under it) is imported with this module, which the processes that
+train or forecast import (every run, on entering the home): loading the code location
+does not pay for it.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from ogrine_assets.names import (
     BROKEN_TAG,
     CONTEST_TAG,
+    DECIDED_AT_TAG,
     DECISION_TAG,
     PROMOTED,
     REASON_TAG,
@@ -179,7 +180,7 @@ def decision_tags(
     """
     tags = {
         REASON_TAG: decision.reason,
-        "promotion.decided_at": decided_at.isoformat(timespec="seconds"),
+        DECIDED_AT_TAG: decided_at.isoformat(timespec="seconds"),
         "promotion.dagster_run_id": dagster_run_id,
     }
     if contest is None:

@@ -102,10 +102,7 @@ def fetch_rates(
             problem = f"{type(exc).__name__} when the deadline closed the connection"
         finally:
             watchdog.cancel()
-    raise UpstreamError(
-        f"{api_url} gave no complete answer within the deadline of {limits.deadline_seconds:g} s"
-        + (f"; last: {problem}" if problem else "")
-    )
+    raise _out_of_time(api_url, limits, f"; last: {problem}" if problem else "")
 
 
 def _attempts(
@@ -155,10 +152,7 @@ def _attempts(
             sleep(min(retry.delay(attempt - 1, retry_after, draw), max(deadline - clock(), 0)))
     else:
         raise UpstreamError(f"{api_url} failed {retry.attempts} times; last: {problem}")
-    raise UpstreamError(
-        f"{api_url} gave no complete answer within the deadline of {limits.deadline_seconds:g} s"
-        + (f"; last: {problem}" if problem else "")
-    )
+    raise _out_of_time(api_url, limits, f"; last: {problem}" if problem else "")
 
 
 def _receive(
@@ -187,10 +181,7 @@ def _receive(
         if received > limits.max_received_bytes:
             raise UpstreamError(_too_large(response, "sent", received, limits.max_received_bytes))
         if clock() > deadline:
-            raise UpstreamError(
-                f"{response.url} gave no complete answer within the deadline of "
-                f"{limits.deadline_seconds:g} s ({received:,} bytes received)"
-            )
+            raise _out_of_time(str(response.url), limits, f" ({received:,} bytes received)")
         pending = chunk
         while pending:
             if inflate is None or wbits is None:
@@ -222,6 +213,13 @@ def _receive(
     if inflate is not None and not inflate.eof and keep is None:
         raise UpstreamError(f"{response.url} sent a {encoding} body that is cut short")
     return b"".join(parts)
+
+
+def _out_of_time(url: str, limits: Limits, detail: str) -> UpstreamError:
+    return UpstreamError(
+        f"{url} gave no complete answer within the deadline of {limits.deadline_seconds:g} s"
+        + detail
+    )
 
 
 def _too_large(response: httpx.Response, what: str, size: int, limit: int) -> str:

@@ -40,7 +40,7 @@ import httpx
 from ogrine_assets.defs.common.mlflow_resources import model_registry_for
 from ogrine_assets.forecast_document import decode
 from ogrine_assets.model.promotion import standing_champion
-from ogrine_assets.names import DECISION_TAG
+from ogrine_assets.names import DECIDED_AT_TAG, DECISION_TAG
 from ogrine_assets.settings import Settings, environment_without_ours
 from ogrine_assets.simulation.calendar import Step, scheduled
 from ogrine_assets.simulation.invariants import violations
@@ -260,7 +260,7 @@ def _decided_once(settings: Settings, decided_at: dict[str, str]) -> list[str]:
     """I4's "exactly one": a decision, once recorded, is never made again."""
     found = []
     for version, tags in model_registry_for(settings).decisions().items():
-        when = tags.get("promotion.decided_at")
+        when = tags.get(DECIDED_AT_TAG)
         if when is None:
             continue
         if decided_at.setdefault(version, when) != when:

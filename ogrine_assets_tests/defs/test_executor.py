@@ -67,7 +67,7 @@ def test_a_launched_run_waits_for_the_home_then_repairs_before_its_first_step(
     probe = probe_at_start(tmp_path / "probe", COLLECTOR_AT_EXIT)
     ran = dagster_run(home, **probe, COLLECTOR_AT_EXIT=str(collector))
     assert ran.returncode == 0, ran.stdout[-2000:] + ran.stderr[-2000:]
-    # The run's process collected rarely and froze what was loaded (collector.py).
+    # The run's process collected rarely and froze what was loaded (local/processes.py).
     threshold, frozen = map(int, collector.read_text().split())
     assert threshold == 20_000 and frozen > 100_000
     assert latest_run(home).status == dg.DagsterRunStatus.SUCCESS

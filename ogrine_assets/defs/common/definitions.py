@@ -15,7 +15,7 @@ from ogrine_assets.settings import Settings
 
 
 def definitions(settings: Settings, clock: Clock) -> dg.Definitions:
-    store = mlflow_store_for(settings)  # one connection for the registry and the log
+    store = mlflow_store_for(settings)  # one configuration for the registry and the log
     return dg.Definitions(
         resources={
             "clock": clock,

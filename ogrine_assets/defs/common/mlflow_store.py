@@ -1,9 +1,10 @@
-"""The MLflow store the project works in: one connection, shared by the registry and the log.
+"""The MLflow store the project works in, configured once for the registry and the log.
 
 The model registry (``model_registry.py``: versions, the champion alias, decisions) and the
 training log (``training_log.py``: runs, metrics, artifacts, logged models) are two
-resources on this one. The tracking and registry URIs are set once per execution, when
-Dagster sets the resources up, because MLflow keeps them process-global.
+resources nesting this one (Dagster sets up a nested resource for each of them; MLflow
+keeps one database engine per URI). The tracking and registry URIs are set when Dagster
+sets the resources up, because MLflow keeps them process-global.
 
 MLflow is imported on first use, not with this module: loading the code location (every
 run worker, every reload of the UI) must not pay for it, nor steps that never call it.

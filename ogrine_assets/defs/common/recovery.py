@@ -23,7 +23,7 @@ from ogrine_assets.local.processes import process_alive, process_identity
 from ogrine_assets.names import BROKEN_TAG, DECISION_TAG, PROMOTED
 from ogrine_assets.settings import Settings
 
-# The run tag naming the process that executes a run: "<run id>@<home.process_identity>".
+# The run tag naming the process that executes a run: "<run id>@<local.processes.process_identity>".
 # The run id guards against a re-executed run, which inherits its parent's tags.
 PROCESS_TAG = "ogrine/process"
 

@@ -20,7 +20,11 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from ogrine_assets.defs.common.mlflow_resources import model_registry_for, training_log_for
+from ogrine_assets.defs.common.mlflow_resources import (
+    mlflow_store_for,
+    model_registry_for,
+    training_log_for,
+)
 from ogrine_assets.defs.common.recovery import recover
 from ogrine_assets.local.lock import HomeLock
 from ogrine_assets.local.processes import collect_rarely, freeze_what_is_loaded
@@ -64,11 +68,12 @@ def entered_home(
         with contextlib.ExitStack() as opened:
             if instance is None:
                 instance = opened.enter_context(dg.DagsterInstance.get())
+            store = mlflow_store_for(settings)
             notes = recover(
                 settings,
                 instance,
-                training_log_for(settings),
-                model_registry_for(settings),
+                training_log_for(settings, store),
+                model_registry_for(settings, store),
                 current_run_id=current_run_id,
             )
             freeze_what_is_loaded()

@@ -23,6 +23,7 @@ from ogrine_assets.defs.common.versions import (
 from ogrine_assets.defs.ingestion.sources import RatesSource
 from ogrine_assets.defs.training import GROUP
 from ogrine_assets.names import (
+    BACKTEST_MAE_METADATA,
     METHOD_TAG,
     MODEL_METHOD,
     MODEL_VERSION_METADATA,
@@ -128,6 +129,7 @@ def ogrine_model(
                 {
                     **trained.holdout.as_metrics(),
                     **{f"backtest_{name}": value for name, value in scores.items()},
+                    BACKTEST_MAE_METADATA: summary.model_mae,
                     NAIVE_MAE_METADATA: summary.naive_mae,
                     "backtest_seasonal_naive_mae": summary.seasonal_naive_mae,
                     **{
