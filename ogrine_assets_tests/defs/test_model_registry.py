@@ -19,20 +19,23 @@ pytestmark = pytest.mark.integration
 # What the earlier release logged beside each version's linear_model.json, as it ran it.
 EARLIER_PYFUNC = """
 import json
+from typing import Any
+
 import mlflow
 import numpy as np
+import pandas as pd
 from mlflow.pyfunc import PythonModel
 
 
 class LinearForecaster(PythonModel):
-    def load_context(self, context):
+    def load_context(self, context: Any) -> None:
         with open(context.artifacts["linear_model"]) as stream:
             spec = json.load(stream)
         self.features = list(spec["features"])
         self.coefficients = np.asarray(spec["coefficients"], dtype=float)
         self.intercept = float(spec["intercept"])
 
-    def predict(self, context, model_input, params=None):
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> np.ndarray:
         design = model_input[self.features].to_numpy(dtype=float)
         return np.asarray(design @ self.coefficients + self.intercept)
 
