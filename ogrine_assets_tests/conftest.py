@@ -40,21 +40,24 @@ TESTS = Path(__file__).parent
 # tests first, and the few long ones ran last, on one worker, with the others done. A file
 # not named here runs after these: only the wall time suffers.
 LONGEST_FIRST = (
-    "local/test_stack.py",  # 40 s: six `ogrine up`
-    "test_cli.py",  # 32 s
-    "test_materialize.py",  # 25 s
-    "simulation/test_soak.py",  # 24 s
-    "test_telemetry.py",  # 13 s
-    "local/test_stores.py",  # 12 s, waiting mostly
-    "defs/test_executor.py",  # 12 s
-    "defs/test_ingestion_faults.py",  # 11 s
+    "test_cli.py",  # 65 s: four `ogrine materialize`, one of them cold
+    "local/test_stack.py",  # 55 s: six `ogrine up`
+    "simulation/test_soak.py",  # 45 s
+    "test_materialize.py",  # 40 s
+    "simulation/test_replay.py",  # 38 s, `ogrine replay` included
+    "test_materialize_killed.py",  # 38 s
+    "defs/test_executor.py",  # 28 s
+    "test_telemetry.py",  # 28 s
+    "local/test_stores.py",  # 24 s, waiting mostly
+    "deploy/test_runtime_install.py",  # 16 s, in CI
+    "deploy/test_postgres.py",  # 12 s, in CI
+    "defs/test_forecast_quality.py",  # 12 s
     "deploy/test_docker_files.py",  # 10 s
-    "defs/test_forecast_quality.py",  # 10 s
-    "defs/test_recovery.py",  # 9 s
-    "defs/test_pipeline.py",  # 7 s, with the shared materialization when it makes it
-    "simulation/test_replay.py",  # 7 s
-    "defs/test_promotion.py",  # 7 s
-    "deploy/test_postgres.py",  # 6 s
+    "defs/test_recovery.py",  # 10 s
+    "defs/test_ingestion_faults.py",  # 9 s
+    "defs/test_pipeline.py",  # 9 s, with the shared materialization when it makes it
+    "defs/test_model_registry.py",  # 8 s
+    "defs/test_promotion.py",  # 8 s
 )
 RAM_DISK_FREE_BYTES = 2**30  # the whole suite writes well under 100 MiB
 

@@ -1,6 +1,5 @@
 """The `ogrine` command as a user runs it: a fresh OGRINE_HOME, real processes."""
 
-import datetime as dt
 import json
 import os
 import re
@@ -9,13 +8,11 @@ import sys
 from pathlib import Path
 
 import dagster as dg
-import msgspec
 import pytest
 from mlflow.tracking import MlflowClient
 
 from ogrine_assets.cli import main
 from ogrine_assets.names import REGISTERED_MODEL_NAME
-from ogrine_assets.rates.synthetic import synthetic_payload
 from ogrine_assets_tests.net import free_port
 from ogrine_assets_tests.support import ogrine
 
@@ -135,25 +132,3 @@ def test_paths_names_every_place_the_home_holds(
     assert listed["archive_dir"] == str(tmp_path / "archive")
     assert listed["log_dir"] == str(tmp_path / "logs")
     assert listed["forecast_path"] == str(tmp_path / "forecast" / "forecast.json")
-
-
-def test_replay_scores_the_policy_on_a_file_of_rates(tmp_path: Path) -> None:
-    rates = tmp_path / "rates.json"
-    rates.write_bytes(msgspec.json.encode(synthetic_payload(dt.date(2026, 10, 16))))
-    done = ogrine(
-        tmp_path / "unused-home",
-        "replay",
-        "--from",
-        "2026-10-05",
-        "--to",
-        "2026-10-07",
-        "--rates",
-        str(rates),
-        "--home",
-        str(tmp_path / "replay"),
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "| runs | 4 (0 failed) |" in done.stdout  # Monday's training, three refreshes
-    assert re.search(r"^\| 7 \| 3 \| [\d.]+ \| [\d.]+ \|", done.stdout, re.M)
-    assert f"Figure: {tmp_path / 'replay' / 'replay.svg'}" in done.stdout
-    assert not (tmp_path / "unused-home").exists()  # the user's home is never touched

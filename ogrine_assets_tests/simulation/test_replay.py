@@ -1,15 +1,18 @@
 """The replay: the real policy as of each past day, then what it published, scored."""
 
 import datetime as dt
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from ogrine_assets.forecast_document import decode
 from ogrine_assets.rates.synthetic import synthetic_payload
 from ogrine_assets.simulation.replay import replay
 from ogrine_assets.simulation.upstream import rows_as_of
+from ogrine_assets_tests.support import ogrine
 
 pytestmark = pytest.mark.integration
 
@@ -46,3 +49,25 @@ def test_a_replay_runs_the_schedules_and_scores_every_published_day(tmp_path: Pa
     assert "| MAE, all horizons: loop / naive |" in report.table()
     assert report.figure is not None
     ET.fromstring(report.figure.read_text())  # a well-formed SVG
+
+
+def test_replay_scores_the_policy_on_a_file_of_rates(tmp_path: Path) -> None:
+    rates = tmp_path / "rates.json"
+    rates.write_bytes(msgspec.json.encode(synthetic_payload(dt.date(2026, 10, 16))))
+    done = ogrine(  # the command, as a user runs it
+        tmp_path / "unused-home",
+        "replay",
+        "--from",
+        "2026-10-05",
+        "--to",
+        "2026-10-07",
+        "--rates",
+        str(rates),
+        "--home",
+        str(tmp_path / "replay"),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "| runs | 4 (0 failed) |" in done.stdout  # Monday's training, three refreshes
+    assert re.search(r"^\| 7 \| 3 \| [\d.]+ \| [\d.]+ \|", done.stdout, re.M)
+    assert f"Figure: {tmp_path / 'replay' / 'replay.svg'}" in done.stdout
+    assert not (tmp_path / "unused-home").exists()  # the user's home is never touched
