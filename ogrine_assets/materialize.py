@@ -3,11 +3,11 @@
 The runs are recorded in the Dagster instance in ``DAGSTER_HOME``, the one the UI reads.
 Before the first job, this process enters the home as every run does (``run_entry.py``):
 it takes the home's lock (or says at once who holds it), makes the home ready and repairs
-what a killed run may have left. While the job runs it
-prints each step as it ends, with its duration, and each warning in one line (as the run
-records them, not by polling); it ends with a summary (the version registered or left
-unchanged, the promotion decision and why, the days forecast and where they went) or,
-on a failure, with one line naming the step (or "startup") and the cause in plain words.
+what a killed run may have left. While the job runs it prints each step as it ends, with
+its duration, and each warning in one line (as the run records them, not by polling); it
+ends with a summary (the version registered or left unchanged, the promotion decision and
+why, the days forecast and where they went) or, on a failure, with one line naming the
+step (or "startup") and the cause in plain words.
 Every event of the run, tracebacks included, goes to a plain-text run log under
 ``OGRINE_HOME/logs``, whose path is printed first and last.
 """

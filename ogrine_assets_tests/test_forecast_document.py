@@ -69,42 +69,31 @@ def test_levels_are_percents_from_the_source_to_the_file() -> None:
     assert written["quality"]["interval_coverage"] == {"80": 0.81, "95": 0.94}
 
 
+def _bare(history: list[tuple[dt.date, int]], predictions: list[tuple[dt.date, float]]) -> None:
+    """Build a document with nothing but ``history`` and ``predictions``."""
+    build_forecast_document(
+        model=MODEL,
+        generated_at=dt.datetime.now(dt.UTC),
+        dagster_run_id="",
+        data_source="",
+        synthetic=True,
+        history=history,
+        predictions=predictions,
+    )
+
+
 def test_no_history_is_refused() -> None:
     with pytest.raises(InvalidDocument, match="no observed rate"):
-        build_forecast_document(
-            model=MODEL,
-            generated_at=dt.datetime.now(dt.UTC),
-            dagster_run_id="",
-            data_source="",
-            synthetic=True,
-            history=[],
-            predictions=[],
-        )
+        _bare([], [])
 
 
 def test_what_is_built_is_what_the_service_takes() -> None:
     """A document that breaks a rule cannot even be built, so it is never published."""
     history = [(START, 7000)]
     with pytest.raises(InvalidDocument, match="consecutive"):
-        build_forecast_document(
-            model=MODEL,
-            generated_at=dt.datetime.now(dt.UTC),
-            dagster_run_id="",
-            data_source="",
-            synthetic=True,
-            history=history,
-            predictions=[(START + dt.timedelta(days=2), 700.0)],
-        )
+        _bare(history, [(START + dt.timedelta(days=2), 700.0)])
     with pytest.raises(InvalidDocument, match="non-positive"):
-        build_forecast_document(
-            model=MODEL,
-            generated_at=dt.datetime.now(dt.UTC),
-            dagster_run_id="",
-            data_source="",
-            synthetic=True,
-            history=history,
-            predictions=[(START + dt.timedelta(days=1), -3.0)],
-        )
+        _bare(history, [(START + dt.timedelta(days=1), -3.0)])
 
 
 @pytest.mark.parametrize(
