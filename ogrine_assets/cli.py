@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from ogrine_assets.settings import Settings
+from ogrine_assets.settings import Settings, SettingsError
 
 
 def serve(host: str, port: int) -> int:
@@ -190,7 +190,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="only the Dagster instance folder (export it as DAGSTER_HOME for Dagster's CLI)",
     )
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:  # said before anything runs: one line, no traceback
+        print(f"ogrine {args.command}: {exc}", file=sys.stderr)
+        return 2
     if args.command in runs:
         print(f"ogrine {args.command}: home {settings.home}; loading Dagster…", flush=True)
         from ogrine_assets.local.processes import collect_rarely

@@ -7,15 +7,71 @@ makes what a run needs.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
+from urllib.parse import urlsplit
 
 DEFAULT_HOME = Path.home() / ".ogrine"
 LOCK_WAIT_SECONDS = 1800.0  # how long a run launched by Dagster waits for the home's lock
 FETCH_DEADLINE_SECONDS = 300.0  # one whole fetch from the upstream, retries included
 FETCH_MAX_BYTES = 64 * 2**20  # received, and after decompression: far above a real answer
 OURS = ("OGRINE_", "DAGSTER_", "MLFLOW_")  # the prefixes of every setting this reads
+
+T = TypeVar("T")
+
+
+class SettingsError(ValueError):
+    """A setting's value is not one it can take; the message names the variable, the value
+    and what is allowed, in one line, so it is said before anything runs."""
+
+
+def _setting(
+    env: Mapping[str, str], name: str, default: T, parse: Callable[[str], T], allowed: str
+) -> T:
+    """``env[name]`` parsed, or ``default`` when unset or empty; a value ``parse`` refuses
+    (by raising ``ValueError``) is a ``SettingsError`` that says what is allowed."""
+    raw = env.get(name) or ""
+    if not raw:
+        return default
+    try:
+        return parse(raw.strip())
+    except ValueError:
+        shown = raw if len(raw) <= 40 else raw[:37] + "..."
+        raise SettingsError(f"{name}={shown!r} is not allowed: {allowed}") from None
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(raw)
+    return value
+
+
+def _seconds(*, zero_allowed: bool) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
+        value = float(raw)
+        if not math.isfinite(value) or value < 0 or (value == 0 and not zero_allowed):
+            raise ValueError(raw)
+        return value
+
+    return parse
+
+
+def _instant(raw: str) -> str:
+    dt.datetime.fromisoformat(raw)  # what the Clock resource will read
+    return raw
+
+
+def _http_url(raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError(raw)
+    return raw
 
 
 def environment_without_ours() -> dict[str, str]:
@@ -46,6 +102,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+        """The settings of ``environ`` (this process's environment by default); a value
+        that cannot be used raises ``SettingsError`` before anything runs."""
         env = os.environ if environ is None else environ
         home = Path(env.get("OGRINE_HOME") or DEFAULT_HOME).expanduser().resolve()
         mlflow_dir = home / "mlflow"
@@ -60,21 +118,55 @@ class Settings:
             dagster_home=Path(env.get("DAGSTER_HOME") or home / "dagster").expanduser(),
             mlflow_tracking_uri=tracking_uri,
             mlflow_artifact_root=artifact_root,
-            mlflow_ui_url=(env.get("OGRINE_MLFLOW_UI_URL") or "http://127.0.0.1:5000").rstrip("/"),
-            api_url=env.get("OGRINE_API_URL") or None,
+            mlflow_ui_url=_setting(
+                env,
+                "OGRINE_MLFLOW_UI_URL",
+                "http://127.0.0.1:5000",
+                _http_url,
+                "an http:// or https:// URL",
+            ).rstrip("/"),
+            api_url=_setting(env, "OGRINE_API_URL", None, _http_url, "an http:// or https:// URL"),
             forecast_path=Path(
                 env.get("OGRINE_FORECAST_PATH") or home / "forecast" / "forecast.json"
             ).expanduser(),
             storage_dir=Path(env.get("OGRINE_STORAGE_DIR") or home / "storage").expanduser(),
             archive_dir=Path(env.get("OGRINE_ARCHIVE_DIR") or home / "archive").expanduser(),
             log_dir=Path(env.get("OGRINE_LOG_DIR") or home / "logs").expanduser(),
-            freshness_max_age_days=int(env.get("OGRINE_FRESHNESS_MAX_AGE_DAYS") or 3),
-            fixed_now=env.get("OGRINE_NOW") or None,
-            lock_wait_seconds=float(env.get("OGRINE_LOCK_WAIT_SECONDS") or LOCK_WAIT_SECONDS),
-            fetch_deadline_seconds=float(
-                env.get("OGRINE_FETCH_DEADLINE_SECONDS") or FETCH_DEADLINE_SECONDS
+            freshness_max_age_days=_setting(
+                env,
+                "OGRINE_FRESHNESS_MAX_AGE_DAYS",
+                3,
+                _positive_int,
+                "a whole number of days >= 1",
             ),
-            fetch_max_bytes=int(env.get("OGRINE_FETCH_MAX_BYTES") or FETCH_MAX_BYTES),
+            fixed_now=_setting(
+                env,
+                "OGRINE_NOW",
+                None,
+                _instant,
+                "an ISO 8601 instant such as 2026-11-26T09:30:00+00:00",
+            ),
+            lock_wait_seconds=_setting(
+                env,
+                "OGRINE_LOCK_WAIT_SECONDS",
+                LOCK_WAIT_SECONDS,
+                _seconds(zero_allowed=True),
+                "a finite number of seconds >= 0",
+            ),
+            fetch_deadline_seconds=_setting(
+                env,
+                "OGRINE_FETCH_DEADLINE_SECONDS",
+                FETCH_DEADLINE_SECONDS,
+                _seconds(zero_allowed=False),
+                "a finite number of seconds > 0",
+            ),
+            fetch_max_bytes=_setting(
+                env,
+                "OGRINE_FETCH_MAX_BYTES",
+                FETCH_MAX_BYTES,
+                _positive_int,
+                "a whole number of bytes >= 1",
+            ),
         )
 
     @property

@@ -1,7 +1,10 @@
 from pathlib import Path
 
+import pytest
+
+from ogrine_assets.cli import main
 from ogrine_assets.defs.ingestion.sources import HttpRatesSource, rates_source_for
-from ogrine_assets.settings import Settings
+from ogrine_assets.settings import Settings, SettingsError
 
 
 def test_ogrine_home_roots_everything(tmp_path: Path) -> None:
@@ -50,3 +53,46 @@ def test_the_limits_of_a_run_are_settings(tmp_path: Path) -> None:
     assert isinstance(source, HttpRatesSource)
     assert source.deadline_seconds == 2.5
     assert source.max_received_bytes == source.max_decoded_bytes == 2**20
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "allowed"),
+    [
+        ("OGRINE_LOCK_WAIT_SECONDS", "soon", "a finite number of seconds >= 0"),
+        ("OGRINE_LOCK_WAIT_SECONDS", "-1", "a finite number of seconds >= 0"),
+        ("OGRINE_FETCH_DEADLINE_SECONDS", "0", "a finite number of seconds > 0"),
+        ("OGRINE_FETCH_DEADLINE_SECONDS", "nan", "a finite number of seconds > 0"),
+        ("OGRINE_FETCH_DEADLINE_SECONDS", "inf", "a finite number of seconds > 0"),
+        ("OGRINE_FETCH_MAX_BYTES", "1.5", "a whole number of bytes >= 1"),
+        ("OGRINE_FRESHNESS_MAX_AGE_DAYS", "0", "a whole number of days >= 1"),
+        ("OGRINE_NOW", "yesterday", "an ISO 8601 instant"),
+        ("OGRINE_API_URL", "127.0.0.1:9/ogrineRates", "an http:// or https:// URL"),
+    ],
+)
+def test_a_value_a_setting_cannot_take_is_named_with_what_is_allowed(
+    tmp_path: Path, name: str, value: str, allowed: str
+) -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env({"OGRINE_HOME": str(tmp_path), name: value})
+    said = str(refused.value)
+    assert said.startswith(f"{name}={value!r} is not allowed: {allowed}")
+    assert "\n" not in said
+
+
+@pytest.mark.parametrize("command", [["paths"], ["materialize"], ["up"]])
+def test_every_command_says_a_wrong_setting_in_one_line_before_anything_runs(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: list[str],
+) -> None:
+    monkeypatch.setenv("OGRINE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("OGRINE_LOCK_WAIT_SECONDS", "a while")
+    assert main(command) == 2
+    said = capsys.readouterr()
+    assert said.out == ""
+    assert said.err == (
+        f"ogrine {command[0]}: OGRINE_LOCK_WAIT_SECONDS='a while' is not allowed: "
+        "a finite number of seconds >= 0\n"
+    )
+    assert not (tmp_path / "home").exists()  # nothing ran
