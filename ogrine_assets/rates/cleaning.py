@@ -4,7 +4,9 @@ The policy (what is repaired, what is rejected and why) is written for operators
 ``docs/data.md``; the rules themselves are :func:`_rejection_reason` and :func:`clean_rates`.
 
 Every input row ends up in exactly one place: kept, merged into a kept row of the same
-day, or rejected; :class:`CleaningResult` counts each.
+day, or rejected; :class:`CleaningResult` counts each. Rows that contradict each other (one
+instant, different rates) are rejected together: no rule can say which one is true, and
+the order of an answer is not evidence.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import polars as pl
 from ogrine_assets.rates.columns import MAX_RATE_TENTH, MIN_RATE_TENTH, VALIDATED_SCHEMA
 
 RATE_TOLERANCE_TENTHS = 0.5  # `rate` is rateTenth / 10, printed; allow its rounding only
+CONFLICT = "conflicting rates for the same instant"
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,14 @@ def clean_rates(raw: pl.DataFrame, today: dt.date | None = None) -> CleaningResu
     """Split raw rows into clean daily rows (date, observed_at, rate_tenth, rate) and rejects."""
     with_time = raw.with_columns(parse_datetimes(raw["datetime"]))
     flagged = with_time.with_columns(reason=_rejection_reason(today))
+    flagged = flagged.with_columns(
+        reason=pl.when(
+            pl.col("reason").is_null()
+            & (pl.col("rateTenth").n_unique().over("observed_at", pl.col("reason").is_null()) > 1)
+        )
+        .then(pl.lit(CONFLICT))
+        .otherwise(pl.col("reason"))
+    )
     rejected = flagged.filter(pl.col("reason").is_not_null()).drop("observed_at")
     kept = flagged.filter(pl.col("reason").is_null())
 

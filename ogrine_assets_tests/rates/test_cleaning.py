@@ -5,7 +5,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ogrine_assets.rates.cleaning import clean_rates, gap_summary
+from ogrine_assets.rates.cleaning import CONFLICT, clean_rates, gap_summary
 from ogrine_assets.rates.columns import MAX_RATE_TENTH, MIN_RATE_TENTH
 from ogrine_assets.rates.schema import validate
 from ogrine_assets.rates.upstream import parse_rates
@@ -42,6 +42,32 @@ def test_exact_duplicates_are_merged() -> None:
     same = row(1, "2024-01-01T00:00:00+00:00", 7000, 700)
     result = clean_rates(frame(same, same, same), TODAY)
     assert result.clean.height == 1 and result.same_day_merged == 2
+
+
+def test_conflicting_rows_for_one_instant_are_quarantined_whatever_their_order() -> None:
+    day = "2024-01-0{}T00:00:00+00:00"
+    rows = [row(i, day.format(i), 7000 + i) for i in range(1, 6)]
+    doubled = [row(10 + i, day.format(i), 2 * (7000 + i)) for i in (2, 3)]  # 2x, same instant
+    for answer in (rows + doubled, doubled + rows):
+        result = clean_rates(frame(*answer), TODAY)
+        assert result.clean["rate_tenth"].to_list() == [7001, 7004, 7005]
+        assert result.rejected["reason"].to_list() == [CONFLICT] * 4
+        assert sorted(result.rejected["id"].to_list()) == [2, 3, 12, 13]
+        assert result.reasons() == {CONFLICT: 4}
+
+
+def test_a_row_dated_after_today_is_rejected_and_today_is_kept() -> None:
+    result = clean_rates(
+        frame(
+            row(1, "2024-01-31T00:00:00+00:00", 7000),
+            row(2, "2024-02-01T00:00:00+00:00", 7001),  # TODAY
+            row(3, "2024-02-02T00:00:00+00:00", 7002),  # tomorrow
+            row(4, "2024-02-01T23:30:00-01:00", 7003),  # today there, tomorrow in UTC
+        ),
+        TODAY,
+    )
+    assert result.clean["date"].to_list() == [dt.date(2024, 1, 31), TODAY]
+    assert result.reasons() == {"date in the future": 2}
 
 
 def test_other_offsets_fall_on_their_utc_day() -> None:
