@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 _OS_ERROR = re.compile(r"\[Errno (\d+)\] [^:]+(?:: '(?P<path>[^']*)')?")
@@ -84,3 +85,40 @@ def in_words(kind: str, message: str) -> str:
     if kind in {"Failure", "LockHeld", "StoreDamaged", "UpstreamError", "ModelUnavailable", ""}:
         return first
     return f"{kind}: {first}" if first else kind
+
+
+# A failure line is read in one glance: at most this many characters before its
+# "; details in <log>" (where the whole cause and the tracebacks are).
+LINE_LIMIT = 200
+
+
+def failure_line(
+    command: str, step: str, cause: str, *, then: str = "", log: Path | str | None = None
+) -> str:
+    """``<command> FAILED at <step>: <cause>. <then>; details in <log>``, at most
+    :data:`LINE_LIMIT` characters before ``; details in``.
+
+    Only the cause is ever shortened (cut at a word, marked with "…"), never the command, the
+    step or the log's path; ``then`` (what did not run) is said only when it fits whole.
+    """
+    head = f"{command} FAILED at {step}: "
+    room = max(LINE_LIMIT - len(head), 0)
+    said = cause.strip().rstrip(".") or "unknown error"
+    if then and len(said) + 2 + len(then) <= room:
+        said = f"{said}. {then}"
+    line = head + shorten(said, room)
+    return f"{line}; details in {log}" if log is not None else line
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` when it has at most ``limit`` characters, else its start, cut after a word
+    when one ends in the last third, with "…" in ``limit`` characters in all."""
+    if len(text) <= limit:
+        return text
+    if limit <= 1:
+        return "…"[:limit]
+    cut = text[: limit - 1]
+    word_end = cut.rfind(" ")
+    if word_end >= limit * 2 // 3:
+        cut = cut[:word_end]
+    return cut.rstrip(" ,;:.(") + "…"

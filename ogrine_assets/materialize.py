@@ -37,7 +37,7 @@ from ogrine_assets.defs.common.run_entry import entered_home
 from ogrine_assets.defs.serving.forecast import forecast as forecast_asset
 from ogrine_assets.defs.serving.promotion import champion_model
 from ogrine_assets.defs.training.model import ogrine_model
-from ogrine_assets.failures import cause_of, cause_of_exception, in_words
+from ogrine_assets.failures import cause_of, cause_of_exception, failure_line, in_words
 from ogrine_assets.local.lock import LockHeld
 from ogrine_assets.names import (
     ALREADY_DECIDED_METADATA,
@@ -63,7 +63,13 @@ REFRESH = forecast_refresh_job.name
 
 
 class JobFailed(Exception):
-    """A job's run failed; the message is its one-line summary."""
+    """A job's run failed at ``step`` (an asset's step, a blocking check, or "startup"),
+    for ``cause`` in plain words."""
+
+    def __init__(self, step: str, cause: str) -> None:
+        super().__init__(f"at {step}: {cause}")
+        self.step = step
+        self.cause = cause
 
 
 def run_job(
@@ -93,14 +99,19 @@ def run_job(
         print(f"{command} FAILED at startup: {exc}; wait for it, or stop it.", file=sys.stderr)
         return 1
     except JobFailed as failed:
-        print(f"{command} FAILED {failed}; details in {log.path}", file=sys.stderr)
+        log.write(f"{command} FAILED {failed}")  # whole, as the line may shorten it
+        line = failure_line(
+            command, failed.step, failed.cause, then="Nothing that needs it ran", log=log.path
+        )
+        print(line, file=sys.stderr)
         return 1
     except Exception as exc:
         log.write(f"{command} failed at {phase}:\n{traceback.format_exc()}")
         if verbose:
             traceback.print_exc()
         cause = _with_disk(cause_of_exception(exc), settings.home)
-        print(f"{command} FAILED at {phase}: {cause}; details in {log.path}", file=sys.stderr)
+        log.write(f"{command} FAILED at {phase}: {cause}")
+        print(failure_line(command, phase, cause, log=log.path), file=sys.stderr)
         return 1
     finally:
         log.close()
@@ -178,29 +189,29 @@ def _run(
         tags=process_tag(run_id),
     )
     if not result.success:
-        raise JobFailed(f"{_where_and_why(result)}. Nothing that needs it ran")
+        raise JobFailed(*_where_and_why(result))
     return landed
 
 
-def _where_and_why(result: dg.ExecuteInProcessResult) -> str:
-    """``at <step>: <cause>`` of a failed run: its failed step, else its failed blocking
+def _where_and_why(result: dg.ExecuteInProcessResult) -> tuple[str, str]:
+    """The step and the cause of a failed run: its failed step, else its failed blocking
     check, else the run's own failure (resources, storage: "startup")."""
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data is not None:
             error = event.step_failure_data.error
-            return f"at {event.step_key}: {cause_of(error) if error else 'unknown error'}"
+            return str(event.step_key), cause_of(error) if error else "unknown error"
     for evaluation in result.get_asset_check_evaluations():
         if not evaluation.passed and evaluation.blocking:
             said = evaluation.description or ", ".join(
                 f"{key} {entry.value}" for key, entry in evaluation.metadata.items()
             )
-            return f"at {evaluation.check_name}: the blocking check failed ({said})"
+            return evaluation.check_name, f"the blocking check failed ({said})"
     for event in result.all_events:
         if event.is_run_failure:
             error = getattr(event.event_specific_data, "error", None)
             said = cause_of(error) if error else in_words("", event.message or "unknown error")
-            return f"at startup: {said}"
-    return "at an unknown step"
+            return "startup", said
+    return "an unknown step", "unknown error"
 
 
 def _level(level: str | int) -> int:

@@ -10,14 +10,17 @@ import dagster as dg
 import pytest
 from mlflow.tracking import MlflowClient
 
+from ogrine_assets.failures import LINE_LIMIT
 from ogrine_assets.forecast_document import decode
 from ogrine_assets.names import CHAMPION_ALIAS, DECISION_TAG, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
 from ogrine_assets.simulation.calendar import Step
 from ogrine_assets.simulation.runner import run_here
+from ogrine_assets_tests.fake_upstream import FakeUpstream
 from ogrine_assets_tests.support import (
     FIXED_NOW,
     OGRINE,
     half_migrated_store,
+    make_settings,
     materialized_home,
     ogrine_env,
 )
@@ -90,11 +93,50 @@ def test_a_failed_validation_ends_in_one_plain_line_and_keeps_the_forecast(
     assert (home / "forecast" / "forecast.json").read_bytes() == published
 
 
+def test_an_upstream_error_ends_in_one_short_line_naming_its_url_once(tmp_path: Path) -> None:
+    """An upstream answering HTTP 500 with its debug-mode JSON error (the exception's whole
+    trace, the request's URL in it): the last line says the step, the URL once and the
+    error's detail, in at most LINE_LIMIT characters before the run log's path."""
+    detail = "An exception occurred in the driver: SQLSTATE[HY000] [2002] Connection refused"
+    upstream = FakeUpstream().start()
+    frames = [
+        {
+            "file": "/srv/app/src/Controller/OgrineRateController.php",
+            "line": n,
+            "args": [["string", upstream.url]],
+        }
+        for n in range(300)
+    ]
+    error = {"status": 500, "detail": detail, "class": "Doctrine\\DBAL\\Exception", "trace": frames}
+    # Retry-After: 0, so the four attempts cost no backoff.
+    upstream.answer_with(upstream.json(error, status=500, Retry_After="0"))
+    home = tmp_path / "home"
+    make_settings(home)
+    try:
+        env = ogrine_env(home, OGRINE_API_URL=upstream.url)
+        status, said = run_here(Step(FIXED_NOW, "materialize"), env)
+    finally:
+        upstream.stop()
+    assert status == 1 and len(upstream.requests) == 4
+    last = said.strip().splitlines()[-1]
+    glance, log = last.split("; details in ")
+    assert len(glance) <= LINE_LIMIT, glance
+    assert glance.startswith("ogrine materialize FAILED at raw_rates: ")
+    assert last.count(upstream.url) == 1
+    assert f'failed 4 times; last: HTTP 500 "{detail[:40]}' in glance
+    assert "Doctrine" not in said and "/srv/app" not in said  # summarised, never dumped
+    assert Path(log).is_file() and "Traceback" not in said
+
+
 def test_a_damaged_store_ends_in_one_line_with_the_way_out(tmp_path: Path) -> None:
     database = half_migrated_store(tmp_path / "home" / "mlflow" / "mlflow.db")
     status, said = run_here(Step(FIXED_NOW, "materialize"), ogrine_env(tmp_path / "home"))
     assert status == 1
     last = said.strip().splitlines()[-1]
-    assert last.startswith(f"ogrine materialize FAILED at startup: the MLflow store {database}")
-    assert f"(mv {database} {database}.damaged)" in last
-    assert "are not carried over; details in " in last and "Traceback" not in said
+    glance, log = last.split("; details in ")
+    assert glance.startswith(f"ogrine materialize FAILED at startup: the MLflow store {database}")
+    assert len(glance) <= LINE_LIMIT and "Traceback" not in said
+    # The way out, whole, in the run log the line points to: with this home's long path the
+    # cause does not fit the line (StoreDamaged's message is local/stores.py's to shorten).
+    way_out = f"(mv {database} {database}.damaged) and run again"
+    assert way_out in Path(log).read_text()

@@ -21,10 +21,19 @@ from collections.abc import Callable
 
 import httpx
 
-from ogrine_assets.rates.upstream import Fetched, Limits, RetryPolicy, UpstreamError, snippet
+from ogrine_assets.rates.upstream import (
+    Fetched,
+    Limits,
+    RetryPolicy,
+    UpstreamError,
+    summarise_error,
+)
 
 USER_AGENT = "ogrine_assets/0.1 (Ogrine rate forecaster)"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Of an error answer, what is read to say what it means (its title or detail): a debug
+# page's whole trace is not, and the start of a JSON object is read as well as a whole one.
+ERROR_BODY_BYTES = 16 * 1024
 
 
 def retry_after_seconds(
@@ -137,8 +146,8 @@ def _attempts(
                         content_type=response.headers.get("content-type", ""),
                         attempts=attempt,
                     )
-                start = _receive(response, limits, deadline, clock, keep=400)
-                problem = f"HTTP {response.status_code}: {snippet(_text(start))!r}"
+                start = _receive(response, limits, deadline, clock, keep=ERROR_BODY_BYTES)
+                problem = f'HTTP {response.status_code} "{summarise_error(start)}"'
                 if response.status_code not in RETRY_STATUSES:
                     raise UpstreamError(f"{api_url} answered {problem}")
                 retry_after = retry_after_seconds(response)
@@ -226,7 +235,3 @@ def _too_large(response: httpx.Response, what: str, size: int, limit: int) -> st
     return (
         f"{response.url} {what} more than the limit of {limit:,} bytes ({size:,}): nothing was kept"
     )
-
-
-def _text(body: bytes) -> str:
-    return body.decode("utf-8", "replace")

@@ -10,6 +10,9 @@ cleaning to reject and quarantine.
 
 from __future__ import annotations
 
+import contextlib
+import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
@@ -64,6 +67,50 @@ def snippet(text: str, limit: int = 200) -> str:
     return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
+ERROR_SUMMARY_CHARS = 100  # of an error answer's words in a failure line
+_TAG = re.compile(r"<[^>]*>")
+_HTML_TITLE = re.compile(r"<(title|h1)[^>]*>(.*?)</\1", re.I | re.S)
+_SAID_KEYS = ("title", "detail", "hydra:title", "hydra:description", "message", "error")
+
+
+def summarise_error(body: bytes, limit: int = ERROR_SUMMARY_CHARS) -> str:
+    """What an error answer says, in a few words, never the whole body.
+
+    The upstream (Symfony) answers errors as ``{"status": 500, "detail": "..."}``, with the
+    exception's ``class`` and whole ``trace`` added in debug mode; RFC 9457 problems carry a
+    ``title`` too. Their title and detail are what a person needs; an HTML page says it in
+    its title; anything else is quoted as a short snippet of its text. ``body`` may be only
+    the start of the answer: the fields are found in JSON cut short as well.
+    """
+    text = body.decode("utf-8", "replace").strip()
+    said = _json_error(text) if text.startswith("{") else None
+    if said is None and text.startswith("<"):
+        found = _HTML_TITLE.search(text)
+        said = html.unescape(_TAG.sub(" ", found.group(2) if found else text))
+    return snippet(said if said is not None else text, limit) or "an empty body"
+
+
+def _json_error(text: str) -> str | None:
+    """``title: detail`` of a JSON error (either alone when only one is there), read from
+    the whole object, else from the start of one cut short."""
+    fields: dict[str, str] = {}
+    try:
+        payload = _untyped.decode(text)
+    except (msgspec.DecodeError, RecursionError):
+        for key in _SAID_KEYS:
+            found = re.search(rf'"{re.escape(key)}"\s*:\s*("(?:[^"\\]|\\.)*")', text)
+            if found:
+                with contextlib.suppress(msgspec.DecodeError):
+                    fields[key] = _untyped.decode(found.group(1))
+    else:
+        if isinstance(payload, dict):
+            fields = {key: value for key, value in payload.items() if isinstance(value, str)}
+    said = [fields[key].strip() for key in _SAID_KEYS if fields.get(key, "").strip()][:2]
+    if len(said) == 2 and said[1] in said[0]:
+        said = said[:1]
+    return ": ".join(said) if said else None
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one fetch may cost, whatever the server does.
@@ -111,7 +158,7 @@ def parse_rates(
     except msgspec.DecodeError as exc:
         raise UpstreamError(
             f"{source} answered HTTP 200 with {content_type or 'no content type'} that is not JSON "
-            f"({exc}): {snippet(body[:400].decode('utf-8', 'replace'))!r}"
+            f'({exc}): "{summarise_error(body[:400])}"'
         ) from exc
     except RecursionError as exc:
         raise UpstreamError(f"{source} answered JSON nested too deeply to be rates") from exc

@@ -3,7 +3,9 @@ timeouts, limits and one-line causes."""
 
 import gzip
 import json
+import socket
 import ssl
+import threading
 import time
 import zlib
 from collections.abc import Iterator
@@ -81,9 +83,7 @@ def testretry_after_seconds_as_a_date_and_capped() -> None:
 
 def test_persistent_5xx_fails_after_bounded_attempts(upstream: FakeUpstream) -> None:
     upstream.answer_with(upstream.raw(502, b"<html>Bad Gateway</html>", "text/html"))
-    with pytest.raises(
-        UpstreamError, match=r"failed 3 times; last: HTTP 502: '<html>Bad Gateway</html>'"
-    ):
+    with pytest.raises(UpstreamError, match=r'failed 3 times; last: HTTP 502 "Bad Gateway"$'):
         fetch_rates(upstream.url, retry=FAST, sleep=lambda _: None)
     assert len(upstream.requests) == 3
 
@@ -96,6 +96,29 @@ def test_404_html_is_not_retried_and_names_status_and_body(upstream: FakeUpstrea
     # Said once, as the upstream's error: not wrapped again in "could not be read".
     assert str(refused.value).count(upstream.url) == 1
     assert "could not be read" not in str(refused.value)
+
+
+def test_an_error_answer_is_said_by_its_title_and_detail_never_dumped(
+    upstream: FakeUpstream,
+) -> None:
+    """The upstream's JSON error (``status`` and ``detail``; ``class`` and the whole ``trace``
+    in debug mode, here longer than what is read of an error answer) said in a few words."""
+    trace = [
+        {"file": "/srv/app/vendor/doctrine/dbal/src/Connection.php", "line": line, "args": []}
+        for line in range(400)
+    ]
+    detail = "An exception occurred in the driver: SQLSTATE[HY000] [2002] Connection refused"
+    body = {"status": 500, "detail": detail, "class": "Doctrine\\DBAL\\Exception", "trace": trace}
+    assert len(json.dumps(body)) > client_module.ERROR_BODY_BYTES  # read only in part
+    upstream.answer_with(upstream.json(body, status=500))
+    with pytest.raises(UpstreamError) as failed:
+        fetch_rates(upstream.url, retry=FAST, sleep=lambda _: None)
+    assert str(failed.value) == f'{upstream.url} failed 3 times; last: HTTP 500 "{detail}"'
+    problem = {"type": "about:blank", "title": "Service Unavailable", "detail": "Back at 3"}
+    upstream.answer_with(upstream.json(problem, status=404))
+    with pytest.raises(UpstreamError) as failed:
+        fetch_rates(upstream.url, retry=FAST)
+    assert str(failed.value).endswith('answered HTTP 404 "Service Unavailable: Back at 3"')
 
 
 def test_slower_than_the_timeout_is_a_clear_error(upstream: FakeUpstream) -> None:
@@ -139,6 +162,43 @@ def test_a_server_that_drips_its_headers_cannot_hold_the_fetch_past_its_deadline
     with pytest.raises(UpstreamError, match=r"no complete answer within the deadline of 0.5 s"):
         fetch_rates(upstream.url, read_timeout=5.0, retry=FAST, limits=Limits(deadline_seconds=0.5))
     assert time.monotonic() - began < 0.5 + 1.0  # the watchdog, not the read timeout
+
+
+def test_a_server_that_accepts_and_never_answers_fails_the_fetch_by_its_deadline() -> None:
+    """A real socket on 127.0.0.1 that takes the connection (the kernel's backlog) and never
+    reads nor answers; timeouts far longer than the deadline. The fetch runs in a thread
+    waited on for a bounded time, so a fetch that ignores its deadline fails this test
+    instead of hanging it (closing the socket then ends that fetch too)."""
+    outcome: list[BaseException | None] = []
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/ogrineRates"
+
+        def fetch() -> None:
+            try:
+                fetch_rates(
+                    url,
+                    connect_timeout=30.0,
+                    read_timeout=30.0,
+                    retry=RetryPolicy(attempts=4, base_seconds=0.0),
+                    limits=Limits(deadline_seconds=0.5),
+                )
+            except BaseException as exc:
+                outcome.append(exc)
+            else:
+                outcome.append(None)
+
+        began = time.monotonic()
+        worker = threading.Thread(target=fetch, daemon=True)
+        worker.start()
+        worker.join(timeout=10.0)
+        waited = time.monotonic() - began
+    assert not worker.is_alive(), "the fetch was still waiting 10 s into a 0.5 s deadline"
+    (failed,) = outcome
+    assert isinstance(failed, UpstreamError), failed
+    assert "no complete answer within the deadline of 0.5 s" in str(failed)
+    assert waited < 5.0  # the deadline and some slack for a busy machine, not the 30 s timeouts
 
 
 def test_a_compression_bomb_is_refused_while_inflating(upstream: FakeUpstream) -> None:
