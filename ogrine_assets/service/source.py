@@ -8,12 +8,20 @@ is logged once and ignored: the last good one keeps being served. A file that co
 has not changed, at most once per ``RETRY_SECONDS``: mending permissions does not touch a
 file's modification time.
 
+The service also refuses, in the same way, what the contract lets through but no forecast
+of rates can be (``check_dates``), and a file too large to be one (``MAX_DOCUMENT_BYTES``):
+what is derived from a document costs time in proportion to the days its chart spans, and
+it is derived while a request waits. A document running from 2026 to the year 9999 took
+5 s; every request waited.
+
 Why there is no document is said twice: ``problem`` for operators (the log, ``/health``),
 naming the file, and ``public_problem`` for everyone else, without a server path.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import logging
 import os
 import time
@@ -27,6 +35,16 @@ from ogrine_assets.forecast_document import ForecastDocument, InvalidDocument, d
 logger = logging.getLogger("ogrine_assets.service")
 
 RETRY_SECONDS = 1.0
+# A real document is about 30 kB (90 days of history, 7 forecast days, a few tables).
+MAX_DOCUMENT_BYTES = 4 * 2**20
+FORECAST_DAYS = 7  # what /seven-days-forecast promises its clients
+# The dates of a rate: the Ogrine market is younger than 2000, and a date past 2199 is a
+# clock or a file gone wrong, not a forecast.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+# The history holds the last 90 observed days; with the upstream's gaps they may span more
+# than 90 days, never ten years. The chart's date axis costs time in proportion to it.
+MAX_HISTORY_SPAN_DAYS = 3660
 NOT_PUBLISHED = "no forecast has been published yet"
 UNREADABLE = "the forecast cannot be read right now"
 
@@ -41,6 +59,43 @@ class LoadedForecast(Generic[Derived]):
     derived: Derived
 
 
+def read_document(path: Path) -> bytes:
+    """The file's bytes, at most one more than ``MAX_DOCUMENT_BYTES``: a file that grew past
+    it after its ``stat`` is refused without being held whole."""
+    with path.open("rb") as file:
+        return file.read(MAX_DOCUMENT_BYTES + 1)
+
+
+def check_dates(document: ForecastDocument) -> None:
+    """The dates a forecast of rates can have, beyond what ``forecast_document.check`` asks
+    (its forecast days follow its last observed day); :class:`InvalidDocument` if not."""
+    days = [point.date for point in document.history]
+    last = document.data.last_observed_date
+    if any(later <= earlier for earlier, later in itertools.pairwise(days)):
+        raise InvalidDocument("the history dates are not in ascending order")
+    if days[-1] != last:
+        raise InvalidDocument(f"the history ends {days[-1]}, not on last_observed_date {last}")
+    if len(document.forecast) != FORECAST_DAYS:
+        raise InvalidDocument(f"the forecast has {len(document.forecast)} days, not 7")
+    first, final = days[0], document.forecast[-1].date
+    if first < EARLIEST_DATE or final > LATEST_DATE:
+        raise InvalidDocument(
+            f"its dates run from {first} to {final}, outside {EARLIEST_DATE}…{LATEST_DATE}"
+        )
+    if (last - first).days > MAX_HISTORY_SPAN_DAYS:
+        raise InvalidDocument(
+            f"the history spans {(last - first).days} days, more than {MAX_HISTORY_SPAN_DAYS}"
+        )
+    made = document.generated_at
+    if made.tzinfo is None:
+        raise InvalidDocument("generated_at names no time zone")
+    if last > made.astimezone(dt.UTC).date():
+        raise InvalidDocument(
+            f"its data ends {last}, after the day it was made ({made.date()}): "
+            "a clock was wrong when it was made"
+        )
+
+
 class ForecastSource(Generic[Derived]):
     """The newest good forecast document at ``path``, checked on every call."""
 
@@ -49,7 +104,7 @@ class ForecastSource(Generic[Derived]):
         path: Path,
         derive: Callable[[ForecastDocument], Derived],
         *,
-        read: Callable[[Path], bytes] = Path.read_bytes,
+        read: Callable[[Path], bytes] = read_document,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = path
@@ -79,7 +134,7 @@ class ForecastSource(Generic[Derived]):
         unread = self._retry_at is not None and self._monotonic() >= self._retry_at
         if identity != self._identity or unread:
             self._identity = identity
-            self._reload()
+            self._reload(stat.st_size)
         return self._loaded
 
     @property
@@ -93,10 +148,17 @@ class ForecastSource(Generic[Derived]):
         """``problem`` in words fit for anyone: no server path."""
         return self._public_problem
 
-    def _reload(self) -> None:
+    def _reload(self, size: int) -> None:
         self._retry_at = None
         try:
-            document = decode(self._read(self.path))
+            raw = b"" if size > MAX_DOCUMENT_BYTES else self._read(self.path)
+            if max(size, len(raw)) > MAX_DOCUMENT_BYTES:
+                raise InvalidDocument(
+                    f"the file is {max(size, len(raw))} bytes, more than any forecast "
+                    f"document ({MAX_DOCUMENT_BYTES})"
+                )
+            document = decode(raw)
+            check_dates(document)
             loaded = LoadedForecast(document=document, derived=self._derive(document))
         except Exception as exc:
             if isinstance(exc, OSError):
