@@ -1,7 +1,9 @@
 """The Litestar app: JSON for programs, a page with a chart for people.
 
-Everything a response needs is derived once per document (pre-encoded JSON, the rendered
-page), so a request costs a ``stat`` and a write. ``create_app`` is the factory uvicorn calls
+Everything a response needs is derived once per document (``responses.py``: pre-encoded
+JSON, the rendered page), so a request costs a ``stat`` and a write. How current the
+forecast is (``freshness.py``) is judged at each request, against the service's clock:
+the real one, or the instant ``OGRINE_NOW`` fixes. ``create_app`` is the factory uvicorn calls
 (``uvicorn --factory ogrine_assets.service.app:create_app``).
 """
 
@@ -10,13 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 import msgspec
-from jinja2 import Environment, PackageLoader, select_autoescape
 from litestar import Litestar, MediaType, Request, Response, get
 from litestar.config.cors import CORSConfig
 from litestar.exceptions import HTTPException, ServiceUnavailableException
@@ -26,12 +24,9 @@ from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Example
 from litestar.params import Parameter
 from litestar.response.base import ASGIResponse
-from markupsafe import Markup
 
 from ogrine_assets.forecast_document import (
-    INTERVAL_LEVELS,
     DataInfo,
-    ForecastDocument,
     ForecastPoint,
     HistoryPoint,
     LiveAccuracy,
@@ -39,8 +34,15 @@ from ogrine_assets.forecast_document import (
     Quality,
 )
 from ogrine_assets.service import examples
-from ogrine_assets.service.chart import BREAKPOINT_PX, NARROW, UNIT, WIDE, render_charts
 from ogrine_assets.service.config import ServiceConfig
+from ogrine_assets.service.freshness import Staleness, judge, warning
+from ogrine_assets.service.responses import (
+    FAVICON_PNG,
+    LegacyForecastPoint,
+    Responses,
+    derive,
+    render_page,
+)
 from ogrine_assets.service.source import NOT_PUBLISHED, ForecastSource, LoadedForecast
 
 logger = logging.getLogger("ogrine_assets.service")
@@ -49,35 +51,6 @@ HISTORY_LIMIT_MAX = 365
 JSON_HEADERS = {"cache-control": "no-cache"}
 
 Clock = Callable[[], dt.datetime]
-
-_templates = Environment(
-    loader=PackageLoader("ogrine_assets.service", "templates"),
-    autoescape=select_autoescape(["jinja"]),
-)
-# The site's icon: a PNG for ``/favicon.ico`` (what browsers ask for on pages that name none,
-# the JSON ones), and the same drawing as SVG, inlined in the page (no request at all).
-STATIC = Path(__file__).parent / "static"
-FAVICON_PNG = (STATIC / "favicon.png").read_bytes()
-FAVICON_SVG_URL = "data:image/svg+xml," + quote(
-    (STATIC / "favicon.svg").read_text().strip(), safe=""
-)
-
-
-class LegacyForecastPoint(
-    msgspec.Struct, frozen=True, rename={"prediction_rate_tenth": "prediction_rateTenth"}
-):
-    """One day of the old project's /seven-days-forecast answer, field for field: its
-    clients keep working unchanged."""
-
-    datetime: str
-    prediction_rate_tenth: int
-    prediction_rate: float
-
-
-class Staleness(msgspec.Struct, frozen=True):
-    data_age_days: int
-    stale: bool
-    stale_after_days: int
 
 
 class ForecastResponse(msgspec.Struct, frozen=True):
@@ -92,11 +65,16 @@ class ForecastResponse(msgspec.Struct, frozen=True):
 
 
 class HealthResponse(msgspec.Struct, frozen=True, omit_defaults=True):
+    """``status``: ``ready`` (a fresh forecast), ``stale`` or ``clock_problem`` (a forecast
+    served, said not current in ``warning``), ``unavailable`` (none: ``reason``)."""
+
     status: str
     reason: str | None = None
+    warning: str | None = None
     model_version: str | None = None
     generated_at: dt.datetime | None = None
     last_observed_date: dt.date | None = None
+    data_age_days: int | None = None
 
 
 class ErrorResponse(msgspec.Struct, frozen=True):
@@ -122,44 +100,6 @@ UNAVAILABLE = _answer(
     "or was refused. `detail` says which; `/health` has the details for operators.",
     examples.UNAVAILABLE,
 )
-
-
-@dataclass(frozen=True)
-class Responses:
-    """The bodies derived once per document: requests only write them out."""
-
-    seven_days: bytes  # /seven-days-forecast, pre-encoded
-    page: bytes  # /, rendered
-
-
-def _render_page(**context: Any) -> str:
-    return _templates.get_template("page.html.jinja").render(
-        unit=UNIT,
-        breakpoint_px=BREAKPOINT_PX,
-        narrow_max_px=NARROW.max_drawn_width,
-        wide_max_px=WIDE.max_drawn_width,
-        favicon=FAVICON_SVG_URL,
-        **context,
-    )
-
-
-def _derive(document: ForecastDocument) -> Responses:
-    legacy = [
-        LegacyForecastPoint(p.datetime, p.prediction_rate_tenth, p.prediction_rate)
-        for p in document.forecast
-    ]
-    bands: dict[int, list[tuple[dt.date, float, float]]] = {}
-    for level in sorted(INTERVAL_LEVELS, reverse=True):  # the wider band is drawn first
-        intervals = [(point.date, point.interval(level)) for point in document.forecast]
-        if all(interval for _, interval in intervals):
-            bands[level] = [(day, *interval) for day, interval in intervals if interval]
-    charts = render_charts(
-        [(h.date, h.rate) for h in document.history],  # every day the document holds
-        [(p.date, p.prediction_rate) for p in document.forecast],
-        bands,
-    )
-    page = _render_page(document=document, charts=Markup(charts))
-    return Responses(seven_days=msgspec.json.encode(legacy), page=page.encode())
 
 
 def _routes(
@@ -204,13 +144,12 @@ def _routes(
     )
     def forecast() -> ForecastResponse:
         document = loaded().document
-        age = (now().astimezone(dt.UTC).date() - document.data.last_observed_date).days
         return ForecastResponse(
             model=document.model,
             generated_at=document.generated_at,
             dagster_run_id=document.dagster_run_id,
             data=document.data,
-            staleness=Staleness(age, age > stale_after_days, stale_after_days),
+            staleness=judge(document, now(), stale_after_days),
             forecast=document.forecast,
             quality=document.quality,
             live_accuracy=document.live_accuracy,
@@ -236,10 +175,22 @@ def _routes(
     @get(
         "/health",
         sync_to_thread=False,
-        summary="Ready only when a valid forecast is loaded",
-        description="For operators and monitors: `reason` names the document's file.",
+        summary="Ready only when a valid, current forecast is loaded",
+        description="For operators and monitors: `status` is `ready` only for a current "
+        "forecast; a loaded forecast that is not current answers 200 with `status` `stale` or "
+        "`clock_problem` and a `warning` (it is still served, said not current). `reason` "
+        "names the document's file.",
         responses={
-            200: _answer(HealthResponse, "A forecast is loaded", examples.HEALTH_READY),
+            200: ResponseSpec(
+                HealthResponse,
+                description="A forecast is loaded: `ready`, or served but `stale` or "
+                "`clock_problem`",
+                generate_examples=False,
+                examples=[
+                    Example(summary="A current forecast", value=examples.HEALTH_READY),
+                    Example(summary="A stale forecast", value=examples.HEALTH_STALE),
+                ],
+            ),
             503: _answer(
                 HealthResponse,
                 "No forecast loaded: `reason` says why, naming the file",
@@ -254,13 +205,16 @@ def _routes(
                 HealthResponse(status="unavailable", reason=source.problem), status_code=503
             )
         document = current.document
+        staleness = judge(document, now(), stale_after_days)
         return Response(
             HealthResponse(
-                status="ready",
+                status="ready" if staleness.status == "fresh" else staleness.status,
                 reason=source.problem,  # set when a newer file was refused, the last good kept
+                warning=warning(document, staleness),
                 model_version=document.model.version,
                 generated_at=document.generated_at,
                 last_observed_date=document.data.last_observed_date,
+                data_age_days=staleness.data_age_days,
             )
         )
 
@@ -268,9 +222,10 @@ def _routes(
     def page() -> ASGIResponse:
         current = source.current()
         if current is None:
-            html = _render_page(document=None, unreadable=source.public_problem != NOT_PUBLISHED)
+            html = render_page(document=None, unreadable=source.public_problem != NOT_PUBLISHED)
             return ASGIResponse(body=html.encode(), media_type=MediaType.HTML, status_code=503)
-        return ASGIResponse(body=current.derived.page, media_type=MediaType.HTML)
+        page = current.derived.page(judge(current.document, now(), stale_after_days))
+        return ASGIResponse(body=page, media_type=MediaType.HTML)
 
     @get("/favicon.ico", sync_to_thread=False, include_in_schema=False)
     def favicon() -> ASGIResponse:
@@ -321,6 +276,13 @@ class ForecastApp(Litestar):
         await super().__call__(as_get, receive, without_body)
 
 
+def _clock(fixed: dt.datetime | None) -> Clock:
+    """The real clock, or the instant ``OGRINE_NOW`` fixes."""
+    if fixed is None:
+        return lambda: dt.datetime.now(dt.UTC)
+    return lambda: fixed
+
+
 def create_app(config: ServiceConfig | None = None, now: Clock | None = None) -> Litestar:
     """The app for ``config`` (default: from the environment); ``now`` is injectable for tests."""
     config = config or ServiceConfig.from_env()
@@ -330,8 +292,11 @@ def create_app(config: ServiceConfig | None = None, now: Clock | None = None) ->
         cors = CORSConfig(
             allow_origins=list(config.cors_origins), allow_methods=["GET"], allow_credentials=False
         )
-    source = ForecastSource(config.forecast_path, _derive)
-    clock = now or (lambda: dt.datetime.now(dt.UTC))
+    clock = now or _clock(config.fixed_now)
+    source = ForecastSource(
+        config.forecast_path,
+        lambda document: derive(document, judge(document, clock(), config.stale_after_days)),
+    )
     return ForecastApp(
         route_handlers=_routes(source, clock, config.stale_after_days),
         cors_config=cors,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,11 +10,23 @@ from pathlib import Path
 from ogrine_assets.settings import Settings
 
 
+def fixed_instant(value: str | None) -> dt.datetime | None:
+    """``OGRINE_NOW`` (checked by ``Settings``) as an aware instant, UTC when it names no
+    offset, as the pipeline's clock reads it; None when unset."""
+    if value is None:
+        return None
+    moment = dt.datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 @dataclass(frozen=True)
 class ServiceConfig:
     forecast_path: Path
     stale_after_days: int = 3
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    # "Now" fixed by OGRINE_NOW, as for every other part (tests, demos, the soak): the
+    # service judges staleness against it. None: the real clock.
+    fixed_now: dt.datetime | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServiceConfig:
@@ -26,4 +39,5 @@ class ServiceConfig:
             forecast_path=settings.forecast_path,
             stale_after_days=settings.freshness_max_age_days,
             cors_origins=origins,
+            fixed_now=fixed_instant(settings.fixed_now),
         )

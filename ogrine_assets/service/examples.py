@@ -91,7 +91,7 @@ FORECAST: dict[str, Any] = {
     "generated_at": _plain(DOCUMENT.generated_at),
     "dagster_run_id": DOCUMENT.dagster_run_id,
     "data": _plain(DOCUMENT.data),
-    "staleness": {"data_age_days": 1, "stale": False, "stale_after_days": 3},
+    "staleness": {"data_age_days": 1, "status": "fresh", "stale": False, "stale_after_days": 3},
     "forecast": _plain(DOCUMENT.forecast),
     "quality": _plain(DOCUMENT.quality),
     "live_accuracy": _plain(DOCUMENT.live_accuracy),
@@ -104,6 +104,16 @@ HEALTH_READY: dict[str, Any] = {
     "model_version": DOCUMENT.model.version,
     "generated_at": _plain(DOCUMENT.generated_at),
     "last_observed_date": _plain(DOCUMENT.data.last_observed_date),
+    "data_age_days": 1,
+}
+
+HEALTH_STALE: dict[str, Any] = {
+    "status": "stale",
+    "warning": f"the newest data ({DOCUMENT.data.last_observed_date}) is 9 days old, stale after 3",
+    "model_version": DOCUMENT.model.version,
+    "generated_at": _plain(DOCUMENT.generated_at),
+    "last_observed_date": _plain(DOCUMENT.data.last_observed_date),
+    "data_age_days": 9,
 }
 
 HEALTH_UNAVAILABLE: dict[str, Any] = {

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from ogrine_assets.settings import environment_without_ours
 from ogrine_assets_tests.net import free_port, stop, wait_until_ok
 
 if TYPE_CHECKING:
@@ -29,12 +28,11 @@ def document_path(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def running_service(materialized: Deployment) -> Iterator[RunningService]:
     """`ogrine serve` as a real uvicorn process on a free loopback port, serving the document
-    the session's real materialization published."""
-    from ogrine_assets_tests.support import RunningService
+    the session's real materialization published, at the session's "now" (OGRINE_NOW)."""
+    from ogrine_assets_tests.support import RunningService, ogrine_env
 
     port = free_port()
-    environ = environment_without_ours()
-    environ["OGRINE_HOME"] = str(materialized.settings.home)
+    environ = ogrine_env(materialized.settings.home)
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "ogrine"), "serve", "--port", str(port)],
         env=environ,

@@ -61,7 +61,12 @@ def test_forecast_with_provenance_and_staleness(client: TestClient, document_pat
     }
     assert body["generated_at"].startswith("2026-11-26T02:00:00")
     assert body["data"]["last_observed_date"] == "2026-11-25"
-    assert body["staleness"] == {"data_age_days": 2, "stale": False, "stale_after_days": 3}
+    assert body["staleness"] == {
+        "data_age_days": 2,
+        "status": "fresh",
+        "stale": False,
+        "stale_after_days": 3,
+    }
     assert [p["horizon_days"] for p in body["forecast"]] == list(range(1, 8))
 
 
@@ -135,6 +140,7 @@ def test_health_is_ready_with_a_document(client: TestClient, document_path: Path
         "model_version": "5",
         "generated_at": "2026-11-26T02:00:00Z",
         "last_observed_date": "2026-11-25",
+        "data_age_days": 2,
     }
 
 
@@ -244,9 +250,12 @@ def test_openapi_examples_are_fixed_and_realistic(document_path: Path) -> None:
     spec = specs[0]
 
     def example(path: str, status: str) -> object:
-        content = spec["paths"][path]["get"]["responses"][status]["content"]
-        (value,) = examples_in(content["application/json"])
+        (value,) = every_example(path, status)
         return value
+
+    def every_example(path: str, status: str) -> list[object]:
+        content = spec["paths"][path]["get"]["responses"][status]["content"]
+        return examples_in(content["application/json"])
 
     seven = example("/seven-days-forecast", "200")
     assert isinstance(seven, list) and len(seven) == 7
@@ -259,12 +268,15 @@ def test_openapi_examples_are_fixed_and_realistic(document_path: Path) -> None:
     assert len(forecast["forecast"]) == 7
     history = example("/history", "200")
     assert isinstance(history, list) and history[-1]["date"] == "2026-11-25"
-    assert example("/health", "200") == {
+    ready, stale = every_example("/health", "200")
+    assert ready == {
         "status": "ready",
         "model_version": "2",
         "generated_at": "2026-11-26T02:00:00Z",
         "last_observed_date": "2026-11-25",
+        "data_age_days": 1,
     }
+    assert isinstance(stale, dict) and stale["status"] == "stale" and stale["warning"]
     random_text = re.compile(r"^[A-Za-z]{20}$")  # what the generator makes up
     for value in examples_in(spec):
         assert not (isinstance(value, str) and random_text.match(value)), value
