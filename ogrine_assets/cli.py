@@ -21,17 +21,11 @@ from ogrine_assets.settings import Settings, SettingsError
 
 
 def serve(host: str, port: int) -> int:
-    """The forecast service under uvicorn; it imports nothing of the pipeline's stack."""
-    import uvicorn
+    """The forecast service under uvicorn (``service/server.py``: the request head bounded);
+    it imports nothing of the pipeline's stack."""
+    from ogrine_assets.service.server import run
 
-    uvicorn.run(
-        "ogrine_assets.service.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        log_level="info",
-        access_log=False,
-    )
+    run(host, port)
     return 0
 
 

@@ -159,6 +159,11 @@ def test_the_page_is_readable_on_a_phone_and_a_desktop(
                 version = materialized.document()["model"]["version"]
                 assert page.locator("#model-version").inner_text().endswith(f"v{version}")
                 assert page.locator("#synthetic-banner").is_visible()
+                # When it was made and from which data, said above the chart.
+                made = page.locator("#forecast-made")
+                assert "from data up to" in made.inner_text()
+                above, chart = made.bounding_box(), page.locator("svg.chart:visible").bounding_box()
+                assert above and chart and above["y"] + above["height"] <= chart["y"]
                 # Taken first, so that a failing check leaves the picture to look at.
                 page.screenshot(path=str(ARTIFACTS / f"forecast-page-{width}.png"), full_page=True)
                 measured.append(check_page_at(page, width, materialized))
