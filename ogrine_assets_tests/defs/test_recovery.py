@@ -16,7 +16,7 @@ from ogrine_assets.defs.common.recovery import (
 )
 from ogrine_assets.forecast_document import decode
 from ogrine_assets.model.promotion import standing_champion
-from ogrine_assets.names import BROKEN_TAG, DECISION_TAG
+from ogrine_assets.names import BROKEN_TAG, DECISION_TAG, REJECTED
 from ogrine_assets_tests.support import Deployment, deployment, fill, tmpfs
 
 pytestmark = pytest.mark.integration
@@ -146,3 +146,27 @@ def test_the_alias_is_moved_to_the_published_version_when_a_run_stopped_in_betwe
         everything = recover(world.settings, world.instance, world.training_log(), registry)
         assert everything == []  # nothing else to repair
         assert all(DECISION_TAG in tags for tags in registry.decisions().values())
+
+
+def test_a_training_run_left_running_is_ended_killed_and_its_version_never_promoted(
+    tmp_path: Path,
+) -> None:
+    """A process killed after registering its version leaves that version's MLflow run
+    RUNNING. The next run's recovery ends it KILLED in the MLflow store (not FINISHED: the
+    version was never fully recorded), and promotion then refuses the version."""
+    with deployment(tmp_path / "home") as world:
+        assert world.run("training_job").success
+        registry, client = world.registry(), world.client()
+        run_id = registry.version("1").run_id
+        client.update_run(run_id, status="RUNNING")  # what the killed process left
+        notes = recover(world.settings, world.instance, world.training_log(), registry)
+        assert [note for note in notes if run_id in note] == [
+            f"ended MLflow run {run_id} as KILLED: its Dagster run is over"
+        ]
+        assert client.get_run(run_id).info.status == "KILLED"
+        promoted = world.run("promotion_job")
+        # The only version refused, nothing is left to forecast with: only that step fails.
+        assert [e.step_key for e in promoted.all_events if e.is_step_failure] == ["forecast"]
+        assert registry.decisions()["1"][DECISION_TAG] == REJECTED
+        assert aliased_version(world) is None
+        assert not world.settings.forecast_path.exists()
