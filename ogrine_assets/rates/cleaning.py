@@ -6,7 +6,8 @@ The policy (what is repaired, what is rejected and why) is written for operators
 Every input row ends up in exactly one place: kept, merged into a kept row of the same
 day, or rejected; :class:`CleaningResult` counts each. Rows that contradict each other (one
 instant, different rates) are rejected together: no rule can say which one is true, and
-the order of an answer is not evidence.
+the order of an answer is not evidence. So are the days the series itself contradicts
+(``outliers.py``): an isolated spike, a jump on the newest day no later day confirms yet.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ogrine_assets.rates.columns import MAX_RATE_TENTH, MIN_RATE_TENTH, VALIDATED_SCHEMA
+from ogrine_assets.rates.outliers import suspect_days
 
 RATE_TOLERANCE_TENTHS = 0.5  # `rate` is rateTenth / 10, printed; allow its rounding only
 CONFLICT = "conflicting rates for the same instant"
@@ -30,6 +32,9 @@ class CleaningResult:
     out_of_order: int
     non_midnight: int
     non_utc_offset: int
+    # The newest day the answer holds, suspect or not: a day held back for now (outliers.py)
+    # still says how far the upstream has come.
+    newest_day: dt.date | None = None
 
     @property
     def rejected_count(self) -> int:
@@ -112,25 +117,33 @@ def clean_rates(raw: pl.DataFrame, today: dt.date | None = None) -> CleaningResu
     non_utc_offset = int((~utc).sum())
 
     in_order = kept if out_of_order == 0 else kept.sort("observed_at", "row")
-    daily = (
-        in_order.with_columns(date=pl.col("observed_at").dt.date())
-        # The last row of each day wins (the upstream scrapes once a day; a second row is a
-        # re-scrape): the next row falls on another day, or there is none.
-        .filter(pl.col("date") != pl.col("date").shift(-1, fill_value=dt.date.max))
-        .select(
-            pl.col("date"),
-            pl.col("observed_at"),
-            pl.col("rateTenth").alias("rate_tenth"),
-            (pl.col("rateTenth") / 10).alias("rate"),
+    # The last row of each day wins (the upstream scrapes once a day; a second row is a
+    # re-scrape): the next row falls on another day, or there is none.
+    days = in_order.with_columns(date=pl.col("observed_at").dt.date())
+    daily = days.filter(pl.col("date") != pl.col("date").shift(-1, fill_value=dt.date.max))
+    newest_day = daily["date"].max() if daily.height else None
+    suspect = suspect_days(daily["date"].to_list(), daily["rateTenth"].to_list())
+    if suspect:
+        reasons = pl.Series("reason", [suspect.get(i) for i in range(daily.height)], pl.String)
+        daily = daily.with_columns(reasons)
+        rejected = pl.concat(
+            [rejected, daily.filter(pl.col("reason").is_not_null()).select(rejected.columns)]
         )
+        daily = daily.filter(pl.col("reason").is_null())
+    clean = daily.select(
+        pl.col("date"),
+        pl.col("observed_at"),
+        pl.col("rateTenth").alias("rate_tenth"),
+        (pl.col("rateTenth") / 10).alias("rate"),
     )
     return CleaningResult(
-        clean=daily.cast(VALIDATED_SCHEMA),
+        clean=clean.cast(VALIDATED_SCHEMA),
         rejected=rejected,
-        same_day_merged=kept.height - daily.height,
+        same_day_merged=kept.height - daily.height - len(suspect),
         out_of_order=out_of_order,
         non_midnight=non_midnight,
         non_utc_offset=non_utc_offset,
+        newest_day=newest_day if isinstance(newest_day, dt.date) else None,
     )
 
 

@@ -10,6 +10,7 @@ show up, counted, in the metadata and the quarantine.
 import datetime as dt
 import gzip
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,8 @@ import pytest
 from litestar.testing import TestClient
 
 from ogrine_assets.defs.ingestion.sources import HttpRatesSource
+from ogrine_assets.failures import cause_of
+from ogrine_assets.model.spans import MIN_HISTORY_DAYS
 from ogrine_assets.names import CHAMPION_ALIAS, EXPERIMENT_NAME, REGISTERED_MODEL_NAME
 from ogrine_assets.service.app import create_app
 from ogrine_assets.service.config import ServiceConfig
@@ -238,12 +241,32 @@ def test_two_rows_on_one_day_keep_the_latest(world: World, good: None) -> None:
         rows[-1],
         id=99_999,
         datetime=rows[-1]["datetime"].replace("T00:00", "T18:00"),
-        rateTenth=9999,
-        rate=999.9,
+        rateTenth=rows[-1]["rateTenth"] + 7,
+        rate=(rows[-1]["rateTenth"] + 7) / 10,
     )
     metadata = run_with(world, [*rows, late])
     assert metadata["same_day_rows_merged"] == 1 and metadata["non_midnight_times"] == 1
-    assert validated(world)["rate_tenth"][-1] == 9999
+    assert validated(world)["rate_tenth"][-1] == rows[-1]["rateTenth"] + 7
+
+
+def test_a_spike_is_quarantined_and_a_jump_on_the_newest_day_waits(
+    world: World, good: None
+) -> None:
+    rows = good_rows()
+    spiked = [dict(r) for r in rows]
+    for index in (-30, -1):  # 7x the level, inside the plausible range
+        spiked[index]["rateTenth"] *= 7
+        spiked[index]["rate"] = spiked[index]["rateTenth"] / 10
+    metadata = run_with(world, spiked)
+    days = validated(world)["date"].to_list()
+    held = [dt.date.fromisoformat(spiked[i]["datetime"][:10]) for i in (-30, -1)]
+    assert not set(held) & set(days) and days[-1] == held[1] - dt.timedelta(days=1)
+    reasons = metadata["rejected_reasons"].records
+    said = sorted(r.data["reason"] for r in reasons)  # +6xx %: from the day before
+    assert re.fullmatch(r"a jump of \+6\d\d% on the newest day, held until a later .+", said[0])
+    assert re.fullmatch(r"a spike of \+6\d\d% for 1 day\(s\) that did not last", said[1])
+    quarantined = Path(metadata["quarantine"]).read_text().splitlines()
+    assert len(quarantined) == 2
 
 
 def test_gaps_are_reported(world: World, good: None) -> None:
@@ -315,3 +338,9 @@ def test_a_short_history_is_kept_but_trains_nothing(tmp_path: Path) -> None:
         }
         assert materialized == {"raw_rates", "validated_rates"}
         assert not short.settings.forecast_path.exists()
+        # The run's failure says it in words: the days it has and needs.
+        (failure,) = [e for e in result.all_events if e.is_step_failure]
+        assert failure.step_key == "validated_rates" and failure.step_failure_data.error
+        assert cause_of(failure.step_failure_data.error).startswith(
+            f"60 days of history; {MIN_HISTORY_DAYS} needed to train"
+        )

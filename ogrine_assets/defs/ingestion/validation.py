@@ -132,8 +132,9 @@ def validated_rates(
 
     last_date, last_rows = _last_good(context)
     newest = date_bounds(validated["date"])[1]
-    if last_date is not None and newest < last_date:
-        raise _refuse(f"The newest rate is {newest}, older than the last good {last_date}.", report)
+    seen = max(newest, result.newest_day or newest)  # a day held back still came
+    if last_date is not None and seen < last_date:
+        raise _refuse(f"The newest rate is {seen}, older than the last good {last_date}.", report)
     if last_rows is not None and validated.height < last_rows * (1 - MAX_HISTORY_SHRINK):
         raise _refuse(
             f"{validated.height} days, down from {last_rows}: the upstream lost history.",
@@ -159,11 +160,18 @@ def validated_rates(
     yield dg.AssetCheckResult(
         check_name=SCHEMA_CHECK, passed=True, metadata={"dagster/row_count": validated.height}
     )
+    enough = validated.height >= MIN_HISTORY_DAYS
+    history = f"{validated.height} days of history; {MIN_HISTORY_DAYS} needed to train"
     yield dg.AssetCheckResult(
         check_name=HISTORY_CHECK,
-        passed=validated.height >= MIN_HISTORY_DAYS,
+        passed=enough,
+        description=None if enough else history,
         metadata={"days": validated.height, "required_days": MIN_HISTORY_DAYS},
     )
+    if not enough:  # the step says why in words, not as "1 blocking asset check failed"
+        raise dg.Failure(
+            description=f"{history}. The rates are stored; nothing is trained on them yet."
+        )
 
 
 def build_freshness_check(max_age_days: int) -> dg.AssetChecksDefinition:
