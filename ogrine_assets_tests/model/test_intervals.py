@@ -1,0 +1,53 @@
+"""The bands a forecast publishes: their widths in kamas, against numbers worked out by hand."""
+
+import numpy as np
+import pytest
+
+from ogrine_assets.model.intervals import Band, IntervalRecord, residual_quantiles
+
+
+def record(scale_days: int) -> IntervalRecord:
+    return IntervalRecord(
+        method="drift",
+        origins=60,
+        bands={80: Band(lower=[-1.0, -2.0], upper=[0.5, 3.0]), 95: Band([-2.0, -4.0], [1.0, 6.0])},
+        held_out_coverage={80: 0.8, 95: 0.95},
+        mae_by_horizon=[1.0, 2.0],
+        scale_days=scale_days,
+    )
+
+
+# Rates up to the forecast's origin. The last week moves 4, 3, 8, 1, 8, 6 and 6 kamas a day:
+# a mean absolute daily change of 36 / 7 kamas. The two moves before it (10 and 60 kamas)
+# are older than the week and must not count.
+RATES = np.array([650.0, 640.0, 700.0, 704.0, 701.0, 709.0, 708.0, 700.0, 706.0, 712.0])
+WEEK_SCALE = 36 / 7
+
+
+def test_scaled_bands_are_their_multiples_of_the_last_weeks_mean_daily_change() -> None:
+    offsets = record(scale_days=7).offsets(RATES)
+    lower, upper = offsets[80]
+    assert lower == pytest.approx([-1.0 * WEEK_SCALE, -2.0 * WEEK_SCALE])
+    assert upper == pytest.approx([0.5 * WEEK_SCALE, 3.0 * WEEK_SCALE])
+    widths = {level: np.subtract(up, low) for level, (low, up) in offsets.items()}
+    assert widths[80] == pytest.approx([1.5 * 36 / 7, 5.0 * 36 / 7])  # ~7.7 and ~25.7 kamas
+    assert widths[95] == pytest.approx([3.0 * 36 / 7, 10.0 * 36 / 7])
+
+
+def test_unscaled_bands_are_kamas_as_stored_and_scaled_ones_need_the_rates() -> None:
+    assert record(scale_days=0).offsets() == {
+        80: ([-1.0, -2.0], [0.5, 3.0]),
+        95: ([-2.0, -4.0], [1.0, 6.0]),
+    }
+    with pytest.raises(ValueError, match="need the rates"):
+        record(scale_days=7).offsets()
+
+
+def test_the_conformal_order_statistics_of_nine_residuals() -> None:
+    """Nine residuals 1..9 at one horizon: the 80 % band leaves 10 % each side, so its upper
+    offset is the ceil(10 * 0.9) = 9th smallest and its lower the floor(10 * 0.1) = 1st."""
+    residuals = np.arange(1.0, 10.0)[:, None]
+    (lower,), (upper,) = residual_quantiles(residuals, [80])[80]
+    assert (lower, upper) == (1.0, 9.0)
+    (lower,), (upper,) = residual_quantiles(np.arange(1.0, 20.0)[:, None], [80])[80]
+    assert (lower, upper) == (2.0, 18.0)  # 19 residuals: the 2nd and the ceil(18) = 18th
