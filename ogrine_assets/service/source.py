@@ -35,7 +35,7 @@ from ogrine_assets.forecast_document import ForecastDocument, InvalidDocument, d
 logger = logging.getLogger("ogrine_assets.service")
 
 RETRY_SECONDS = 1.0
-# A real document is about 30 kB (90 days of history, 7 forecast days, a few tables).
+# A real document is about 12 kB (90 days of history, 7 forecast days, a few tables).
 MAX_DOCUMENT_BYTES = 4 * 2**20
 FORECAST_DAYS = 7  # what /seven-days-forecast promises its clients
 # The dates of a rate: the Ogrine market is younger than 2000, and a date past 2199 is a
