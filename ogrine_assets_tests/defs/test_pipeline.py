@@ -18,6 +18,7 @@ from ogrine_assets.defs.automation.schedules import (
 )
 from ogrine_assets.defs.automation.sensors import model_promotion_sensor
 from ogrine_assets.defs.serving.forecast import FRESHNESS
+from ogrine_assets.defs.training import model as training_model
 from ogrine_assets.model.estimators import predictor
 from ogrine_assets.model.features import series_from_frame
 from ogrine_assets.model.forecasting import next_days
@@ -245,7 +246,9 @@ def test_second_training_registers_a_new_version_and_records_a_decision(tmp_path
         assert again.tags["promotion.decided_at"] == decided_at
 
 
-def test_an_unchanged_model_is_not_trained_again_until_asked(tmp_path: Path) -> None:
+def test_an_unchanged_model_is_not_trained_again_until_asked_or_its_code_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with deployment(tmp_path / "home") as world:
         assert world.run("training_job").success
         assert world.run("promotion_job").success
@@ -269,3 +272,10 @@ def test_an_unchanged_model_is_not_trained_again_until_asked(tmp_path: Path) -> 
         # A forced retrain registers a new version all the same.
         assert world.run("training_job", retrain=True).success
         assert world.metadata("ogrine_model")["model_version"] == "2"
+
+        # Changed training code (its version is a digest of the model package's files,
+        # versions.source_digest): trained again unasked, on the same data.
+        monkeypatch.setattr(training_model, "TRAINING_CODE_VERSION", "0123456789abcdef")
+        assert world.run("training_job").success
+        model = world.metadata("ogrine_model")
+        assert (model["model_version"], model["retrained"]) == ("3", True)
