@@ -131,6 +131,14 @@ def validated_rates(
         ) from exc
 
     last_date, last_rows = _last_good(context)
+    if last_date is not None and last_date > clock.today():
+        # Only a clock ahead could have accepted a day after today: that snapshot proves
+        # nothing about the upstream, so it neither blocks nor sets the bar for this one.
+        context.log.warning(
+            f"The last good rates run to {last_date}, after today {clock.today()}: a clock "
+            "was ahead when they were taken; they no longer count."
+        )
+        last_date, last_rows = None, None
     newest = date_bounds(validated["date"])[1]
     seen = max(newest, result.newest_day or newest)  # a day held back still came
     if last_date is not None and seen < last_date:
