@@ -157,7 +157,10 @@ class ForecastSource(Generic[Derived]):
                     f"the file is {max(size, len(raw))} bytes, more than any forecast "
                     f"document ({MAX_DOCUMENT_BYTES})"
                 )
-            document = decode(raw)
+            try:
+                document = decode(raw)
+            except OverflowError:  # check's day after the last observed one, past 9999-12-31
+                raise InvalidDocument(f"its dates run past {dt.date.max}") from None
             check_dates(document)
             loaded = LoadedForecast(document=document, derived=self._derive(document))
         except Exception as exc:

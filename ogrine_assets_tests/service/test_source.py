@@ -37,6 +37,11 @@ def all_in_9999(document: dict[str, Any]) -> None:
     moved(document, last, dt.datetime(9999, 12, 25, 2, tzinfo=dt.UTC))
 
 
+def last_day_of_9999(document: dict[str, Any]) -> None:
+    """No day follows it: the contract's check itself overflows."""
+    document["data"]["last_observed_date"] = "9999-12-31"
+
+
 def shuffled_history(document: dict[str, Any]) -> None:
     document["history"][3], document["history"][4] = document["history"][4], document["history"][3]
 
@@ -60,6 +65,7 @@ def eight_days(document: dict[str, Any]) -> None:
     [
         (year_9999, "the history ends 2026-11-25, not on last_observed_date 9999-12-24"),
         (all_in_9999, "outside 2000-01-01"),
+        (last_day_of_9999, "its dates run past 9999-12-31"),
         (shuffled_history, "history dates are not in ascending order"),
         (history_from_2001, "the history spans 9459 days, more than 3660"),
         (data_after_it_was_made, "its data ends 2026-11-25, after the day it was made"),
