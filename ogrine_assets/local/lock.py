@@ -26,10 +26,12 @@ class LockHeld(RuntimeError):
 
 class HomeLock:
     """An exclusive, process-lifetime lock on a home (``flock``: released when the process
-    ends, even by SIGKILL). Its file records who holds it, for the message of the next."""
+    ends, even by SIGKILL). Its file records who holds it, for the message of the next.
+    ``name``: the pipeline's lock by default; ``ogrine up`` holds one of its own
+    (``stack_home.py``)."""
 
-    def __init__(self, home: Path) -> None:
-        self.path = home / LOCK_NAME
+    def __init__(self, home: Path, name: str = LOCK_NAME) -> None:
+        self.path = home / name
         self._handle: int | None = None
 
     def acquire(
