@@ -2,7 +2,9 @@
 
 Under the home's lock (``lock.py``), :func:`prepare` makes what a run needs exist, each piece
 so that being killed at any instant leaves either nothing or a whole piece: the folders, a
-minimal ``dagster.yaml``, and the local MLflow store, built aside and renamed into place.
+minimal ``dagster.yaml``, and the local MLflow store, built aside and renamed into place. A
+store damaged otherwise (the MLflow store, or one of Dagster's SQLite files) stops the run
+before it starts, in one line naming the file and the way out.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import contextlib
 import os
 import sqlite3
 import sys
+import time
 from pathlib import Path
 
 from ogrine_assets.local.files import PARTIAL_SUFFIX, fsync_folder, write_atomically
@@ -82,7 +85,8 @@ storage:
 
 
 class StoreDamaged(RuntimeError):
-    """The local MLflow store cannot be used; the message says how to recover."""
+    """A local store (MLflow's, or a file of Dagster's) cannot be used; the message names
+    the file and says how to recover."""
 
     EXIT_STATUS = 3  # of ``python -m ogrine_assets.local.stores`` when it says so
 
@@ -123,6 +127,7 @@ def prepare(settings: Settings) -> None:
     ):
         folder.mkdir(parents=True, exist_ok=True)
     ensure_dagster_home(settings)
+    check_dagster_storage(settings.dagster_home)
     if settings.uses_local_mlflow_store:
         database = settings.local_mlflow_db
         for leftover in database.parent.glob(f".{database.name}.*{PARTIAL_SUFFIX}*"):
@@ -161,16 +166,60 @@ def ensure_mlflow_store(database: Path, artifact_root: str | None) -> None:
     fsync_folder(database.parent)
 
 
+# Dagster's SQLite storage under DAGSTER_HOME (its default, which dagster.yaml keeps), and
+# what moving each aside loses.
+DAGSTER_DATABASES = {
+    Path("history", "runs.db"): "the history of its runs",
+    Path("history", "runs", "index.db"): "the index of its runs' events (past materializations)",
+    Path("schedules", "schedules.db"): "the schedules' and the sensor's state and ticks",
+}
+
+
+def check_dagster_storage(dagster_home: Path) -> None:
+    """Raise :class:`StoreDamaged` naming the first of Dagster's SQLite files that is not a
+    readable database (overwritten, truncated), with the way out; Dagster itself would fail
+    every run with "file is not a database", naming none."""
+    for relative, held in DAGSTER_DATABASES.items():
+        database = dagster_home / relative
+        if not database.exists():
+            continue  # Dagster creates it when it first needs it
+        problem = _unreadable(database)
+        if problem:
+            raise StoreDamaged(
+                f"Dagster's store {database} is damaged ({problem}). Move it aside "
+                f"(mv {database} {database}.damaged) and run again: Dagster starts a new "
+                f"one; {held} is not carried over."
+            )
+
+
+def _unreadable(database: Path) -> str:
+    """Why ``database`` is not a readable SQLite database, or "" (a busy one is readable:
+    another process writes it)."""
+    try:
+        _tables(database)
+    except sqlite3.DatabaseError as exc:
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            return f"not a readable SQLite database: {exc}"
+        if "locked" in str(exc) or "busy" in str(exc):
+            return ""
+        raise
+    return ""
+
+
+def _tables(database: Path) -> set[str]:
+    """Opened for writing on purpose: a journal left by a killed writer is rolled back."""
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=rw", uri=True)) as db:
+        return {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+
+
 def store_damage(database: Path) -> str:
     """What makes an existing SQLite MLflow store unusable, or "" when nothing does.
 
-    Opened for writing on purpose: a journal left by a killed writer is rolled back. Only a
-    store whose content is wrong is "damaged"; a lock or a permission problem is raised as
-    it is, since moving the store aside would not mend it.
+    Only a store whose content is wrong is "damaged"; a lock or a permission problem is
+    raised as it is, since moving the store aside would not mend it.
     """
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=rw", uri=True)) as db:
-            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+        tables = _tables(database)
     except sqlite3.DatabaseError as exc:
         if "not a database" in str(exc) or "malformed" in str(exc):
             return f"not a readable SQLite database: {exc}"
@@ -183,12 +232,30 @@ def store_damage(database: Path) -> str:
     return ""
 
 
-def main() -> int:
-    """``python -m ogrine_assets.local.stores``: prepare the home the environment names, in a
-    process of its own (``ogrine up`` does, so as not to keep MLflow loaded); a failure is one
-    line."""
+def heal_run_queue(settings: Settings) -> list[str]:
+    """Fail the Dagster runs in progress whose process is gone, as every run's recovery does
+    (``defs/common/recovery.py``); what was done, a sentence each. One such run keeps the
+    queue's only slot (``max_concurrent_runs: 1``): no queued run would ever start."""
+    import dagster as dg
+
+    from ogrine_assets.defs.common.recovery import fail_abandoned_runs
+    from ogrine_assets.local.processes import process_alive
+
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        return fail_abandoned_runs(instance, None, process_alive, time.time)
+
+
+def main(argv: list[str]) -> int:
+    """``python -m ogrine_assets.local.stores [--heal]``: prepare the home the environment
+    names, in a process of its own (``ogrine up`` does, so as not to keep MLflow or Dagster
+    loaded), and with ``--heal``, fail the runs whose process is gone, printing what was
+    done, a line each. A failure is one line."""
+    settings = Settings.from_env()
     try:
-        prepare(Settings.from_env())
+        prepare(settings)
+        if "--heal" in argv:
+            for note in heal_run_queue(settings):
+                print(note, flush=True)
     except StoreDamaged as damaged:
         print(damaged, file=sys.stderr)
         return StoreDamaged.EXIT_STATUS
@@ -199,4 +266,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

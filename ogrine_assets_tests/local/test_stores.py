@@ -14,6 +14,7 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from ogrine_assets.local.stores import (
+    DAGSTER_DATABASES,
     DAGSTER_YAML,
     EARLIER_DAGSTER_YAMLS,
     EARLIER_POOLED_STORAGE_YAML,
@@ -140,3 +141,30 @@ def test_a_damaged_store_is_named_with_the_way_out(tmp_path: Path) -> None:
     message = str(raised.value)
     assert "left _alembic_tmp_metrics" in message
     assert f"mv {database} {database}.damaged" in message
+
+
+def test_a_damaged_dagster_store_is_named_with_the_way_out(tmp_path: Path) -> None:
+    """Dagster would fail every run with "file is not a database", naming no file."""
+    settings = Settings.from_env({"OGRINE_HOME": str(tmp_path / "home")})
+    prepare(settings)
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        assert instance.get_runs() == []  # Dagster has made its files
+    for relative in DAGSTER_DATABASES:
+        database = settings.dagster_home / relative
+        whole = database.read_bytes()
+        database.write_bytes(b"\x13garbage" * 512)  # overwritten, as the user found it
+        with pytest.raises(StoreDamaged) as raised:
+            prepare(settings)
+        assert str(raised.value).startswith(
+            f"Dagster's store {database} is damaged (not a readable SQLite database: file is "
+            f"not a database). Move it aside (mv {database} {database}.damaged) and run "
+            "again: Dagster starts a new one; "
+        )
+        database.write_bytes(whole)
+    # The way out it names works: Dagster starts a new store in its place.
+    runs = settings.dagster_home / "history" / "runs.db"
+    runs.write_bytes(b"\x13garbage" * 512)
+    runs.rename(f"{runs}.damaged")
+    prepare(settings)
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        assert instance.get_runs() == []
