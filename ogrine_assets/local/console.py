@@ -64,3 +64,20 @@ def console_line(part: str, line: str, now: float | None = None) -> str | None:
     if other is not None:
         return f"{stamp}  {part}: {text}"
     return None
+
+
+# What recovery says of a run it failed (defs/common/recovery.py's fail_abandoned_runs).
+_MARKED_FAILED = re.compile(
+    r"^marked failed: run (?P<run>[0-9a-f]{8})[0-9a-f-]* \((?P<job>[^)]*)\) was left in "
+    r"progress: (?P<reason>.*)$"
+)
+
+
+def healed_line(note: str, now: float | None = None) -> str:
+    """The terminal's line for a run ``ogrine up`` failed because its process is gone: as
+    the line of a run that failed, with the reason; any other note as it is."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(now))
+    failed = _MARKED_FAILED.match(note)
+    if failed is None:
+        return f"{stamp}  recovered: {note}"
+    return f"{stamp}  run {failed['run']} {failed['job']} FAILED: {failed['reason']}"

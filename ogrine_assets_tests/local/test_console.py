@@ -2,7 +2,7 @@
 
 import pytest
 
-from ogrine_assets.local.console import console_line
+from ogrine_assets.local.console import console_line, healed_line
 
 RUN = "6a9c64bd-1f7e-4c1e-9a54-8f2d5b0c9e11"
 DAGSTER = "\x1b[32m2026-11-27 14:24:19 +0000\x1b[0m - dagster - \x1b[34m{level}\x1b[0m - {message}"
@@ -56,3 +56,16 @@ def test_warnings_and_errors_reach_the_terminal_naming_their_run_or_part() -> No
     ]:
         shown = console_line(part, line, 0)
         assert shown is not None and shown.endswith(f"  {part}: {line}")
+
+
+def test_a_run_failed_because_its_process_is_gone_reads_as_a_failed_run() -> None:
+    note = (
+        f"marked failed: run {RUN} (forecast_refresh_job) was left in progress: "
+        "its process (4242) is gone"
+    )
+    assert healed_line(note, now=0).split("  ", 1)[1] == (
+        "run 6a9c64bd forecast_refresh_job FAILED: its process (4242) is gone"
+    )
+    assert healed_line("ended MLflow run abc as KILLED", now=0).endswith(
+        "  recovered: ended MLflow run abc as KILLED"
+    )
