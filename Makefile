@@ -11,7 +11,7 @@ DEV := $(VENV)/.dev-from-lock
 PIP_VERSION := 26.0.1
 UV_VERSION := 0.13.8
 
-.PHONY: run test lint format lock materialize up runtime clean-venv
+.PHONY: run test lint format lock materialize up runtime clean-venv mutation
 
 $(RUNTIME): requirements.lock pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -46,6 +46,10 @@ lint: $(DEV)
 format: $(DEV)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## mutation: which small regressions the tests miss (mutmut; SCOPE=quick|core|full; not in CI)
+mutation: $(DEV)
+	$(BIN)/python -m benchmarks.mutation --scope $(or $(SCOPE),core)
 
 materialize: $(RUNTIME)
 	$(BIN)/ogrine materialize
