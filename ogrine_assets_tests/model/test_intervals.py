@@ -34,6 +34,12 @@ def test_scaled_bands_are_their_multiples_of_the_last_weeks_mean_daily_change() 
     assert widths[95] == pytest.approx([3.0 * 36 / 7, 10.0 * 36 / 7])
 
 
+def test_the_scale_is_taken_over_the_records_own_number_of_days() -> None:
+    lower, upper = record(scale_days=3).offsets(RATES)[80]  # the last 3 moves: 8, 6 and 6
+    assert lower == pytest.approx([-1.0 * 20 / 3, -2.0 * 20 / 3])
+    assert upper == pytest.approx([0.5 * 20 / 3, 3.0 * 20 / 3])
+
+
 def test_unscaled_bands_are_kamas_as_stored_and_scaled_ones_need_the_rates() -> None:
     assert record(scale_days=0).offsets() == {
         80: ([-1.0, -2.0], [0.5, 3.0]),
@@ -51,3 +57,18 @@ def test_the_conformal_order_statistics_of_nine_residuals() -> None:
     assert (lower, upper) == (1.0, 9.0)
     (lower,), (upper,) = residual_quantiles(np.arange(1.0, 20.0)[:, None], [80])[80]
     assert (lower, upper) == (2.0, 18.0)  # 19 residuals: the 2nd and the ceil(18) = 18th
+
+
+def test_the_order_statistics_where_the_conformal_rank_is_not_the_plain_one() -> None:
+    """28 residuals 1..28: (n + 1) * 0.1 = 2.9, so the 80 % band runs from the 2nd smallest
+    to the ceil(29 * 0.9) = 27th (a plain 10-90 % quantile would interpolate 3.7 and 25.3)."""
+    (lower,), (upper,) = residual_quantiles(np.arange(1.0, 29.0)[:, None], [80])[80]
+    assert (lower, upper) == (2.0, 27.0)
+
+
+def test_a_horizon_with_one_residual_or_none() -> None:
+    """One known residual is the whole band; a horizon with none has no band (NaN)."""
+    residuals = np.array([[np.nan, np.nan], [-3.0, np.nan], [np.nan, np.nan]])
+    lower, upper = residual_quantiles(residuals, [80])[80]
+    assert (lower[0], upper[0]) == (-3.0, -3.0)
+    assert np.isnan(lower[1]) and np.isnan(upper[1])

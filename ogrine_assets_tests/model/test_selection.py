@@ -148,3 +148,56 @@ def test_the_best_of_several_alternatives_must_clear_the_margin_for_all_of_them(
     assert not clearly_better(gain, backtest.horizon, alternatives)  # not as the best of them
     assert best["held_out_mae"] <= rows["naive"]["held_out_mae"]  # the newer half: no veto
     assert selection.winner == NAIVE_PROCEDURE
+
+
+def test_a_gain_is_judged_on_whole_weeks_of_origins() -> None:
+    """Two whole weeks of gains averaging 10 and 10.5 kamas: a mean of 10.25 against a
+    standard error of 0.25 from two block means (Student's t with one degree of freedom:
+    margin(1, 2) = 12.71, so 3.2 kamas) is clear. Fewer than two whole weeks never are, and
+    a last, partial week does not count."""
+    two_weeks = np.array([10.0] * 7 + [10.5] * 7)
+    assert margin(1, blocks=2) == pytest.approx(12.71, abs=0.01)
+    assert clearly_better(two_weeks, 7, 1)
+    assert not clearly_better(two_weeks[:13], 7, 1)  # one whole week only
+    assert clearly_better(np.concatenate([two_weeks, [-1000.0] * 6]), 7, 1)
+    assert clearly_better(np.concatenate([two_weeks, [np.nan] * 3]), 7, 1)  # unknown: left out
+    assert not clearly_better(np.array([10.0] * 7 + [-9.0] * 7), 7, 1)  # 0.5, error 9.5
+
+
+def test_one_alternative_gets_the_two_sided_five_percent_margin() -> None:
+    assert margin(1) == pytest.approx(1.96, abs=0.005)
+    assert margin(0) == margin(1)
+
+
+def test_select_judges_the_best_against_the_margin_for_all_its_alternatives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The count of alternatives select hands the margin: every candidate but naive."""
+    from ogrine_assets.model import selection as selection_module
+
+    asked: list[int] = []
+    real_margin = selection_module.margin
+
+    def recording(alternatives: int, blocks: int | None = None) -> float:
+        asked.append(alternatives)
+        return real_margin(alternatives, blocks)
+
+    monkeypatch.setattr(selection_module, "margin", recording)
+    series = faint_rhythm(seed=4)
+    chosen = select(series)
+    assert asked == [len(chosen.procedures) - 1] and len(chosen.procedures) > 2
+
+
+def test_select_backtests_the_procedures_and_origins_it_is_given() -> None:
+    series = faint_rhythm(seed=4)
+    origins = backtest_origins(series, days=40)
+    chosen = select(series, origins=origins, procedures=[NAIVE_PROCEDURE, DRIFT])
+    assert chosen.procedures == (NAIVE_PROCEDURE, DRIFT)
+    assert np.array_equal(chosen.backtest.origins, origins) and chosen.selected_on == 20
+    rows = chosen.table()
+    assert [row["method"] for row in rows] == [NAIVE_PROCEDURE.name, DRIFT.name]
+    assert rows[1]["features"] == ", ".join(DRIFT.features)
+    older = per_origin_mae(chosen.backtest, DRIFT.name)[:20]
+    newer = per_origin_mae(chosen.backtest, DRIFT.name)[20:]
+    assert rows[1]["selection_mae"] == pytest.approx(np.nanmean(older), abs=1e-4)
+    assert rows[1]["held_out_mae"] == pytest.approx(np.nanmean(newer), abs=1e-4)
