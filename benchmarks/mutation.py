@@ -12,7 +12,8 @@ fails on has *survived*, and each survivor is a regression the suite would let t
 Why a script around mutmut: it writes its mutated copy of the package into ``mutants/``
 under the directory it runs in, and other work goes on in this working tree. So the
 script copies the tracked files (as they are on disk, edits included) into a scratch
-directory, adds mutmut's settings for the chosen scope to that copy's ``pyproject.toml``,
+directory (or ``--commit REV``'s files: what is committed, whatever others are editing),
+adds mutmut's settings for the chosen scope to that copy's ``pyproject.toml``,
 and runs ``mutmut run`` there, under ``nice -n 19`` (the machine is shared). Processes the
 tests start (``ogrine`` commands) import the mutated copy too: PYTHONPATH points at it.
 
@@ -90,6 +91,14 @@ def copy_tracked_files(destination: Path) -> None:
             shutil.copy2(source, target)
 
 
+def export_commit(commit: str, destination: Path) -> None:
+    """The files of ``commit``, as committed: what others' edits in progress leave alone."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(destination)], input=archive, check=True)
+
+
 def mutmut_settings(scope: dict[str, list[str]], copied: Path) -> str:
     """The ``[tool.mutmut]`` table for ``scope``: the package is copied whole (the tests
     import all of it), only the files of the scope are mutated, and pytest runs in one
@@ -127,14 +136,19 @@ def main() -> int:
     parser.add_argument("--scope", choices=sorted(SCOPES), default="core")
     parser.add_argument("--max-children", type=int, default=1, help="mutants tested at once")
     parser.add_argument("--workdir", type=Path, help="scratch directory (default: a new one)")
+    parser.add_argument("--commit", help="test this commit's files (default: the working tree)")
     args = parser.parse_args()
     scope = SCOPES[args.scope]
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="ogrine-mutation-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    copy_tracked_files(workdir)
+    if args.commit:
+        export_commit(args.commit, workdir)
+    else:
+        copy_tracked_files(workdir)
     with (workdir / "pyproject.toml").open("a", encoding="utf-8") as settings:
         settings.write(mutmut_settings(scope, workdir))
-    print(f"mutation testing, scope {args.scope}, in {workdir}", flush=True)
+    source = f"commit {args.commit}" if args.commit else "the working tree"
+    print(f"mutation testing of {source}, scope {args.scope}, in {workdir}", flush=True)
     # Made now: a path that does not exist when Python starts is cached as holding nothing.
     (workdir / MUTMUT_DATA).mkdir(exist_ok=True)
     env = {**os.environ, "PYTHONPATH": str(workdir / MUTMUT_DATA)}
