@@ -25,14 +25,38 @@ import numpy as np
 from ogrine_assets.forecast_document import INTERVAL_LEVELS
 from ogrine_assets.model.backtest import Backtest
 from ogrine_assets.model.metrics import mean_daily_change
+from ogrine_assets.model.spans import WINDOW
 
 Bands = Mapping[int, tuple[np.ndarray, np.ndarray]]
 SCALE_DAYS = 7  # the local scale: mean absolute daily change over the last week
 
 
-def local_scale(values: np.ndarray, origins: np.ndarray, days: int = SCALE_DAYS) -> np.ndarray:
-    """Per origin index, the mean absolute one-day change over the ``days`` days up to it."""
-    return mean_daily_change(values, origins, days)
+def local_scale(
+    values: np.ndarray,
+    origins: np.ndarray,
+    days: int = SCALE_DAYS,
+    observed: np.ndarray | None = None,
+) -> np.ndarray:
+    """Per origin index, the mean absolute one-day change over the ``days`` days up to it.
+
+    With ``observed``, only changes between two observed days count: a day carried over a
+    gap did not stand still, it was not seen, and counting it as no change shrank the
+    scale after a gap to nearly nothing, so that the residuals measured in it, and the
+    bands made from them, blew up. A week with no observed change takes the mean of all
+    the observed changes before it.
+    """
+    if observed is None:
+        return mean_daily_change(values, origins, days)
+    seen = np.asarray(observed, dtype=bool)
+    both = np.concatenate([[False], seen[1:] & seen[:-1]])
+    changes = np.where(both, np.abs(np.diff(values, prepend=values[0])), 0.0)
+    total, count = np.cumsum(changes), np.cumsum(both)
+    origins = np.asarray(origins, dtype=int)
+    first = np.maximum(origins - days, 0)
+    week = (total[origins] - total[first]) / np.maximum(count[origins] - count[first], 1)
+    ever = total[origins] / np.maximum(count[origins], 1)
+    scale = np.where(count[origins] > count[first], week, ever)
+    return np.where(scale > 0, scale, 1.0)
 
 
 def residual_quantiles(residuals: np.ndarray, levels: Sequence[int] = INTERVAL_LEVELS) -> Bands:
@@ -106,15 +130,17 @@ class IntervalRecord(msgspec.Struct, frozen=True):
     scale_days: int = 0
 
     def offsets(
-        self, values: np.ndarray | None = None
+        self, values: np.ndarray | None = None, observed: np.ndarray | None = None
     ) -> dict[int, tuple[list[float], list[float]]]:
         """The bands in kamas for a forecast from the last of ``values`` (the rates up to
-        its origin; needed when the bands are scaled)."""
+        its origin, with which of them were ``observed``; needed when the bands are
+        scaled)."""
         factor = 1.0
         if self.scale_days:
             if values is None:
                 raise ValueError("scaled bands need the rates up to the forecast's origin")
-            factor = float(local_scale(values, np.array([len(values) - 1]), self.scale_days)[0])
+            origin = np.array([len(values) - 1])
+            factor = float(local_scale(values, origin, self.scale_days, observed)[0])
         return {
             level: ([v * factor for v in band.lower], [v * factor for v in band.upper])
             for level, band in self.bands.items()
@@ -175,7 +201,31 @@ def interval_record(
     )
 
 
-def scaled_interval_record(backtest: Backtest, method: str, values: np.ndarray) -> IntervalRecord:
+LONG_GAP_DAYS = 7  # more missing days in a row than a week: a gap, not a weekend
+
+
+def _after_long_gap(observed: np.ndarray, origins: np.ndarray) -> np.ndarray:
+    """Per origin, whether the ``WINDOW`` days up to it hold a run of more than
+    ``LONG_GAP_DAYS`` missing days."""
+    run = np.zeros(len(observed), dtype=int)  # missing days in a row, ending at each day
+    for day in np.flatnonzero(~observed):
+        run[day] = run[day - 1] + 1 if day else 1
+    long_ends = np.cumsum(run > LONG_GAP_DAYS)
+    origins = np.asarray(origins, dtype=int)
+    before = np.where(origins >= WINDOW, long_ends[np.maximum(origins - WINDOW, 0)], 0)
+    return long_ends[origins] - before > 0
+
+
+def scaled_interval_record(
+    backtest: Backtest, method: str, values: np.ndarray, observed: np.ndarray
+) -> IntervalRecord:
     """``interval_record`` in multiples of the local scale of ``values`` (the series the
-    backtest ran on) at each origin: the bands a training stores."""
-    return interval_record(backtest, method, local_scale(values, backtest.origins), SCALE_DAYS)
+    backtest ran on, ``observed`` where not carried) at each origin: the bands a training
+    stores."""
+    scale = local_scale(values, backtest.origins, SCALE_DAYS, observed)
+    # An origin whose window reaches into a long gap forecast from rates carried for weeks:
+    # its error is the gap's, not the method's, and a handful of them made the 95 % band
+    # five times the 80 %. They stay in the backtest's scores; the bands leave them out.
+    # Short gaps (a market's weekends and holidays) are the series' own shape: kept.
+    from_gap = _after_long_gap(np.asarray(observed, dtype=bool), backtest.origins)
+    return interval_record(backtest, method, np.where(from_gap, np.nan, scale), SCALE_DAYS)

@@ -138,8 +138,13 @@ def select(
 
 
 def per_origin_mae(backtest: Backtest, method: str) -> np.ndarray:
-    """``method``'s mean absolute error over the horizon, one value per origin."""
-    return np.nanmean(np.abs(backtest.errors(method)), axis=1)
+    """``method``'s mean absolute error over the horizon, one value per origin; NaN for an
+    origin whose whole week fell in a gap (nothing to score it on), without NumPy's
+    "Mean of empty slice" warning, which is no news here."""
+    errors = np.abs(backtest.errors(method))
+    known = (~np.isnan(errors)).sum(axis=1)
+    total = np.nansum(errors, axis=1)
+    return np.where(known > 0, total / np.maximum(known, 1), np.nan)
 
 
 def clearly_better(gain: np.ndarray, week: int, alternatives: int) -> bool:

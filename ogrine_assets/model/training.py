@@ -155,6 +155,6 @@ def train(series: DailySeries, test_start: dt.date) -> TrainedModel:
         test_start=test_start,
         holdout=holdout,
         backtest=backtest,
-        intervals=scaled_interval_record(backtest, MODEL_METHOD, series.values),
+        intervals=scaled_interval_record(backtest, MODEL_METHOD, series.values, series.observed),
         summary=BacktestSummary.of(backtest, MODEL_METHOD),
     )

@@ -50,4 +50,5 @@ def test_the_bands_hold_where_they_were_not_fitted(
 
 
 def _bands(chosen: Selection, name: str) -> IntervalRecord:
-    return scaled_interval_record(chosen.chosen(), MODEL_METHOD, series(name).values)
+    daily = series(name)
+    return scaled_interval_record(chosen.chosen(), MODEL_METHOD, daily.values, daily.observed)

@@ -35,8 +35,7 @@ from ogrine_assets.names import (
 
 # What models is imported by the step, not when the code location loads (NumPy, pandas).
 if TYPE_CHECKING:
-    import numpy as np
-
+    from ogrine_assets.model.features import DailySeries
     from ogrine_assets.model.forecasting import Predictor
 
 # The daily schedule refreshes the forecast at 02:00 UTC. A day and two hours without a new
@@ -67,15 +66,15 @@ def _loadable_champion(
 
 
 def _quality(
-    training_log: TrainingLog, champion: RegisteredVersion, rates: "np.ndarray"
+    training_log: TrainingLog, champion: RegisteredVersion, series: "DailySeries"
 ) -> tuple[Quality | None, dict[int, tuple[list[float], list[float]]]]:
-    """The champion's backtest scores and interval bands (for a forecast from the last of
-    ``rates``), when it was trained with them."""
+    """The champion's backtest scores and interval bands (for a forecast from the last day
+    of ``series``), when it was trained with them."""
     summary = BacktestSummary.from_tags(champion.tags)
     record = training_log.interval_record(champion.run_id)
     if summary is None or record is None:
         return None, {}
-    return document_quality(summary, record), record.offsets(rates)
+    return document_quality(summary, record), record.offsets(series.values, series.observed)
 
 
 @dg.asset(
@@ -111,7 +110,7 @@ def forecast(
             f"Champion v{champion.version} predicted unusable rates {unusable}; "
             "the published forecast is kept."
         )
-    quality, bands = _quality(training_log, champion, series.values)
+    quality, bands = _quality(training_log, champion, series)
     if quality and not quality.beats_naive:
         context.log.warning(
             f"Champion v{champion.version} does not beat the naive forecast "
