@@ -1,21 +1,24 @@
 """``ogrine up``: Dagster (code server, webserver, daemon), MLflow UI and service on 127.0.0.1.
 
-Each part runs in a process group of its own, so stopping it stops its helpers. This
-process is their *subreaper* (Linux): a helper whose parent died is adopted here rather
-than by init, so when the stack stops, nothing it started is left running. SIGINT,
-SIGTERM and SIGHUP all stop the stack the same way, at any moment, and the exit status is
-0 unless a part died on its own.
+One stack per home, and nothing of it outlives it (``stack_home.py``, ``keeper.py``): a
+second ``ogrine up`` on the home is refused, naming the first; whatever a killed stack left
+running is ended before anything starts; every process of the stack ends when ``ogrine
+up`` ends, SIGKILL included. SIGINT, SIGTERM and SIGHUP all stop the stack the same way, at
+any moment, and the exit status is 0 unless a part died on its own.
 
-The terminal stays quiet: one "Ready" line once all three answer, then one line per run
-the daemon starts or finishes, and warnings and errors (``console.py``); each part's
-whole output goes to its file in ``OGRINE_HOME/logs/up``.
+"Ready" once each part answered as itself (``readiness.py``), not merely once something
+answers on its port. Then, at once and every few seconds, the runs whose process is gone
+are failed (one of them would keep the run queue's only slot), and once, the refresh the
+daily schedule missed while the stack was down is launched (``catch_up.py``).
+
+The terminal stays quiet: the "Ready" line, then one line per run the daemon starts or
+finishes or the stack fails, and warnings and errors (``console.py``); each part's whole
+output goes to its file in ``OGRINE_HOME/logs/up``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import os
 import shutil
 import signal
 import socket
@@ -24,14 +27,21 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Sequence
+import uuid
 from pathlib import Path
 from typing import IO, TextIO
 
 from ogrine_assets.failures import cause_of_exception
-from ogrine_assets.local.console import console_line
+from ogrine_assets.local.catch_up import DagsterApiError, catch_up, clock_now, dead_runs
+from ogrine_assets.local.console import console_line, healed_line
+from ogrine_assets.local.keeper import (
+    MARK_VARIABLE,
+    STOP_SIGNALS,
+    become_subreaper,
+    part_defaults,
+    start_keeper,
+    stop,
+)
 from ogrine_assets.local.lock import HomeLock, LockHeld
 from ogrine_assets.local.parts import (
     code_server_command,
@@ -40,24 +50,33 @@ from ogrine_assets.local.parts import (
     stack_environment,
     workspace_yaml,
 )
+from ogrine_assets.local.readiness import (
+    NotItself,
+    Part,
+    dagster_webserver,
+    forecast_service,
+    mlflow_server,
+    wait_until_ready,
+)
+from ogrine_assets.local.stack_home import (
+    claim_home,
+    end_leftovers,
+    record_stack,
+    taken_ports,
+)
 from ogrine_assets.local.stores import StoreDamaged
 from ogrine_assets.settings import Settings
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-PR_SET_CHILD_SUBREAPER = 36
 # The code server listens at once and loads the code behind it; a minute is ample on a busy
 # machine, and a code server that never listens must not leave the stack waiting forever.
 CODE_SERVER_START_SECONDS = 60.0
 # How long the parts get to answer before the terminal hears which one does not (they are
 # left running: a busy machine may need longer, and the line says where to look).
 READY_SECONDS = 120.0
-
-
-def _child_defaults() -> None:
-    # A shell that starts a job in the background makes it ignore SIGINT, and children
-    # inherit that; the parts must still stop when asked, so they get the defaults back.
-    for signum in STOP_SIGNALS:
-        signal.signal(signum, signal.SIG_DFL)
+# How often the stack looks for runs whose process is gone (a question to Dagster's API;
+# only when there are some does it start a process to fail them).
+HEAL_SECONDS = 5.0
+PORT_OPTIONS = {"Dagster UI": "--dagster-port", "MLflow UI": "--mlflow-port"}
 
 
 def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: int) -> int:
@@ -65,22 +84,40 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
     stopping = threading.Event()
     for signum in STOP_SIGNALS:
         signal.signal(signum, lambda *_: stopping.set())
-    _become_subreaper()
+    become_subreaper()
+    local_mlflow = settings.uses_local_mlflow_store
+    ports = {"Dagster UI": dagster_port, "MLflow UI": mlflow_port, "forecast": service_port}
+    if not local_mlflow:
+        del ports["MLflow UI"]  # a tracking server elsewhere: no MLflow part here
+    mark = uuid.uuid4().hex
     try:
+        claim_home(settings.home, ports)  # held until this process ends
+        left = end_leftovers(settings.home)
+        if left:
+            shown = ", ".join(map(str, sorted(left)))
+            _say(f"ogrine up: stopped what a stack killed earlier left running (PIDs {shown})")
+        taken = taken_ports(ports)
+        if taken:
+            options = ", ".join(PORT_OPTIONS.get(name, "--service-port") for name in ports)
+            raise RuntimeError(
+                f"another program listens on the port of the {', '.join(taken)}: stop it, "
+                f"or choose other ports ({options})"
+            )
+        record_stack(settings.home, mark, ports)
         if not _prepare_home(settings, stopping):
             return 0  # asked to stop while waiting for the home
-    except (LockHeld, RuntimeError, OSError) as exc:  # StoreDamaged is a RuntimeError
+    except (LockHeld, RuntimeError, OSError) as exc:  # StoreDamaged, StackRunning too
         cause = exc if isinstance(exc, LockHeld | RuntimeError) else cause_of_exception(exc)
         _say(f"ogrine up FAILED at startup: {cause}", sys.stderr)
         return 1
-    env = stack_environment(settings, mlflow_port)
+    env = {**stack_environment(settings, mlflow_port), MARK_VARIABLE: mark}
     scratch = Path(tempfile.mkdtemp(prefix="ogrine-up-"))
     code_socket = scratch / "code.sock"
     workspace = scratch / "workspace.yaml"
     workspace.write_text(workspace_yaml(code_socket))
     names: list[str] = []
     processes: list[subprocess.Popen[bytes]] = []
-    died: list[subprocess.Popen[bytes]] = []
+    failed = False
 
     log_dir = settings.log_dir / "up"
     readers: list[threading.Thread] = []
@@ -91,7 +128,7 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
             command,
             env=env,
             start_new_session=True,
-            preexec_fn=_child_defaults,
+            preexec_fn=part_defaults,  # from this (the main) thread: see part_defaults
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -105,7 +142,11 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
         reader.start()
         readers.append(reader)
 
+    def running() -> bool:
+        return all(p.poll() is None for p in processes)
+
     _say(f"ogrine up: starting Dagster, MLflow and the service; their logs go to {log_dir}")
+    keeper = start_keeper(mark)
     try:
         first = {
             "code-server": code_server_command(code_socket),
@@ -127,34 +168,107 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
                 sys.stderr,
             )
             return 1
-        mlflow_ui = f"http://127.0.0.1:{mlflow_port}" if settings.uses_local_mlflow_store else None
         urls = {
             "Dagster UI": f"http://127.0.0.1:{dagster_port}",
-            "MLflow UI": mlflow_ui or settings.mlflow_tracking_uri,
+            "MLflow UI": f"http://127.0.0.1:{mlflow_port}"
+            if local_mlflow
+            else settings.mlflow_tracking_uri,
             "forecast": f"http://127.0.0.1:{service_port}",
         }
-        probes = {"Dagster UI": f"{urls['Dagster UI']}/server_info", "forecast": urls["forecast"]}
-        if mlflow_ui:
-            probes["MLflow UI"] = f"{mlflow_ui}/health"
-        if _wait_until_answering(probes, processes, stopping, READY_SECONDS):
+        parts = {
+            "Dagster UI": Part(urls["Dagster UI"], dagster_webserver, "Dagster's webserver"),
+            "forecast": Part(urls["forecast"], forecast_service, "the forecast service"),
+        }
+        if local_mlflow:
+            parts["MLflow UI"] = Part(urls["MLflow UI"], mlflow_server, "MLflow's server")
+        try:
+            ready = wait_until_ready(parts, running, stopping, READY_SECONDS, _warn)
+        except NotItself as impostor:
+            _warn(f"ogrine up FAILED at startup: {impostor}")
+            return 1
+        if ready:
             shown = " · ".join(f"{name} {url}" for name, url in urls.items())
             _say(f"Ready in {time.monotonic() - started:.1f} s: {shown} · Ctrl-C stops everything")
-        while not stopping.is_set() and all(p.poll() is None for p in processes):
+            tending = threading.Thread(
+                target=_tend_runs, args=(settings, dagster_port, env, stopping), daemon=True
+            )
+            tending.start()
+        while not stopping.is_set() and running():
             stopping.wait(0.5)
         died = [] if stopping.is_set() else [p for p in processes if p.poll() is not None]
         for process in died:
             name = names[processes.index(process)]
-            _say(
-                f"ogrine up: {name} exited with {process.returncode}; see {log_dir / name}.log",
-                sys.stderr,
-            )
+            _warn(f"ogrine up: {name} exited with {process.returncode}; see {log_dir / name}.log")
+        failed = bool(died)
     finally:
         _say("Stopping…")
-        stop(processes)
+        stop(processes, spare=frozenset({keeper.pid}))
         for reader in readers:  # the parts' last lines, into their files
             reader.join(timeout=5)
         shutil.rmtree(scratch, ignore_errors=True)
-    return 1 if died else 0
+        _release(keeper)
+    return 1 if failed else 0
+
+
+def _release(keeper: subprocess.Popen[bytes]) -> None:
+    """Close the keeper's pipe (it then finds nothing left to end) and wait for it."""
+    if keeper.stdin is not None:
+        with contextlib.suppress(OSError):
+            keeper.stdin.close()
+    try:
+        keeper.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        keeper.kill()
+        keeper.wait()
+
+
+def _tend_runs(
+    settings: Settings, dagster_port: int, env: dict[str, str], stopping: threading.Event
+) -> None:
+    """At once and every ``HEAL_SECONDS`` until the stack stops: fail the runs whose process
+    is gone; once, after the first time, launch the refresh the schedule missed."""
+    caught_up = False
+    complained = False
+    while not stopping.is_set():
+        try:
+            if dead_runs(dagster_port):
+                _heal(settings, env)
+            if not caught_up:
+                line = catch_up(dagster_port, settings.forecast_path, clock_now(settings.fixed_now))
+                caught_up = True
+                if line:
+                    _say(line)
+        except DagsterApiError as exc:
+            if not (complained or stopping.is_set()):
+                _warn(f"ogrine up: WARNING: the run queue cannot be looked after: {exc}")
+                complained = True
+        stopping.wait(HEAL_SECONDS)
+
+
+def _heal(settings: Settings, env: dict[str, str]) -> None:
+    """Fail the runs whose process is gone, in a process of its own (it loads Dagster),
+    under the home's lock; a line each. A run holding the lock does it itself."""
+    lock = HomeLock(settings.home)
+    try:
+        lock.acquire("ogrine up (failing runs whose process is gone)")
+    except LockHeld:
+        return
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "ogrine_assets.local.stores", "--heal"],
+            env=env,  # with the stack's mark: the keeper ends it with the rest
+            capture_output=True,
+            text=True,
+            check=False,
+            start_new_session=True,
+        )
+    finally:
+        lock.release()
+    for note in done.stdout.splitlines():
+        _say(healed_line(note))
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
+        _warn(f"ogrine up: ERROR: failing the runs whose process is gone: {lines[-1]}")
 
 
 def _relay(part: str, stream: IO[bytes], log_path: Path) -> None:
@@ -183,41 +297,6 @@ def _relay(part: str, stream: IO[bytes], log_path: Path) -> None:
     if log is not None:
         with contextlib.suppress(OSError):
             log.close()
-
-
-def _wait_until_answering(
-    probes: dict[str, str],
-    processes: Sequence[subprocess.Popen[bytes]],
-    stopping: threading.Event,
-    seconds: float,
-) -> bool:
-    """True once every URL answers over HTTP (any status: a service with no forecast yet
-    answers 503); False if the stack is stopping or a part died. After ``seconds``, says
-    which do not answer yet and goes on waiting."""
-    deadline = time.monotonic() + seconds
-    waiting = dict(probes)
-    while waiting:
-        if stopping.is_set() or any(p.poll() is not None for p in processes):
-            return False
-        for name, url in list(waiting.items()):
-            if _answers(url):
-                del waiting[name]
-        if waiting and time.monotonic() > deadline:
-            _say(f"ogrine up: still waiting for {', '.join(waiting)} to answer", sys.stderr)
-            deadline = float("inf")
-        if waiting:
-            stopping.wait(0.2)
-    return True
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=2):
-            return True
-    except urllib.error.HTTPError:
-        return True  # an HTTP answer, if not a 2xx one
-    except (OSError, ValueError):
-        return False
 
 
 def _wait_for_socket(
@@ -284,69 +363,11 @@ def _prepare_elsewhere(settings: Settings, stopping: threading.Event) -> bool:
     return True
 
 
+def _warn(text: str) -> None:
+    _say(text, sys.stderr)
+
+
 def _say(text: str, stream: TextIO = sys.stdout) -> None:
     """Print, unless the terminal is gone (a hang-up): stopping must go on regardless."""
     with contextlib.suppress(OSError, ValueError):
         print(text, file=stream, flush=True)
-
-
-def stop(processes: Sequence[subprocess.Popen[bytes]], grace_seconds: float = 20) -> None:
-    """SIGTERM each part's leader (each stops its own helpers, gracefully; a part still
-    importing just ends, with no traceback), SIGKILL what is left of each group, then every
-    descendant still alive (adopted orphans included), and reap them all."""
-    for process in processes:
-        with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + grace_seconds
-    for process in processes:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-        _signal_group(process.pid, signal.SIGKILL)  # helpers left behind by a stopped leader
-        process.wait()
-    for _ in range(50):  # bounded: each round kills what is left and reaps it
-        left = descendants(os.getpid())
-        if not left:
-            return
-        for pid in left:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        _reap()
-
-
-def descendants(pid: int) -> set[int]:
-    """Every live process below ``pid`` (zombies excluded), from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            state, parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
-        except (OSError, ValueError):
-            continue
-        if state != "Z":
-            children.setdefault(int(parent), []).append(int(entry.name))
-    found: set[int] = set()
-    frontier = [pid]
-    while frontier:
-        for child in children.get(frontier.pop(), []):
-            if child not in found:
-                found.add(child)
-                frontier.append(child)
-    return found
-
-
-def _reap() -> None:
-    with contextlib.suppress(ChildProcessError):
-        while os.waitpid(-1, os.WNOHANG)[0]:
-            pass
-    time.sleep(0.05)
-
-
-def _signal_group(pgid: int, signum: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pgid, signum)
-
-
-def _become_subreaper() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)

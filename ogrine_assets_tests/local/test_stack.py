@@ -2,21 +2,36 @@
 processes on free ports), and its own logic alone."""
 
 import contextlib
+import datetime as dt
+import http.server
+import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
 import uuid
 from pathlib import Path
 
+import dagster as dg
 import httpx
 import pytest
 
-from ogrine_assets.local import stack
+from ogrine_assets.defs.common.recovery import PROCESS_TAG
+from ogrine_assets.local import keeper, stack
+from ogrine_assets.local.processes import process_identity
 from ogrine_assets_tests.net import free_port, wait_until_ok
-from ogrine_assets_tests.support import OGRINE, half_migrated_store, make_settings, ogrine_env
+from ogrine_assets_tests.support import (
+    FIXED_NOW,
+    OGRINE,
+    half_migrated_store,
+    make_settings,
+    materialized_home,
+    ogrine,
+    ogrine_env,
+)
 
 
 def _child_ended_by(status: int, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,10 +73,11 @@ def _marked(mark: str) -> set[int]:
 
 
 def _start_up(
-    tmp_path: Path, mark: str, *, home_made: bool = True
+    tmp_path: Path, mark: str, *, home_made: bool = True, **env: str
 ) -> tuple[subprocess.Popen[bytes], list[int], Path]:
     """``ogrine up`` in its own process group; ``home_made``: on a home already made, as
-    ``make run`` leaves it (its first materialization makes the home)."""
+    ``make run`` leaves it (its first materialization makes the home); ``env``: more
+    variables."""
     if home_made:
         make_settings(tmp_path / "home")
     ports = [free_port(), free_port(), free_port()]
@@ -73,7 +89,11 @@ def _start_up(
     with log_path.open("w") as log:
         process = subprocess.Popen(
             command,
-            env={**ogrine_env(tmp_path / "home"), "OGRINE_TEST_MARK": mark, "HOME": str(user)},
+            env={
+                **ogrine_env(tmp_path / "home", **env),
+                "OGRINE_TEST_MARK": mark,
+                "HOME": str(user),
+            },
             cwd=Path(__file__).resolve().parent.parent,
             stdout=log,
             stderr=log,
@@ -220,15 +240,49 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
 
 
 @pytest.mark.integration
-def test_up_on_a_damaged_store_says_so_in_one_line_and_starts_nothing(tmp_path: Path) -> None:
-    database = half_migrated_store(tmp_path / "home" / "mlflow" / "mlflow.db")
+@pytest.mark.parametrize("store", ["MLflow", "Dagster"])
+def test_up_on_a_damaged_store_says_so_in_one_line_and_starts_nothing(
+    tmp_path: Path, store: str
+) -> None:
+    if store == "MLflow":
+        database = half_migrated_store(tmp_path / "home" / "mlflow" / "mlflow.db")
+        said = f"the MLflow store {database} is damaged"
+    else:  # overwritten: Dagster alone would fail every run, naming no file
+        database = make_settings(tmp_path / "home").dagster_home / "history" / "runs.db"
+        database.parent.mkdir(parents=True, exist_ok=True)
+        database.write_bytes(b"\x13garbage" * 512)
+        said = f"Dagster's store {database} is damaged"
     mark = uuid.uuid4().hex
     process, _, log_path = _start_up(tmp_path, mark, home_made=False)
     assert process.wait(timeout=120) == 1
     last = log_path.read_text().strip().splitlines()[-1]
-    assert last.startswith(f"ogrine up FAILED at startup: the MLflow store {database} is damaged")
+    assert last.startswith(f"ogrine up FAILED at startup: {said}")
+    assert f"(mv {database} {database}.damaged)" in last
     assert "Traceback" not in log_path.read_text()
     assert _marked(mark) == set()
+
+
+def test_up_with_a_port_another_server_holds_says_which_and_is_never_ready(
+    tmp_path: Path,
+) -> None:
+    """Another HTTP server on the Dagster UI's port: once, ``ogrine up`` said "Ready" (the
+    port answered) while the webserver could not listen."""
+    home = make_settings(tmp_path / "home").home
+    other = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    threading.Thread(target=other.serve_forever, args=(0.01,), daemon=True).start()
+    port = other.server_address[1]
+    try:
+        ports = ["--mlflow-port", str(free_port()), "--service-port", str(free_port())]
+        refused = ogrine(home, "up", "--dagster-port", str(port), *ports)
+    finally:
+        other.shutdown()
+        other.server_close()
+    assert refused.returncode == 1 and "Ready" not in refused.stdout
+    assert refused.stderr.splitlines() == [
+        f"ogrine up FAILED at startup: another program listens on the port of the Dagster UI "
+        f"(port {port}): stop it, or choose other ports (--dagster-port, --mlflow-port, "
+        "--service-port)"
+    ]
 
 
 @pytest.mark.integration
@@ -277,3 +331,133 @@ def _launched(pid: int) -> bool:
             if b"dagster-daemon\x00run" in Path(f"/proc/{child}/cmdline").read_bytes():
                 return True
     return False
+
+
+def _abandoned_run(home: Path) -> tuple[str, int]:
+    """A run left in progress whose process is gone, as a power loss leaves one: its id and
+    its (ended) process's PID."""
+    ended = subprocess.Popen(["true"])
+    identity = process_identity(ended.pid)  # before it is reaped: its start time is known
+    ended.wait()
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        run = instance.create_run_for_job(dg.GraphDefinition("nothing").to_job())
+        instance.add_run_tags(run.run_id, {PROCESS_TAG: f"{run.run_id}@{identity}"})
+        started = dg.DagsterEvent(event_type_value="PIPELINE_START", job_name=run.job_name)
+        instance.handle_run_event(run.run_id, started)
+        return run.run_id, ended.pid
+
+
+def _run_status(home: Path, run_id: str) -> dg.DagsterRunStatus:
+    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+        run = instance.get_run_by_id(run_id)
+        assert run is not None
+        return run.status
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def _wait_for(said: str, process: subprocess.Popen[bytes], log_path: Path, seconds: float) -> str:
+    """The console once it shows ``said`` (a regular expression); fails if ``ogrine up``
+    ends or ``seconds`` pass first."""
+    deadline = time.monotonic() + seconds
+    while not re.search(said, console := log_path.read_text()):
+        assert process.poll() is None and time.monotonic() < deadline, console[-4000:]
+        time.sleep(0.2)
+    return console
+
+
+@pytest.mark.integration
+@pytest.mark.timeout(600)
+def test_a_stack_heals_its_queue_catches_up_stays_alone_and_dies_whole(tmp_path: Path) -> None:
+    """A power loss left a run in progress (its process gone, it keeps the queue's only
+    slot) and the stack down at the daily refresh's tick (02:00 on the 27th; the forecast
+    was published on the 26th). ``ogrine up`` on the 27th fails that run, saying so, and one
+    refresh catches up, through the queue; a second ``ogrine up`` on the home is refused; a
+    run that dies meanwhile is failed and said; SIGKILL of ``ogrine up`` ends everything it
+    started, down to its parts' own children, and frees the ports."""
+    home = materialized_home(tmp_path / "home")  # published at FIXED_NOW, the 26th 09:30
+    dead, dead_pid = _abandoned_run(home)
+    next_day = FIXED_NOW + dt.timedelta(days=1)
+    mark = uuid.uuid4().hex
+    process, ports, log_path = _start_up(
+        tmp_path, mark, home_made=False, OGRINE_NOW=next_day.isoformat()
+    )
+    try:
+        caught_up = r"run ([0-9a-f]{8}) forecast_refresh_job catches up"
+        found = re.search(caught_up, _wait_for(caught_up, process, log_path, 180))
+        assert found is not None
+        run = found[1]
+        console = _wait_for(rf"run {run} forecast_refresh_job succeeded", process, log_path, 240)
+        # In this order after "Ready": the dead run failed (so the queue's slot is free), the
+        # catch-up launched, and through the queue, run.
+        said = [line.split("  ", 1)[-1] for line in console.splitlines()]
+        order = [
+            next(i for i, line in enumerate(said) if line.startswith("Ready in ")),
+            said.index(f"run {dead[:8]} nothing FAILED: its process ({dead_pid}) is gone"),
+            said.index(
+                "ogrine up: the refresh of 2026-11-27T02:00+00:00 was missed (the forecast is "
+                f"from 2026-11-26T09:30+00:00); run {run} forecast_refresh_job catches up"
+            ),
+            said.index(f"run {run} forecast_refresh_job started"),
+        ]
+        assert order == sorted(order), console
+        assert sum("catches up" in line for line in said) == 1  # one refresh, not one a tick
+        assert _run_status(home, dead) == dg.DagsterRunStatus.FAILURE
+        published = json.loads((home / "forecast" / "forecast.json").read_text())
+        assert dt.datetime.fromisoformat(published["generated_at"]) == next_day
+
+        # One stack per home: a second is refused at once, naming this one.
+        others = [str(free_port()) for _ in range(3)]
+        options = ["--dagster-port", others[0], "--mlflow-port", others[1], "--service-port"]
+        second = subprocess.run(
+            [OGRINE, "up", *options, others[2]],
+            env=ogrine_env(home),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1 and second.stdout == ""
+        assert second.stderr.startswith(
+            f"ogrine up FAILED at startup: another ogrine up runs on this home (PID "
+            f"{process.pid}: ogrine up on ports {ports[0]} (Dagster UI), {ports[1]} (MLflow "
+            f"UI), {ports[2]} (forecast), since "
+        ), second.stderr
+        assert len(second.stderr.splitlines()) == 1
+
+        # A run that dies while the stack runs is failed, and the terminal hears of it.
+        later, later_pid = _abandoned_run(home)
+        _wait_for(
+            f"run {later[:8]} nothing FAILED: its process \\({later_pid}\\)", process, log_path, 60
+        )
+
+        started = keeper.descendants(process.pid)  # the keeper, the parts and their children
+        commands = b"".join(Path(f"/proc/{pid}/cmdline").read_bytes() for pid in started)
+        assert b"api\x00grpc" in commands and b"uvicorn" in commands  # grandchildren
+    finally:
+        process.send_signal(signal.SIGKILL)  # no clean-up of its own
+        process.wait()
+    deadline = time.monotonic() + 60
+    while left := _still_running(started) | _marked(mark):
+        if time.monotonic() > deadline:
+            for pid in left:
+                os.kill(pid, signal.SIGKILL)
+            pytest.fail(f"left running after ogrine up was killed: {left}")
+        time.sleep(0.2)
+    assert all(map(_port_free, ports))
+
+
+def _still_running(pids: set[int]) -> set[int]:
+    running = set()
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                running.add(pid)
+    return running
