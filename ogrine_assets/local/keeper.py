@@ -42,10 +42,10 @@ PR_SET_CHILD_SUBREAPER = 36
 # finish their threads) before SIGKILL.
 GRACE_SECONDS = 10.0
 
-try:  # resolved here, not in a child between fork and exec (dlopen takes locks)
-    _libc: ctypes.CDLL | None = ctypes.CDLL(None, use_errno=True)
-except OSError:
-    _libc = None
+try:  # resolved here, not in a child between fork and exec (dlsym takes the loader's lock)
+    _prctl: Callable[..., int] | None = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux: no parent-death signal, no subreaper
+    _prctl = None
 
 
 def marked(mark: str) -> set[int]:
@@ -111,15 +111,15 @@ def part_defaults() -> None:
     forked by ``ogrine up``'s main thread, which lives as long as it does)."""
     for signum in STOP_SIGNALS:
         signal.signal(signum, signal.SIG_DFL)
-    if _libc is not None:
-        _libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def become_subreaper() -> None:
     """Adopt the orphans of this process's descendants (Linux), so that stopping the stack
     finds them below it."""
-    if _libc is not None:
-        _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    if _prctl is not None:
+        _prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
 def stop(

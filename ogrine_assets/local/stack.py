@@ -229,10 +229,12 @@ def _tend_runs(
     is gone; once, after the first time, launch the refresh the schedule missed."""
     caught_up = False
     complained = False
+    tried: set[str] = set()  # a run that could not be failed is not tried every 5 s
     while not stopping.is_set():
         try:
-            if dead_runs(dagster_port):
-                _heal(settings, env)
+            dead = set(dead_runs(dagster_port))
+            if dead - tried and _heal(settings, env):
+                tried |= dead
             if not caught_up:
                 line = catch_up(dagster_port, settings.forecast_path, clock_now(settings.fixed_now))
                 caught_up = True
@@ -245,14 +247,15 @@ def _tend_runs(
         stopping.wait(HEAL_SECONDS)
 
 
-def _heal(settings: Settings, env: dict[str, str]) -> None:
+def _heal(settings: Settings, env: dict[str, str]) -> bool:
     """Fail the runs whose process is gone, in a process of its own (it loads Dagster),
-    under the home's lock; a line each. A run holding the lock does it itself."""
+    under the home's lock; a line each. False when a run holds the lock: it does so itself
+    (or, once it ends, the next try here)."""
     lock = HomeLock(settings.home)
     try:
         lock.acquire("ogrine up (failing runs whose process is gone)")
     except LockHeld:
-        return
+        return False
     try:
         done = subprocess.run(
             [sys.executable, "-m", "ogrine_assets.local.stores", "--heal"],
@@ -269,6 +272,7 @@ def _heal(settings: Settings, env: dict[str, str]) -> None:
     if done.returncode != 0:
         lines = done.stderr.strip().splitlines() or [f"exit status {done.returncode}"]
         _warn(f"ogrine up: ERROR: failing the runs whose process is gone: {lines[-1]}")
+    return True
 
 
 def _relay(part: str, stream: IO[bytes], log_path: Path) -> None:
