@@ -147,6 +147,18 @@ def veto_unusable(decision: Decision, unusable: Sequence[float]) -> Decision:
     )
 
 
+def veto_implausible(decision: Decision, problems: Sequence[str]) -> Decision:
+    """Reject a promotion whose candidate's own forecast fails the gate (``gate.py``): a
+    champion whose forecast could not be published would leave the players without one."""
+    if not (decision.promote and problems):
+        return decision
+    return replace(
+        decision,
+        promote=False,
+        reason=f"its own forecast is implausible ({problems[0]}), although {decision.reason}",
+    )
+
+
 def unloadable(why: str) -> Decision:
     """The decision for a candidate whose own model cannot be loaded."""
     return Decision(False, f"it cannot be used: {why}")

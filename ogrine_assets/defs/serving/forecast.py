@@ -98,6 +98,7 @@ def forecast(
 ) -> dg.MaterializeResult:
     from ogrine_assets.model.features import series_from_frame
     from ogrine_assets.model.forecasting import next_days, unusable_rates
+    from ogrine_assets.model.gate import implausible
 
     # The standing champion, the newest version promoted: the document is made with it,
     # and the alias moves to it once the document is in place.
@@ -111,6 +112,14 @@ def forecast(
             "the published forecast is kept."
         )
     quality, bands = _quality(training_log, champion, series)
+    problems = implausible(series, predictions, bands)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise dg.Failure(
+            f"v{champion.version}'s forecast is implausible: {problems[0]}{more}; "
+            "the published forecast is kept.",
+            metadata={"problems": "\n".join(problems)},
+        )
     if quality and not quality.beats_naive:
         context.log.warning(
             f"Champion v{champion.version} does not beat the naive forecast "

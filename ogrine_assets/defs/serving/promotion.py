@@ -30,6 +30,7 @@ from ogrine_assets.model.promotion import (
     unfinished,
     unjudgeable,
     unloadable,
+    veto_implausible,
     veto_unusable,
 )
 from ogrine_assets.model.quality import BacktestSummary
@@ -80,6 +81,7 @@ def judge(
     """Gather what the rule needs about ``candidate`` and the standing champion, and apply it."""
     from ogrine_assets.model.contest import compare
     from ogrine_assets.model.forecasting import next_days, unusable_rates
+    from ogrine_assets.model.gate import implausible
 
     version = registry.version(candidate)
     status = training_log.run_status(version.run_id)
@@ -112,6 +114,9 @@ def judge(
         except ModelUnavailable as exc:
             return Verdict(candidate, unloadable(str(exc)), contest, backtest)
         decision = veto_unusable(decision, unusable_rates(smoke))
+        record = training_log.interval_record(version.run_id)
+        bands = record.offsets(series.values, series.observed) if record else None
+        decision = veto_implausible(decision, implausible(series, smoke, bands))
     return Verdict(candidate, decision, contest, backtest)
 
 
