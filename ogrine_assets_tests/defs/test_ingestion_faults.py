@@ -147,7 +147,9 @@ FAILING = {
     "empty list": (lambda u: u.answer_with(u.rows([])), "answered an empty list"),
     "every row unusable": (
         lambda u: u.answer_with(u.rows(rows_with(_replace_every(1, rateTenth=None)))),
-        "No usable row",
+        # The reasons and their counts, as for a partial rejection.
+        f"No usable row among {len(good_rows())}: rateTenth missing or not an integer: "
+        f"{len(good_rows())}.",
     ),
     "too many rejected rows": (
         lambda u: u.answer_with(u.rows(rows_with(_replace_every(10, rateTenth=-1)))),

@@ -101,11 +101,11 @@ def validated_rates(
         report["quarantine"] = dg.MetadataValue.path(str(quarantine))
         context.log.warning(f"{result.rejected_count} rows rejected, quarantined in {quarantine}")
 
+    why = ", ".join(f"{reason}: {count}" for reason, count in result.reasons().items())
     if result.clean.is_empty():
-        raise _refuse("No usable row in the answer.", report)
+        raise _refuse(f"No usable row among {raw_rates.height}: {why}.", report)
     share = result.rejected_count / max(raw_rates.height, 1)
     if share > MAX_REJECTED_SHARE:
-        why = ", ".join(f"{reason}: {count}" for reason, count in result.reasons().items())
         raise _refuse(
             f"{result.rejected_count} of {raw_rates.height} rows rejected "
             f"({share:.1%} > {MAX_REJECTED_SHARE:.0%}): {why}.",
