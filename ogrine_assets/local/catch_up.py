@@ -29,6 +29,7 @@ from ogrine_assets.local.processes import process_alive
 REFRESH_SCHEDULE = "daily_forecast_schedule"  # defs/automation/schedules.py
 CATCH_UP_TAG = "ogrine/catch-up"
 PROCESS_TAG = "ogrine/process"  # defs/common/recovery.py: "<run id>@<process identity>"
+UNTAGGED_GRACE_SECONDS = 15 * 60  # defs/common/recovery.py: a run that never recorded it
 REPOSITORY = "__repository__"  # the name Dagster gives a code location's one Definitions
 WAITING = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED"]
 IN_PROGRESS = ["STARTING", "STARTED", "CANCELING"]
@@ -66,7 +67,7 @@ SCHEDULE = """query($selector: ScheduleSelector!, $clock: Float!, $real: Float!)
       real: potentialTickTimestamps(startTimestamp: $real, lowerLimit: 1, upperLimit: 1) }
     ... on PythonError { message } } }"""
 RUNS = """query($filter: RunsFilter!) { runsOrError(filter: $filter) { __typename
-  ... on Runs { results { runId jobName tags { key value } } }
+  ... on Runs { results { runId jobName updateTime tags { key value } } }
   ... on PythonError { message } } }"""
 LAUNCH = """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
   __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
@@ -157,13 +158,22 @@ def dagster_catches_up(state: dict, real_tick: float | None) -> bool:
     return ticked or (started is not None and started < real_tick)
 
 
-def dead_runs(port: int, alive: Callable[[str], bool | None] = process_alive) -> list[str]:
-    """The runs Dagster shows in progress whose recorded process is gone (the ids)."""
+def dead_runs(
+    port: int,
+    alive: Callable[[str], bool | None] = process_alive,
+    now: Callable[[], float] = time.time,
+) -> list[str]:
+    """The runs Dagster shows in progress that recovery would fail (the ids): their recorded
+    process is gone, or they never recorded one and have not changed for a long while."""
     found = graphql(port, RUNS, filter={"statuses": IN_PROGRESS})["runsOrError"]
-    dead = []
-    for run in found.get("results") or []:
-        tags = {tag["key"]: tag["value"] for tag in run["tags"]}
-        owner, _, identity = tags.get(PROCESS_TAG, "").partition("@")
-        if owner == run["runId"] and alive(identity) is False:
-            dead.append(run["runId"])
-    return dead
+    return [run["runId"] for run in found.get("results") or [] if abandoned(run, alive, now)]
+
+
+def abandoned(run: dict, alive: Callable[[str], bool | None], now: Callable[[], float]) -> bool:
+    """Recovery's rule (``fail_abandoned_runs``), on a run as the API shows it."""
+    tags = {tag["key"]: tag["value"] for tag in run["tags"]}
+    owner, _, identity = tags.get(PROCESS_TAG, "").partition("@")
+    if owner == run["runId"]:
+        return alive(identity) is False
+    updated = run.get("updateTime")
+    return updated is not None and now() - updated > UNTAGGED_GRACE_SECONDS
