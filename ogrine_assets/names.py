@@ -39,6 +39,14 @@ ALREADY_DECIDED_METADATA = "already_decided"  # champion_model: nothing was left
 FIRST_DAY_METADATA = "first_forecast_date"  # forecast
 LAST_DAY_METADATA = "last_forecast_date"  # forecast
 PATH_METADATA = "path"  # forecast: where the document was published
+# validated_rates: the days quarantined as suspect (rates/outliers.py), ISO dates, commas.
+SUSPECT_DAYS_METADATA = "suspect_days"
+
+# The version tags that say what data a version was trained on (ogrine_model), so that
+# promotion can refuse one trained on a day since found suspect.
+DATA_FIRST_DATE_TAG = "data_first_date"
+DATA_LAST_DATE_TAG = "data_last_date"
+DATA_SUSPECT_DAYS_TAG = "data_suspect_days"  # already left out when it was trained
 
 # The version tags that record a promotion decision (model/promotion.py); a version that
 # carries DECISION_TAG is judged.

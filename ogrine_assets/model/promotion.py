@@ -16,12 +16,15 @@ forecast made by it is in place, so the two never name different versions.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from ogrine_assets.names import (
     BROKEN_TAG,
     CONTEST_TAG,
+    DATA_FIRST_DATE_TAG,
+    DATA_LAST_DATE_TAG,
+    DATA_SUSPECT_DAYS_TAG,
     DECIDED_AT_TAG,
     DECISION_TAG,
     PROMOTED,
@@ -156,6 +159,29 @@ def veto_implausible(decision: Decision, problems: Sequence[str]) -> Decision:
         decision,
         promote=False,
         reason=f"its own forecast is implausible ({problems[0]}), although {decision.reason}",
+    )
+
+
+def trained_on_suspect_days(tags: Mapping[str, str], suspect_now: Iterable[str]) -> list[str]:
+    """The days now found suspect that a version trained on: inside its data's span and not
+    among those it already left out. A version that does not say its span (trained before
+    it was recorded) is taken as it is."""
+    first, last = tags.get(DATA_FIRST_DATE_TAG), tags.get(DATA_LAST_DATE_TAG)
+    if not first or not last:
+        return []
+    left_out = set(tags.get(DATA_SUSPECT_DAYS_TAG, "").split(","))
+    return sorted(day for day in suspect_now if first <= day <= last and day not in left_out)
+
+
+def veto_suspect(decision: Decision, days: Sequence[str]) -> Decision:
+    """Reject a promotion whose candidate learned from ``days`` since found suspect."""
+    if not (decision.promote and days):
+        return decision
+    shown = ", ".join(days[:3]) + (f" and {len(days) - 3} more" if len(days) > 3 else "")
+    return replace(
+        decision,
+        promote=False,
+        reason=f"it was trained on days since found suspect ({shown}), although {decision.reason}",
     )
 
 

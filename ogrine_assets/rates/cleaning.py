@@ -35,6 +35,7 @@ class CleaningResult:
     # The newest day the answer holds, suspect or not: a day held back for now (outliers.py)
     # still says how far the upstream has come.
     newest_day: dt.date | None = None
+    suspect_dates: tuple[dt.date, ...] = ()  # the days ``outliers.py`` quarantined
 
     @property
     def rejected_count(self) -> int:
@@ -122,7 +123,8 @@ def clean_rates(raw: pl.DataFrame, today: dt.date | None = None) -> CleaningResu
     days = in_order.with_columns(date=pl.col("observed_at").dt.date())
     daily = days.filter(pl.col("date") != pl.col("date").shift(-1, fill_value=dt.date.max))
     newest_day = daily["date"].max() if daily.height else None
-    suspect = suspect_days(daily["date"].to_list(), daily["rateTenth"].to_list())
+    daily_dates = daily["date"].to_list()
+    suspect = suspect_days(daily_dates, daily["rateTenth"].to_list())
     if suspect:
         reasons = pl.Series("reason", [suspect.get(i) for i in range(daily.height)], pl.String)
         daily = daily.with_columns(reasons)
@@ -144,6 +146,7 @@ def clean_rates(raw: pl.DataFrame, today: dt.date | None = None) -> CleaningResu
         non_midnight=non_midnight,
         non_utc_offset=non_utc_offset,
         newest_day=newest_day if isinstance(newest_day, dt.date) else None,
+        suspect_dates=tuple(daily_dates[i] for i in sorted(suspect)),
     )
 
 

@@ -14,7 +14,12 @@ from ogrine_assets.model.promotion import (
     unloadable,
     veto_unusable,
 )
-from ogrine_assets.names import BROKEN_TAG, CONTEST_TAG, DECISION_TAG, REASON_TAG
+from ogrine_assets.names import (
+    BROKEN_TAG,
+    CONTEST_TAG,
+    DECISION_TAG,
+    REASON_TAG,
+)
 
 WINDOW = "182 origins x 7 days from 2026-05-27"
 

@@ -24,6 +24,7 @@ from ogrine_assets.defs.common.versions import frame_version, versioned_output
 from ogrine_assets.defs.ingestion import GROUP
 from ogrine_assets.defs.ingestion.run_archive import RunArchive
 from ogrine_assets.model.spans import MIN_HISTORY_DAYS, TEST_DAYS
+from ogrine_assets.names import SUSPECT_DAYS_METADATA
 from ogrine_assets.rates.cleaning import clean_rates, date_bounds, gap_summary
 
 MAX_REJECTED_SHARE = 0.05
@@ -49,6 +50,16 @@ def _last_good(context: dg.AssetExecutionContext) -> tuple[dt.date | None, int |
         dt.date.fromisoformat(str(last.value)) if last else None,
         int(str(rows.value)) if rows else None,
     )
+
+
+def suspect_days_now(instance: dg.DagsterInstance) -> list[str]:
+    """The days the latest validated_rates quarantined as suspect (ISO dates): what training
+    records it left out, and what promotion holds a version's training days against."""
+    event = instance.get_latest_materialization_event(dg.AssetKey("validated_rates"))
+    if event is None or event.asset_materialization is None:
+        return []
+    listed = event.asset_materialization.metadata.get(SUSPECT_DAYS_METADATA)
+    return [day for day in str(listed.value).split(",") if day] if listed else []
 
 
 def _refuse(message: str, metadata: dict[str, Any]) -> dg.Failure:
@@ -95,6 +106,7 @@ def validated_rates(
         "out_of_order_rows": result.out_of_order,
         "non_midnight_times": result.non_midnight,
         "non_utc_offsets": result.non_utc_offset,
+        SUSPECT_DAYS_METADATA: ",".join(str(day) for day in result.suspect_dates),
     }
     if result.rejected_count:
         quarantine = run_archive.save_quarantine(context.run.run_id, result.rejected)

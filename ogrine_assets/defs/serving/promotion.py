@@ -5,6 +5,7 @@ from the registry and records each decision on its version. The ``forecast`` ass
 publishes with the champion and moves the alias.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from ogrine_assets.defs.common.metadata import meaningful, pairs_table, table
 from ogrine_assets.defs.common.mlflow_store import ModelUnavailable
 from ogrine_assets.defs.common.model_registry import ModelRegistry
 from ogrine_assets.defs.common.training_log import TrainingLog
+from ogrine_assets.defs.ingestion.validation import suspect_days_now
 from ogrine_assets.defs.serving import GROUP
 from ogrine_assets.defs.training.model import ogrine_model
 from ogrine_assets.failures import cause_of_exception
@@ -27,10 +29,12 @@ from ogrine_assets.model.promotion import (
     fallen_champion,
     pending,
     standing_champion,
+    trained_on_suspect_days,
     unfinished,
     unjudgeable,
     unloadable,
     veto_implausible,
+    veto_suspect,
     veto_unusable,
 )
 from ogrine_assets.model.quality import BacktestSummary
@@ -76,9 +80,14 @@ class Verdict:
 
 
 def judge(
-    candidate: str, registry: ModelRegistry, training_log: TrainingLog, series: "DailySeries"
+    candidate: str,
+    registry: ModelRegistry,
+    training_log: TrainingLog,
+    series: "DailySeries",
+    suspect_now: Sequence[str] = (),
 ) -> Verdict:
-    """Gather what the rule needs about ``candidate`` and the standing champion, and apply it."""
+    """Gather what the rule needs about ``candidate`` and the standing champion, and apply
+    it; ``suspect_now`` are the days the data now quarantines as suspect."""
     from ogrine_assets.model.contest import compare
     from ogrine_assets.model.forecasting import next_days, unusable_rates
     from ogrine_assets.model.gate import implausible
@@ -117,6 +126,7 @@ def judge(
         record = training_log.interval_record(version.run_id)
         bands = record.offsets(series.values, series.observed) if record else None
         decision = veto_implausible(decision, implausible(series, smoke, bands))
+        decision = veto_suspect(decision, trained_on_suspect_days(version.tags, suspect_now))
     return Verdict(candidate, decision, contest, backtest)
 
 
@@ -163,10 +173,11 @@ def champion_model(
     from ogrine_assets.model.features import series_from_frame
 
     series = series_from_frame(pl.concat([train_set, test_set]))
+    suspect = suspect_days_now(context.instance)
     verdicts = []
     for candidate in waiting:
         try:
-            verdict = judge(candidate, model_registry, training_log, series)
+            verdict = judge(candidate, model_registry, training_log, series, suspect)
         except Exception as exc:
             if not _lasting(exc):
                 raise  # a passing fault: the version stays waiting, judged at the next run

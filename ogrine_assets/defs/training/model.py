@@ -21,9 +21,13 @@ from ogrine_assets.defs.common.versions import (
     frame_version,
 )
 from ogrine_assets.defs.ingestion.sources import RatesSource
+from ogrine_assets.defs.ingestion.validation import suspect_days_now
 from ogrine_assets.defs.training import GROUP
 from ogrine_assets.names import (
     BACKTEST_MAE_METADATA,
+    DATA_FIRST_DATE_TAG,
+    DATA_LAST_DATE_TAG,
+    DATA_SUSPECT_DAYS_TAG,
     METHOD_TAG,
     MODEL_METHOD,
     MODEL_VERSION_METADATA,
@@ -96,7 +100,9 @@ def ogrine_model(
         **summary.as_tags(),
         METHOD_TAG: trained.procedure.name,
         "dagster_run_id": context.run.run_id,
-        "data_last_date": str(trained.series.last_date),
+        DATA_FIRST_DATE_TAG: str(trained.series.start),
+        DATA_LAST_DATE_TAG: str(trained.series.last_date),
+        DATA_SUSPECT_DAYS_TAG: ",".join(suspect_days_now(context.instance)),
         "synthetic_data": synthetic,
     }
     run_tags = {
