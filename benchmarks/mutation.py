@@ -131,6 +131,20 @@ def outcomes(workdir: Path) -> dict[str, str]:
     return found
 
 
+# A mutant that makes a test fail, or run past mutmut's CPU limit (a hang: in the suite,
+# pytest-timeout fails that test), is caught.
+CAUGHT = frozenset({"killed", "timeout"})
+
+
+def summary(found: dict[str, str]) -> str:
+    """``score: caught / judged``, with each status's count; a mutant no test reaches counts
+    as not caught, one mutmut skipped is not judged."""
+    counts = Counter(found.values())
+    judged = len(found) - counts["skipped"]
+    caught = sum(counts[status] for status in CAUGHT)
+    return f"score: {caught} caught of {judged}; {dict(counts)}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--scope", choices=sorted(SCOPES), default="core")
@@ -164,11 +178,9 @@ def main() -> int:
     if done.returncode != 0 or not found:
         print(f"mutmut failed (exit status {done.returncode}) after {minutes:.0f} min: see {log}")
         return 1
-    counts = Counter(found.values())
-    judged = len(found) - counts["skipped"]  # a mutant no test reaches is not killed
-    print(f"\nscore: {counts['killed']} killed of {judged} ({minutes:.0f} min); {dict(counts)}")
+    print(f"\n{summary(found)} ({minutes:.0f} min)")
     for name, status in found.items():
-        if status not in {"killed", "skipped"}:
+        if status not in CAUGHT | {"skipped"}:
             print(f"  {status:<10} {name}")
     print(f"each: cd {workdir} && {sys.executable} -m mutmut show <name>")
     return 0
