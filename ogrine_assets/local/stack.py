@@ -240,9 +240,10 @@ def _tend_runs(
                 caught_up = True
                 if line:
                     _say(line)
-        except DagsterApiError as exc:
+        except Exception as exc:  # whatever Dagster answers, the stack goes on: said once
             if not (complained or stopping.is_set()):
-                _warn(f"ogrine up: WARNING: the run queue cannot be looked after: {exc}")
+                cause = exc if isinstance(exc, DagsterApiError) else cause_of_exception(exc)
+                _warn(f"ogrine up: WARNING: the run queue cannot be looked after: {cause}")
                 complained = True
         stopping.wait(HEAL_SECONDS)
 
