@@ -113,6 +113,9 @@ def mutmut_settings(scope: dict[str, list[str]], copied: Path) -> str:
         "pytest_add_cli_args": ["-n0", "-p", "no:cacheprovider"],
         "pytest_add_cli_args_test_selection": scope["tests"],
         "mutate_only_covered_lines": True,
+        # A mutant may run for (its tests' time + 1 s) x this x 2 of CPU before it counts as a
+        # hang (mutmut's default, 15, let each mutant that loops burn ~30 CPU-seconds).
+        "timeout_multiplier": 4.0,
         "use_git_change_detection": False,
     }
     lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in table.items()]
