@@ -2,17 +2,23 @@
 
 Whatever the data and whatever the model, a published forecast must look like something
 this market could do. The measure is the series' own history of moves: for each horizon
-``h`` (1 to 7 days), the absolute log change between every two observed days ``h`` apart.
-A point or a band edge may lie at most ``ENVELOPE_FACTOR`` times the 99th percentile of
-those moves (never less than ``MIN_MOVE``) from the last observed rate, and nothing may be
-at or below zero. The envelope is anchored at the last observed rate, so when the data
-itself moved far and stayed there (``rates/outliers.py`` decides that), the forecast may
-follow it; what it may not do is invent a move the series has never come close to.
+``h`` (1 to 7 days), the largest absolute log change between two observed days ``h`` apart.
+A point or a band edge may lie at most ``ENVELOPE_FACTOR`` times that move (never less than
+``MIN_MOVE``) from the last observed rate, and nothing may be at or below zero. The
+envelope is anchored at the last observed rate, so when the data itself moved far and
+stayed there (``rates/outliers.py`` decides that), the forecast may follow it; what it may
+not do is invent a move far beyond any the series has made.
+
+Why the largest move and a factor of 3: on the synthetic series, trained and forecast on
+twenty dates two years apart, the widest published 95 % band reached 1.7 times the largest
+move (in a restless week the bands widen, as they should), and 4.2 times the 99th
+percentile, so a quantile would refuse honest forecasts. The forecasts this gate exists
+for were 15 to 40 times past it: a band from -1602 to 4907 kamas around 1370, a forecast
+five times the level.
 
 The rule is a pure function shared by the ``forecast`` asset (nothing implausible is
 published; the last good forecast stays) and promotion (a candidate whose own forecast
-fails it is not promoted). On the real series the tests carry and the synthetic one, the
-published bands stay well inside it.
+fails it is not promoted).
 """
 
 from __future__ import annotations
@@ -26,10 +32,8 @@ import numpy as np
 from ogrine_assets.model.features import DailySeries
 from ogrine_assets.model.spans import HORIZON
 
-ENVELOPE_FACTOR = 2.0
+ENVELOPE_FACTOR = 3.0
 MIN_MOVE = math.log(1.05)  # a series that never moved may still move 5 %
-MOVE_QUANTILE = 0.99
-MIN_MOVES = 30  # fewer pairs than this: the largest move seen stands for the quantile
 
 Bands = Mapping[int, tuple[Sequence[float], Sequence[float]]]
 
@@ -42,13 +46,8 @@ def envelope(series: DailySeries, horizon: int = HORIZON) -> list[float]:
     for step in range(1, horizon + 1):
         both = seen[step:] & seen[:-step]
         moves = np.abs(logs[step:] - logs[:-step])[both]
-        if moves.size == 0:
-            typical = 0.0
-        elif moves.size < MIN_MOVES:
-            typical = float(moves.max())
-        else:
-            typical = float(np.quantile(moves, MOVE_QUANTILE))
-        limits.append(max(ENVELOPE_FACTOR * typical, MIN_MOVE))
+        largest = float(moves.max()) if moves.size else 0.0
+        limits.append(max(ENVELOPE_FACTOR * largest, MIN_MOVE))
     return limits
 
 

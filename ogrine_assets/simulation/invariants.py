@@ -5,7 +5,9 @@ I2 no MLflow run stays RUNNING and no Dagster run stays in progress once its pro
 I3 one run at a time: the home's lock is free once its run has ended;
 I4 every registered version gets exactly one promotion decision;
 I5 the MLflow store is usable;
-I6 the published forecast comes from the standing champion, a version that can be loaded.
+I6 the published forecast comes from the standing champion, a version that can be loaded;
+I7 the published forecast passes the gate (``model/gate.py``) on the data it was made from
+   (the raw snapshot of its run, cleaned as of its day).
 
 A run that was killed leaves I1, I2 and I4 to the next run's start (its recovery): they are
 checked in full after a run that succeeded, and in part after any other.
@@ -17,7 +19,7 @@ import dagster as dg
 
 from ogrine_assets.defs.common.mlflow_resources import model_registry_for, training_log_for
 from ogrine_assets.defs.common.recovery import IN_PROGRESS
-from ogrine_assets.forecast_document import InvalidDocument, decode
+from ogrine_assets.forecast_document import INTERVAL_LEVELS, InvalidDocument, decode
 from ogrine_assets.local.lock import HomeLock, LockHeld
 from ogrine_assets.local.stores import store_damage
 from ogrine_assets.model.promotion import pending, standing_champion
@@ -67,4 +69,34 @@ def violations(settings: Settings, *, after_success: bool) -> list[str]:
     standing = standing_champion(decisions)
     if published is not None and published != standing:
         found.append(f"I6: the document names v{published}, the standing champion is v{standing}")
-    return found
+    return found + implausible_published(settings)
+
+
+def implausible_published(settings: Settings) -> list[str]:
+    """I7: the gate's verdict on the published document, remade from its run's raw bytes."""
+    from ogrine_assets.model.features import series_from_frame
+    from ogrine_assets.model.gate import implausible
+    from ogrine_assets.rates.cleaning import clean_rates
+    from ogrine_assets.rates.upstream import parse_rates
+
+    if not settings.forecast_path.exists():
+        return []
+    try:
+        document = decode(settings.forecast_path.read_bytes())
+    except (OSError, InvalidDocument):
+        return []  # I1 says it
+    raw = settings.archive_dir / "raw" / f"{document.dagster_run_id}.json"
+    cleaned = clean_rates(parse_rates(raw.read_bytes()), today=document.generated_at.date())
+    series = series_from_frame(cleaned.clean)
+    predictions = [(point.date, point.prediction_rate) for point in document.forecast]
+    bands = {
+        level: (
+            [band[0] - point.prediction_rate for point, band in known],
+            [band[1] - point.prediction_rate for point, band in known],
+        )
+        for level in INTERVAL_LEVELS
+        if len(known := [(p, b) for p in document.forecast if (b := p.interval(level))])
+        == len(document.forecast)
+    }
+    problems = implausible(series, predictions, bands)
+    return [f"I7: the published forecast fails the gate: {problems[0]}"] if problems else []

@@ -9,7 +9,13 @@ seeded plan, some runs meet a fault:
 - ``slow``: the upstream answers a byte at a time (the fetch deadline must end it);
 - ``full_disk``: the forecast's folder is on a file system that is full (root only);
 - ``concurrent``: a second identical run starts at the same moment;
-- ``lost_champion``: the champion's model files are deleted before the run.
+- ``lost_champion``: the champion's model files are deleted before the run;
+- ``outlier``, ``duplicates``, ``gap``, ``clock_ahead``, ``damaged_dagster``: data that
+  looks valid and is not, a clock a year ahead for one run, a damaged Dagster store
+  (``data_faults.py``).
+
+``ogrine up`` is not run by the soak, so the supervisor's own faults (SIGKILL of it) are
+tested by ``local/``'s tests instead.
 
 A killed run and the two racing ones are real ``ogrine`` processes; every other run goes
 through the same ``run_job`` in this process (``runner.py``), which is what those commands
@@ -41,13 +47,32 @@ from ogrine_assets.defs.common.mlflow_resources import model_registry_for
 from ogrine_assets.forecast_document import decode
 from ogrine_assets.model.promotion import standing_champion
 from ogrine_assets.names import DECIDED_AT_TAG, DECISION_TAG
+from ogrine_assets.rates.synthetic import synthetic_payload
 from ogrine_assets.settings import Settings, environment_without_ours
 from ogrine_assets.simulation.calendar import Step, scheduled
+from ogrine_assets.simulation.data_faults import (
+    CLOCK_AHEAD,
+    FaultyPayload,
+    damage_dagster_storage,
+    took_the_way_out,
+)
 from ogrine_assets.simulation.invariants import violations
 from ogrine_assets.simulation.runner import OGRINE, at, command, environment, run_here
 from ogrine_assets.simulation.upstream import NORMAL, OUTAGE, SLOW, SimulatedUpstream
 
-FAULTS = ("kill", "outage", "slow", "full_disk", "concurrent", "lost_champion")
+FAULTS = (
+    "kill",
+    "outage",
+    "slow",
+    "full_disk",
+    "concurrent",
+    "lost_champion",
+    "outlier",
+    "duplicates",
+    "gap",
+    "clock_ahead",
+    "damaged_dagster",
+)
 FETCH_DEADLINE_SECONDS = 3  # a slow upstream must be given up on, quickly
 KILL_WITHIN_SECONDS = 4.0  # about the length of a run (3 to 4 s): kills land anywhere in it
 
@@ -115,7 +140,8 @@ def soak(
     report = SoakReport(days=days, seed=seed)
     steps = scheduled(first_day, days)
     plan = plan_faults(len(steps), rng, rate)
-    with SimulatedUpstream(first_day) as upstream, _forecast_disk(home) as disk:
+    faulty = FaultyPayload(synthetic_payload)
+    with SimulatedUpstream(first_day, faulty) as upstream, _forecast_disk(home) as disk:
         if disk is None:
             report.skipped_faults.append("full_disk (needs root to mount a small file system)")
         # The opening run makes the home, its MLflow store included, as a user's first would.
@@ -124,11 +150,15 @@ def soak(
         _run(opening, None, settings, upstream, disk, rng, report, say)
         with _service(settings) as service:
             decided_at: dict[str, str] = {}
+            after_clock = False  # the last run had the clock ahead
             for step, fault in zip(steps, plan, strict=True):
                 if fault == "full_disk" and disk is None:
                     fault = None
                 outcome = _run(step, fault, settings, upstream, disk, rng, report, say)
                 found = violations(settings, after_success=outcome == "succeeded")
+                if after_clock and fault is None and outcome != "succeeded":
+                    found.append("I8: the first run at the right time after a clock ahead failed")
+                after_clock = fault == "clock_ahead" or (after_clock and fault is not None)
                 found += _served(service, settings) + _decided_once(settings, decided_at)
                 report.violations += [
                     f"{step.at:%Y-%m-%d %H:%M} {step.command}: {v}" for v in found
@@ -183,6 +213,14 @@ def _run(
         filler = _fill(disk)
     elif fault == "lost_champion":
         _delete_champion_files(settings)
+    elif fault in ("outlier", "duplicates", "gap") and isinstance(upstream.payload, FaultyPayload):
+        upstream.payload.inject(fault, step.at.date(), rng)
+    elif fault == "clock_ahead":
+        step = Step(step.at + CLOCK_AHEAD, step.command)
+        upstream.today = step.at.date()
+    damaged = None
+    if fault == "damaged_dagster":
+        damaged = damage_dagster_storage(settings.dagster_home, rng)
     try:
         if fault == "kill":
             outcome = _killed(command(step), at(step, environ), rng.uniform(0, KILL_WITHIN_SECONDS))
@@ -191,8 +229,12 @@ def _run(
             if problem:
                 report.violations.append(f"{step.at:%Y-%m-%d %H:%M} {step.command}: {problem}")
         else:
-            status, _ = run_here(step, environ)
+            status, said = run_here(step, environ)
             outcome = "succeeded" if status == 0 else "failed"
+            if damaged is not None:
+                report.violations += [
+                    f"{step.at:%Y-%m-%d %H:%M}: {v}" for v in took_the_way_out(damaged, said)
+                ]
     finally:
         upstream.mode = NORMAL
         if filler is not None:

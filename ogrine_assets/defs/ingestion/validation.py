@@ -154,7 +154,11 @@ def validated_rates(
     newest = date_bounds(validated["date"])[1]
     seen = max(newest, result.newest_day or newest)  # a day held back still came
     if last_date is not None and seen < last_date:
-        raise _refuse(f"The newest rate is {seen}, older than the last good {last_date}.", report)
+        rejected = " (rows after it were rejected)" if result.rejected_count else ""
+        raise _refuse(
+            f"The newest usable rate is {seen}, older than the last good {last_date}{rejected}.",
+            report,
+        )
     if last_rows is not None and validated.height < last_rows * (1 - MAX_HISTORY_SHRINK):
         raise _refuse(
             f"{validated.height} days, down from {last_rows}: the upstream lost history.",
