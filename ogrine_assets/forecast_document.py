@@ -13,6 +13,7 @@ that draws them; JSON object keys are strings, so they read "80" and "95" in the
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 
@@ -182,8 +183,20 @@ def build_forecast_document(
     return document
 
 
+FORECAST_DAYS = 7  # what /seven-days-forecast promises its clients
+# The dates of a rate: the Ogrine market is younger than 2000, and a date past 2199 is a
+# clock or a file gone wrong, not a forecast.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+# The history holds the last 90 observed days; with the upstream's gaps they may span more
+# than 90 days, never ten years. The service's chart costs time in proportion to it.
+MAX_HISTORY_SPAN_DAYS = 3660
+
+
 def check(document: ForecastDocument) -> None:
-    """The rules a typed document must also meet to be served; :class:`InvalidDocument` if not."""
+    """The rules a typed document must also meet to be published or served:
+    :class:`InvalidDocument` if not. One set of rules on both sides, so the pipeline never
+    publishes a document the service would refuse."""
     if document.schema_version != SCHEMA_VERSION:
         raise InvalidDocument(f"schema_version {document.schema_version} is not {SCHEMA_VERSION}")
     if not document.forecast:
@@ -192,16 +205,47 @@ def check(document: ForecastDocument) -> None:
         raise InvalidDocument("the history has no observed rate")
     if document.quality and not set(INTERVAL_LEVELS) <= set(document.quality.interval_coverage):
         raise InvalidDocument("quality.interval_coverage needs the 80 and 95 levels")
-    expected = [
-        document.data.last_observed_date + dt.timedelta(days=step)
-        for step in range(1, len(document.forecast) + 1)
-    ]
+    _check_dates(document)
+    if not all(publishable(point.prediction_rate) for point in document.forecast):
+        raise InvalidDocument("the forecast has a non-positive rate")
+
+
+def _check_dates(document: ForecastDocument) -> None:
+    """The dates a forecast of rates can have. A document running to the year 9999 once
+    held every request of the service for 5 s while its chart was drawn."""
+    days = [point.date for point in document.history]
+    last = document.data.last_observed_date
+    try:
+        expected = [last + dt.timedelta(days=step) for step in range(1, len(document.forecast) + 1)]
+    except OverflowError:
+        raise InvalidDocument(f"its dates run past {dt.date.max}") from None
     if [point.date for point in document.forecast] != expected:
         raise InvalidDocument(
             "forecast dates are not the consecutive days after the last observation"
         )
-    if not all(publishable(point.prediction_rate) for point in document.forecast):
-        raise InvalidDocument("the forecast has a non-positive rate")
+    if any(later <= earlier for earlier, later in itertools.pairwise(days)):
+        raise InvalidDocument("the history dates are not in ascending order")
+    if days[-1] != last:
+        raise InvalidDocument(f"the history ends {days[-1]}, not on last_observed_date {last}")
+    if len(document.forecast) != FORECAST_DAYS:
+        raise InvalidDocument(f"the forecast has {len(document.forecast)} days, not 7")
+    first, final = days[0], document.forecast[-1].date
+    if first < EARLIEST_DATE or final > LATEST_DATE:
+        raise InvalidDocument(
+            f"its dates run from {first} to {final}, outside {EARLIEST_DATE}…{LATEST_DATE}"
+        )
+    if (last - first).days > MAX_HISTORY_SPAN_DAYS:
+        raise InvalidDocument(
+            f"the history spans {(last - first).days} days, more than {MAX_HISTORY_SPAN_DAYS}"
+        )
+    made = document.generated_at
+    if made.tzinfo is None:
+        raise InvalidDocument("generated_at names no time zone")
+    if last > made.astimezone(dt.UTC).date():
+        raise InvalidDocument(
+            f"its data ends {last}, after the day it was made ({made.date()}): "
+            "a clock was wrong when it was made"
+        )
 
 
 def encode(document: ForecastDocument) -> bytes:

@@ -92,8 +92,15 @@ def test_what_is_built_is_what_the_service_takes() -> None:
     history = [(START, 7000)]
     with pytest.raises(InvalidDocument, match="consecutive"):
         _bare(history, [(START + dt.timedelta(days=2), 700.0)])
+    week = [(START + dt.timedelta(days=step), 700.0) for step in range(1, 8)]
     with pytest.raises(InvalidDocument, match="non-positive"):
-        _bare(history, [(START + dt.timedelta(days=1), -3.0)])
+        _bare(history, [*week[:6], (week[6][0], -3.0)])
+    # The dates the service refuses are refused here too (one rule on both sides).
+    with pytest.raises(InvalidDocument, match="the forecast has 8 days, not 7"):
+        _bare(history, [*week, (START + dt.timedelta(days=8), 700.0)])
+    far = dt.date(9000, 1, 1)
+    with pytest.raises(InvalidDocument, match="outside 2000-01-01"):
+        _bare([(far, 7000)], [(far + dt.timedelta(days=step), 700.0) for step in range(1, 8)])
 
 
 @pytest.mark.parametrize(

@@ -8,11 +8,10 @@ is logged once and ignored: the last good one keeps being served. A file that co
 has not changed, at most once per ``RETRY_SECONDS``: mending permissions does not touch a
 file's modification time.
 
-The service also refuses, in the same way, what the contract lets through but no forecast
-of rates can be (``check_dates``), and a file too large to be one (``MAX_DOCUMENT_BYTES``):
+The contract includes the dates a forecast of rates can have (``forecast_document.check``:
 what is derived from a document costs time in proportion to the days its chart spans, and
-it is derived while a request waits. A document running from 2026 to the year 9999 took
-5 s; every request waited.
+it is derived while a request waits; a document running from 2026 to the year 9999 took
+5 s). The service also refuses a file too large to be one (``MAX_DOCUMENT_BYTES``).
 
 Why there is no document is said twice: ``problem`` for operators (the log, ``/health``),
 naming the file, and ``public_problem`` for everyone else, without a server path.
@@ -20,8 +19,6 @@ naming the file, and ``public_problem`` for everyone else, without a server path
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
 import logging
 import os
 import time
@@ -37,14 +34,6 @@ logger = logging.getLogger("ogrine_assets.service")
 RETRY_SECONDS = 1.0
 # A real document is about 12 kB (90 days of history, 7 forecast days, a few tables).
 MAX_DOCUMENT_BYTES = 4 * 2**20
-FORECAST_DAYS = 7  # what /seven-days-forecast promises its clients
-# The dates of a rate: the Ogrine market is younger than 2000, and a date past 2199 is a
-# clock or a file gone wrong, not a forecast.
-EARLIEST_DATE = dt.date(2000, 1, 1)
-LATEST_DATE = dt.date(2199, 12, 31)
-# The history holds the last 90 observed days; with the upstream's gaps they may span more
-# than 90 days, never ten years. The chart's date axis costs time in proportion to it.
-MAX_HISTORY_SPAN_DAYS = 3660
 NOT_PUBLISHED = "no forecast has been published yet"
 UNREADABLE = "the forecast cannot be read right now"
 
@@ -64,36 +53,6 @@ def read_document(path: Path) -> bytes:
     it after its ``stat`` is refused without being held whole."""
     with path.open("rb") as file:
         return file.read(MAX_DOCUMENT_BYTES + 1)
-
-
-def check_dates(document: ForecastDocument) -> None:
-    """The dates a forecast of rates can have, beyond what ``forecast_document.check`` asks
-    (its forecast days follow its last observed day); :class:`InvalidDocument` if not."""
-    days = [point.date for point in document.history]
-    last = document.data.last_observed_date
-    if any(later <= earlier for earlier, later in itertools.pairwise(days)):
-        raise InvalidDocument("the history dates are not in ascending order")
-    if days[-1] != last:
-        raise InvalidDocument(f"the history ends {days[-1]}, not on last_observed_date {last}")
-    if len(document.forecast) != FORECAST_DAYS:
-        raise InvalidDocument(f"the forecast has {len(document.forecast)} days, not 7")
-    first, final = days[0], document.forecast[-1].date
-    if first < EARLIEST_DATE or final > LATEST_DATE:
-        raise InvalidDocument(
-            f"its dates run from {first} to {final}, outside {EARLIEST_DATE}…{LATEST_DATE}"
-        )
-    if (last - first).days > MAX_HISTORY_SPAN_DAYS:
-        raise InvalidDocument(
-            f"the history spans {(last - first).days} days, more than {MAX_HISTORY_SPAN_DAYS}"
-        )
-    made = document.generated_at
-    if made.tzinfo is None:
-        raise InvalidDocument("generated_at names no time zone")
-    if last > made.astimezone(dt.UTC).date():
-        raise InvalidDocument(
-            f"its data ends {last}, after the day it was made ({made.date()}): "
-            "a clock was wrong when it was made"
-        )
 
 
 class ForecastSource(Generic[Derived]):
@@ -157,11 +116,7 @@ class ForecastSource(Generic[Derived]):
                     f"the file is {max(size, len(raw))} bytes, more than any forecast "
                     f"document ({MAX_DOCUMENT_BYTES})"
                 )
-            try:
-                document = decode(raw)
-            except OverflowError:  # check's day after the last observed one, past 9999-12-31
-                raise InvalidDocument(f"its dates run past {dt.date.max}") from None
-            check_dates(document)
+            document = decode(raw)
             loaded = LoadedForecast(document=document, derived=self._derive(document))
         except Exception as exc:
             if isinstance(exc, OSError):
