@@ -115,7 +115,12 @@ def mutmut_settings(scope: dict[str, list[str]], copied: Path) -> str:
         "mutate_only_covered_lines": True,
         # A mutant may run for (its tests' time + 1 s) x this x 2 of CPU before it counts as a
         # hang (mutmut's default, 15, let each mutant that loops burn ~30 CPU-seconds).
-        "timeout_multiplier": 4.0,
+        "timeout_multiplier": 6.0,
+        # Each mutant's process is forked from a server that has only collected the tests:
+        # forked from mutmut's own process, after tests had started polars' thread pool, the
+        # children spun in its locks until the CPU limit, and every mutant reached from a
+        # test that uses polars counted as a hang.
+        "process_isolation": "forkserver",
         "use_git_change_detection": False,
     }
     lines = ["", "[tool.mutmut]"] + [f"{key} = {json.dumps(value)}" for key, value in table.items()]
