@@ -87,7 +87,9 @@ def test_a_failed_validation_ends_in_one_plain_line_and_keeps_the_forecast(
     status, said = run_here(day_before, ogrine_env(home))
     assert status == 1
     last = said.strip().splitlines()[-1]
-    assert last.startswith("ogrine materialize FAILED at validated_rates: The newest usable rate is ")
+    assert last.startswith(
+        "ogrine materialize FAILED at validated_rates: The newest usable rate is "
+    )
     assert "The last good validated_rates are kept. Nothing that needs it ran; details in " in last
     assert "Traceback" not in said
     assert (home / "forecast" / "forecast.json").read_bytes() == published
