@@ -41,17 +41,19 @@ TESTS = Path(__file__).parent
 # not named here runs after these: only the wall time suffers.
 LONGEST_FIRST = (
     "test_cli.py",  # 65 s: four `ogrine materialize`, one of them cold
-    "local/test_stack.py",  # 55 s: six `ogrine up`
+    "local/test_stack.py",  # 55 s and more: `ogrine up` again and again, one killed
     "simulation/test_soak.py",  # 45 s
     "test_materialize.py",  # 40 s
     "simulation/test_replay.py",  # 38 s, `ogrine replay` included
     "test_materialize_killed.py",  # 38 s
     "defs/test_executor.py",  # 28 s
+    "defs/test_gate.py",  # 21 s alone: four runs
     "test_telemetry.py",  # 28 s
     "local/test_stores.py",  # 24 s, waiting mostly
     "deploy/test_runtime_install.py",  # 16 s, in CI
     "deploy/test_postgres.py",  # 12 s, in CI
     "defs/test_forecast_quality.py",  # 12 s
+    "defs/test_clock.py",  # 12 s alone: two runs on disk
     "deploy/test_docker_files.py",  # 10 s
     "defs/test_recovery.py",  # 10 s
     "defs/test_ingestion_faults.py",  # 9 s
