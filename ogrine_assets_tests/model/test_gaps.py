@@ -5,7 +5,10 @@ import datetime as dt
 import warnings
 
 import numpy as np
+import polars as pl
+import pytest
 
+from ogrine_assets.model import splitting
 from ogrine_assets.model.features import daily_series
 from ogrine_assets.model.spans import TEST_DAYS
 from ogrine_assets.model.training import train
@@ -27,3 +30,17 @@ def test_a_sixty_day_gap_keeps_the_bands_in_proportion_and_says_nothing_raw() ->
         assert width_80 < width_95 < 2.5 * width_80, (day, width_80, width_95)
         assert level + bands[95][0][day] > 0.9 * level
     assert np.isfinite(trained.summary.model_mae)
+
+
+def test_a_gap_over_the_start_of_the_test_window_still_leaves_it_to_score_on() -> None:
+    rows = synthetic_rate_tenths(dt.date(2026, 11, 25))
+    rows = rows[:-30] + rows[-4:]  # 26 days missing: the window's first observed day is late
+    series = daily_series([day for day, _ in rows], [tenth / 10 for _, tenth in rows])
+    frame = pl.DataFrame({"date": [day for day, _ in rows]})
+    _, test_set = splitting.split_by_time(frame)
+    start = splitting.test_window_start(test_set["date"].max())
+    assert test_set["date"].min() > start + dt.timedelta(days=7)  # a week or less after it
+    trained = train(series, start)  # what ogrine_model trains from
+    assert trained.holdout.origins > 0
+    with pytest.raises(ValueError, match="shorter than 7 days"):  # what it trained from before
+        train(series, test_set["date"].min())

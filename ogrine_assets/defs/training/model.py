@@ -68,6 +68,7 @@ def ogrine_model(
 ) -> dg.MaterializeResult:
     # Imported by the step, not when the code location loads: scikit-learn, SciPy, pandas.
     from ogrine_assets.model.features import series_from_frame
+    from ogrine_assets.model.splitting import test_window_start
     from ogrine_assets.model.training import train
     from ogrine_assets.rates.cleaning import date_bounds
 
@@ -92,7 +93,9 @@ def ogrine_model(
                 "mlflow_model_version": dg.MetadataValue.url(model_registry.version_url(unchanged)),
             },
         )
-    test_start = date_bounds(test_set["date"])[0]
+    # The window's calendar start, not its first observed day: a gap over the start of the
+    # window left a week or less to score on, and the training failed.
+    test_start = test_window_start(date_bounds(test_set["date"])[1])
     trained = train(series_from_frame(pl.concat([train_set, test_set])), test_start)
     summary = trained.summary
     synthetic = str(rates_source.is_synthetic).lower()
