@@ -3,7 +3,17 @@
 import numpy as np
 import pytest
 
-from ogrine_assets.model.intervals import Band, IntervalRecord, residual_quantiles
+from ogrine_assets.model.backtest import NAIVE, run_backtest
+from ogrine_assets.model.intervals import (
+    SCALE_DAYS,
+    Band,
+    IntervalRecord,
+    coverage,
+    local_scale,
+    residual_quantiles,
+    scaled_interval_record,
+)
+from ogrine_assets_tests.model.test_backtest import trend_and_rhythm
 
 
 def record(scale_days: int) -> IntervalRecord:
@@ -72,3 +82,26 @@ def test_a_horizon_with_one_residual_or_none() -> None:
     lower, upper = residual_quantiles(residuals, [80])[80]
     assert (lower[0], upper[0]) == (-3.0, -3.0)
     assert np.isnan(lower[1]) and np.isnan(upper[1])
+
+
+def test_a_training_stores_its_bands_in_multiples_of_the_local_scale() -> None:
+    """What a training stores: the conformal bands of the residuals divided by the local
+    scale at their origins, marked as scaled (a record marked unscaled would be published
+    as kamas, ~7 times too narrow), with the held-out coverage of the older half's bands
+    on the newer half."""
+    series = trend_and_rhythm(400, 1.0)
+    backtest = run_backtest(series, {})
+    record = scaled_interval_record(backtest, NAIVE, series.values, series.observed)
+    scaled = backtest.errors(NAIVE) / local_scale(series.values, backtest.origins)[:, None]
+    assert (record.method, record.origins, record.scale_days) == (
+        NAIVE,
+        len(backtest.origins),
+        SCALE_DAYS,
+    )
+    for level, (lower, upper) in residual_quantiles(scaled).items():
+        assert record.bands[level].lower == pytest.approx(lower, abs=1e-4)
+        assert record.bands[level].upper == pytest.approx(upper, abs=1e-4)
+    half = len(scaled) // 2
+    held_out = coverage(scaled[half:], residual_quantiles(scaled[:half]))
+    assert record.held_out_coverage == pytest.approx(held_out, abs=1e-4)
+    assert record.mae_by_horizon == pytest.approx(backtest.per_horizon(NAIVE)["mae"], abs=1e-4)
