@@ -47,7 +47,7 @@ format: $(DEV)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-## mutation: which small regressions the tests miss (mutmut; SCOPE=quick|core|full; not in CI)
+## mutation: which small regressions the tests miss (mutmut; SCOPE=quick|core|recovery|full; not in CI)
 mutation: $(DEV)
 	$(BIN)/python -m benchmarks.mutation --scope $(or $(SCOPE),core)
 

@@ -23,6 +23,7 @@ chosen by mutmut from a first run of these):
 - ``quick``: the intervals and the selection, against their unit tests (~minutes);
 - ``core``: the whole of ``model/`` and ``rates/cleaning.py``, against the tests of
   ``model/`` and cleaning (no Dagster run: unit tests only);
+- ``recovery``: ``defs/common/recovery.py`` against its tests, which run the real graph;
 - ``full``: also ``defs/common/recovery.py`` and ``defs/serving/``, adding the recovery,
   promotion and forecast tests, which materialize the real graph (each mutant reaching
   them costs tens of seconds: hours on 2 cores).
@@ -59,6 +60,10 @@ SCOPES: dict[str, dict[str, list[str]]] = {
         "mutate": ["ogrine_assets/model/*", "ogrine_assets/rates/cleaning.py"],
         "tests": ["ogrine_assets_tests/model", "ogrine_assets_tests/rates/test_cleaning.py"],
     },
+}
+SCOPES["recovery"] = {
+    "mutate": ["ogrine_assets/defs/common/recovery.py"],
+    "tests": ["ogrine_assets_tests/defs/test_recovery.py"],
 }
 SCOPES["full"] = {
     "mutate": [
