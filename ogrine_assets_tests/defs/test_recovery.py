@@ -11,6 +11,7 @@ from ogrine_assets.defs.common.mlflow_resources import model_registry_for
 from ogrine_assets.defs.common.recovery import (
     PROCESS_TAG,
     align_alias_with_document,
+    close_abandoned_mlflow_runs,
     fail_abandoned_runs,
     recover,
 )
@@ -170,3 +171,27 @@ def test_a_training_run_left_running_is_ended_killed_and_its_version_never_promo
         assert registry.decisions()["1"][DECISION_TAG] == REJECTED
         assert aliased_version(world) is None
         assert not world.settings.forecast_path.exists()
+
+
+def test_an_mlflow_run_whose_dagster_run_is_still_in_progress_is_left_running(
+    tmp_path: Path,
+) -> None:
+    """Recovery ends only the MLflow runs of Dagster runs that are over: one whose Dagster
+    run is still in progress (another live process training) is not its to end."""
+    with deployment(tmp_path / "home") as world:
+        dagster_run = world.instance.create_run_for_job(dg.GraphDefinition("nothing").to_job())
+        world.instance.handle_run_event(
+            dagster_run.run_id,
+            dg.DagsterEvent(event_type_value="PIPELINE_START", job_name=dagster_run.job_name),
+        )
+        log, client = world.training_log(), world.client()
+        mlflow_run = client.create_run(
+            log.experiment_id(), tags={"dagster_run_id": dagster_run.run_id}
+        ).info.run_id
+        assert close_abandoned_mlflow_runs(world.instance, log) == []
+        assert client.get_run(mlflow_run).info.status == "RUNNING"
+        world.instance.report_run_failed(world.instance.get_run_by_id(dagster_run.run_id))
+        assert close_abandoned_mlflow_runs(world.instance, log) == [
+            f"ended MLflow run {mlflow_run} as KILLED: its Dagster run is over"
+        ]
+        assert client.get_run(mlflow_run).info.status == "KILLED"
