@@ -146,11 +146,11 @@ def ensure_mlflow_store(database: Path, artifact_root: str | None) -> None:
     if database.exists():
         problem = store_damage(database)
         if problem:
+            # The way out first, the path once: the failure line keeps 200 characters.
             raise StoreDamaged(
-                f"the MLflow store {database} is damaged ({problem}): an earlier process "
-                f"stopped while creating or upgrading it. Move it aside "
-                f"(mv {database} {database}.damaged) and run again to start a new store; "
-                "the runs and models it held are not carried over."
+                f"{database} is damaged: rename it {database.name}.damaged and run again "
+                f"(the MLflow store: {problem}; an earlier process stopped while creating or "
+                "upgrading it; a new store starts, without the runs and models it held)"
             )
         return
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -186,9 +186,8 @@ def check_dagster_storage(dagster_home: Path) -> None:
         problem = _unreadable(database)
         if problem:
             raise StoreDamaged(
-                f"Dagster's store {database} is damaged ({problem}). Move it aside "
-                f"(mv {database} {database}.damaged) and run again: Dagster starts a new "
-                f"one; {held} is not carried over."
+                f"{database} is damaged: rename it {database.name}.damaged and run again "
+                f"(Dagster's store: {problem}; a new one starts, without {held})"
             )
 
 

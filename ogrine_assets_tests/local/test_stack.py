@@ -246,18 +246,18 @@ def test_up_on_a_damaged_store_says_so_in_one_line_and_starts_nothing(
 ) -> None:
     if store == "MLflow":
         database = half_migrated_store(tmp_path / "home" / "mlflow" / "mlflow.db")
-        said = f"the MLflow store {database} is damaged"
+        said = f"{database} is damaged"
     else:  # overwritten: Dagster alone would fail every run, naming no file
         database = make_settings(tmp_path / "home").dagster_home / "history" / "runs.db"
         database.parent.mkdir(parents=True, exist_ok=True)
         database.write_bytes(b"\x13garbage" * 512)
-        said = f"Dagster's store {database} is damaged"
+        said = f"{database} is damaged"
     mark = uuid.uuid4().hex
     process, _, log_path = _start_up(tmp_path, mark, home_made=False)
     assert process.wait(timeout=120) == 1
     last = log_path.read_text().strip().splitlines()[-1]
     assert last.startswith(f"ogrine up FAILED at startup: {said}")
-    assert f"(mv {database} {database}.damaged)" in last
+    assert f"{database} is damaged: rename it {database.name}.damaged and run again" in last
     assert "Traceback" not in log_path.read_text()
     assert _marked(mark) == set()
 

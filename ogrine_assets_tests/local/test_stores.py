@@ -140,7 +140,7 @@ def test_a_damaged_store_is_named_with_the_way_out(tmp_path: Path) -> None:
         ensure_mlflow_store(database, _artifacts(database))
     message = str(raised.value)
     assert "left _alembic_tmp_metrics" in message
-    assert f"mv {database} {database}.damaged" in message
+    assert f"{database} is damaged: rename it {database.name}.damaged and run again" in message
 
 
 def test_a_damaged_dagster_store_is_named_with_the_way_out(tmp_path: Path) -> None:
@@ -156,9 +156,8 @@ def test_a_damaged_dagster_store_is_named_with_the_way_out(tmp_path: Path) -> No
         with pytest.raises(StoreDamaged) as raised:
             prepare(settings)
         assert str(raised.value).startswith(
-            f"Dagster's store {database} is damaged (not a readable SQLite database: file is "
-            f"not a database). Move it aside (mv {database} {database}.damaged) and run "
-            "again: Dagster starts a new one; "
+            f"{database} is damaged: rename it {database.name}.damaged and run again "
+            "(Dagster's store: not a readable SQLite database: file is not a database; "
         )
         database.write_bytes(whole)
     # The way out it names works: Dagster starts a new store in its place.
