@@ -93,6 +93,7 @@ def test_rejects_bad_rows_with_a_reason_each() -> None:
             row(9, "2024-01-09", 7000),
             ["not", "an", "object"],
             row(11, "2024-01-11T00:00:00+00:00", 7000, "seven hundred"),
+            row(12, "2024-01-12T00:00:00+00:00", 0),  # zero is not a rate, whatever the range
         ),
         TODAY,
     )
@@ -111,6 +112,7 @@ def test_rejects_bad_rows_with_a_reason_each() -> None:
         8: "datetime missing or not ISO 8601 with an offset",
         9: "row is not an object",
         10: "rate is not a number",
+        11: "rateTenth not positive",
     }
     assert (
         json.loads(result.rejected.filter(pl.col("row") == 6)["raw_row"][0])["rateTenth"] == "7000"
