@@ -46,3 +46,15 @@ def test_the_envelope_widens_with_the_horizon_and_follows_a_move_that_stayed() -
     )
     assert implausible(moved, flat(3 * LAST)) == []
     assert implausible(SERIES, flat(3 * LAST)) != []  # where it did not, it is not
+
+
+def test_each_edge_is_judged_the_forecast_and_both_ends_of_every_band() -> None:
+    narrow = {80: ([-1.0] * 7, [1.0] * 7), 95: ([-2.0] * 7, [2.0] * 7)}
+    assert implausible(SERIES, flat(LAST), narrow) == []
+    # A wild forecast with narrow bands around it: the forecast itself is judged.
+    assert implausible(SERIES, flat(5 * LAST), narrow)[0].startswith(f"{DAYS[0]}: forecast ")
+    # Only the upper end of the 95 % band wild, or only its lower end at exactly zero.
+    up = {80: narrow[80], 95: ([-2.0] * 7, [4 * LAST] * 7)}
+    assert implausible(SERIES, flat(LAST), up)[0].startswith(f"{DAYS[0]}: 95% band ")
+    zero = {80: narrow[80], 95: ([-LAST] * 7, [2.0] * 7)}
+    assert implausible(SERIES, flat(LAST), zero)[0] == f"{DAYS[0]}: 95% band 0, not above zero"
