@@ -28,6 +28,9 @@ $(DEV): $(RUNTIME) requirements-dev.lock
 ## runtime: the venv with the runtime lock only (what `make run` builds; VENV=path for another)
 runtime: $(RUNTIME)
 
+# `make run OGRINE_DAGSTER_PORT=3001` as well as `OGRINE_DAGSTER_PORT=3001 make run`.
+export OGRINE_DAGSTER_PORT OGRINE_MLFLOW_PORT OGRINE_SERVICE_PORT
+
 ## run: train and publish once if no forecast exists yet, then start Dagster and MLflow
 run: $(RUNTIME)
 	@test -f "$$($(BIN)/ogrine paths --forecast)" || $(BIN)/ogrine materialize

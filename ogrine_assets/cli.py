@@ -136,9 +136,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=f"{up_text}; Ctrl-C stops them all.",
         formatter_class=defaults,
     )
-    stack.add_argument("--dagster-port", type=int, default=3000, help="the Dagster UI's port")
-    stack.add_argument("--mlflow-port", type=int, default=5000, help="the MLflow UI's port")
-    stack.add_argument("--service-port", type=int, default=8080, help="the forecast's port")
+    for part, what, default in (
+        ("dagster", "the Dagster UI's port", 3000),
+        ("mlflow", "the MLflow UI's port", 5000),
+        ("service", "the forecast's port", 8080),
+    ):
+        stack.add_argument(
+            f"--{part}-port",
+            type=int,
+            default=argparse.SUPPRESS,  # unset: the setting, said in the help instead
+            help=f"{what} (default: {default}, or OGRINE_{part.upper()}_PORT)",
+        )
     serve_text = "run the forecast service alone (JSON and the chart page)"
     service = commands.add_parser(
         "serve", help=serve_text, description=serve_text, formatter_class=defaults
@@ -206,7 +214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "up":
         from ogrine_assets.local.stack import up
 
-        return up(settings, args.dagster_port, args.mlflow_port, args.service_port)
+        return up(
+            settings,
+            getattr(args, "dagster_port", settings.dagster_port),
+            getattr(args, "mlflow_port", settings.mlflow_port),
+            getattr(args, "service_port", settings.service_port),
+        )
     if args.command == "serve":
         return serve(args.host, args.port)
     if args.command == "soak":

@@ -52,6 +52,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _port(raw: str) -> int:
+    value = int(raw)
+    if not 1 <= value <= 65535:
+        raise ValueError(raw)
+    return value
+
+
 def _seconds(*, zero_allowed: bool) -> Callable[[str], float]:
     def parse(raw: str) -> float:
         value = float(raw)
@@ -99,6 +106,10 @@ class Settings:
     lock_wait_seconds: float = LOCK_WAIT_SECONDS
     fetch_deadline_seconds: float = FETCH_DEADLINE_SECONDS
     fetch_max_bytes: int = FETCH_MAX_BYTES
+    # ``ogrine up``'s ports (its --*-port options override them): OGRINE_DAGSTER_PORT, …
+    dagster_port: int = 3000
+    mlflow_port: int = 5000
+    service_port: int = 8080
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -167,6 +178,12 @@ class Settings:
                 _positive_int,
                 "a whole number of bytes >= 1",
             ),
+            **{
+                f"{part}_port": _setting(
+                    env, f"OGRINE_{part.upper()}_PORT", default, _port, "a TCP port, 1 to 65535"
+                )
+                for part, default in (("dagster", 3000), ("mlflow", 5000), ("service", 8080))
+            },
         )
 
     @property

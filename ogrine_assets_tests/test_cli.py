@@ -120,7 +120,26 @@ def test_help_describes_every_command_and_option_with_its_default(
         main(["up", "--help"])
     said = " ".join(capsys.readouterr().out.split())
     for option, default in (("--dagster-port", 3000), ("--mlflow-port", 5000)):
-        assert re.search(rf"{option} \w+ the .+? \(default: {default}\)", said), option
+        setting = f"OGRINE_{option[2:].split('-')[0].upper()}_PORT"
+        assert re.search(rf"{option} \w+ the .+? \(default: {default}, or {setting}\)", said)
+
+
+def test_up_takes_its_ports_from_the_settings_and_its_options_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started: list[tuple[int, int, int]] = []
+    monkeypatch.setattr(
+        "ogrine_assets.local.stack.up", lambda settings, *ports: started.append(ports) or 0
+    )
+    monkeypatch.setenv("OGRINE_HOME", str(tmp_path))
+    assert main(["up"]) == 0
+    monkeypatch.setenv("OGRINE_DAGSTER_PORT", "3100")
+    monkeypatch.setenv("OGRINE_SERVICE_PORT", "8180")
+    assert main(["up"]) == 0
+    assert main(["up", "--dagster-port", "3200"]) == 0
+    assert started == [(3000, 5000, 8080), (3100, 5000, 8180), (3200, 5000, 8180)]
+    monkeypatch.setenv("OGRINE_MLFLOW_PORT", "70000")
+    assert main(["up"]) == 2  # one line, as every setting: not a port
 
 
 def test_paths_names_every_place_the_home_holds(

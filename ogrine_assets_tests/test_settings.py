@@ -67,6 +67,8 @@ def test_the_limits_of_a_run_are_settings(tmp_path: Path) -> None:
         ("OGRINE_FRESHNESS_MAX_AGE_DAYS", "0", "a whole number of days >= 1"),
         ("OGRINE_NOW", "yesterday", "an ISO 8601 instant"),
         ("OGRINE_API_URL", "127.0.0.1:9/ogrineRates", "an http:// or https:// URL"),
+        ("OGRINE_DAGSTER_PORT", "0", "a TCP port, 1 to 65535"),
+        ("OGRINE_SERVICE_PORT", "http", "a TCP port, 1 to 65535"),
     ],
 )
 def test_a_value_a_setting_cannot_take_is_named_with_what_is_allowed(
