@@ -69,8 +69,20 @@ def _seconds(*, zero_allowed: bool) -> Callable[[str], float]:
     return parse
 
 
+def instant(text: str) -> dt.datetime:
+    """An ISO 8601 instant, in UTC when it names no offset: how every part reads
+    ``OGRINE_NOW`` and the instants the project writes."""
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def current_time(fixed_now: str | None) -> dt.datetime:
+    """Now as every part sees it: the instant ``OGRINE_NOW`` fixes, else the real clock."""
+    return dt.datetime.now(dt.UTC) if fixed_now is None else instant(fixed_now)
+
+
 def _instant(raw: str) -> str:
-    dt.datetime.fromisoformat(raw)  # what the Clock resource will read
+    instant(raw)  # refused here, before anything reads it
     return raw
 
 

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ogrine_assets.local.parts import LOCATION_NAME
 from ogrine_assets.local.processes import process_alive
+from ogrine_assets.settings import instant
 
 REFRESH_SCHEDULE = "daily_forecast_schedule"  # defs/automation/schedules.py
 CATCH_UP_TAG = "ogrine/catch-up"
@@ -76,19 +77,9 @@ LAUNCH = """mutation($params: ExecutionParams!) { launchRun(executionParams: $pa
 def published_at(forecast_path: Path) -> dt.datetime | None:
     """When the published forecast was made (its ``generated_at``), None without one."""
     try:
-        stamp = json.loads(forecast_path.read_bytes())["generated_at"]
-        moment = dt.datetime.fromisoformat(stamp)
+        return instant(json.loads(forecast_path.read_bytes())["generated_at"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def clock_now(fixed_now: str | None) -> dt.datetime:
-    """Now, as the runs see it (``OGRINE_NOW`` when set, as ``defs/common/clock.py``)."""
-    if fixed_now is None:
-        return dt.datetime.now(dt.UTC)
-    moment = dt.datetime.fromisoformat(fixed_now)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def last_tick(ticks: list[float], now: float) -> float | None:

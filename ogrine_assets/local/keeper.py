@@ -19,7 +19,8 @@ Three layers, each enough for what the one before cannot do:
 
 What survives all three (the keeper killed together with ``ogrine up``) is found by the
 next ``ogrine up`` on the home, by the mark it recorded (``stack_home.py``). Standard
-library only: the keeper and ``ogrine up`` stay small.
+library only (``processes.py`` reads ``/proc`` for it too): the keeper and ``ogrine up``
+stay small.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from ogrine_assets.local.processes import stat_fields
 
 MARK_VARIABLE = "OGRINE_STACK"
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -56,10 +59,10 @@ def marked(mark: str) -> set[int]:
     for entry in Path("/proc").glob("[0-9]*"):
         try:
             variables = (entry / "environ").read_bytes().split(b"\0")
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
+        except OSError:
             continue  # ended meanwhile, or not ours to read
-        if needle in variables and state != "Z" and int(entry.name) != os.getpid():
+        state = stat_fields(entry.name)[:1]
+        if needle in variables and state and state != ["Z"] and int(entry.name) != os.getpid():
             found.add(int(entry.name))
     return found
 
@@ -156,10 +159,10 @@ def descendants(pid: int) -> set[int]:
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
-        try:
-            state, parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
-        except (OSError, ValueError):
-            continue
+        fields = stat_fields(entry.name)
+        if len(fields) < 2:
+            continue  # ended meanwhile
+        state, parent = fields[:2]
         if state != "Z":
             children.setdefault(int(parent), []).append(int(entry.name))
     found: set[int] = set()

@@ -42,11 +42,19 @@ def process_alive(identity: str) -> bool | None:
 
 
 def _start_ticks(pid: int) -> str:
+    fields = stat_fields(pid)
+    return fields[19] if len(fields) > 19 else ""  # field 22 of /proc/<pid>/stat
+
+
+def stat_fields(pid: int | str) -> list[str]:
+    """The fields of ``/proc/<pid>/stat`` after the process's name (state, parent, …, from
+    field 3), which may hold spaces and parentheses itself; empty when the process is gone
+    or not ours to read."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return ""
-    return stat.rsplit(")", 1)[1].split()[19]  # field 22, after the name in parentheses
+        return []
+    return stat.rsplit(")", 1)[1].split()
 
 
 RARELY = (20_000, 20, 20)  # a young collection every 20,000 net allocations; default 700

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO, TextIO
 
 from ogrine_assets.failures import cause_of_exception
-from ogrine_assets.local.catch_up import DagsterApiError, catch_up, clock_now, dead_runs
+from ogrine_assets.local.catch_up import DagsterApiError, catch_up, dead_runs
 from ogrine_assets.local.console import console_line, healed_line
 from ogrine_assets.local.keeper import (
     MARK_VARIABLE,
@@ -65,7 +65,7 @@ from ogrine_assets.local.stack_home import (
     taken_ports,
 )
 from ogrine_assets.local.stores import StoreDamaged
-from ogrine_assets.settings import Settings
+from ogrine_assets.settings import Settings, current_time
 
 # The code server listens at once and loads the code behind it; a minute is ample on a busy
 # machine, and a code server that never listens must not leave the stack waiting forever.
@@ -236,7 +236,9 @@ def _tend_runs(
             if dead - tried and _heal(settings, env):
                 tried |= dead
             if not caught_up:
-                line = catch_up(dagster_port, settings.forecast_path, clock_now(settings.fixed_now))
+                line = catch_up(
+                    dagster_port, settings.forecast_path, current_time(settings.fixed_now)
+                )
                 caught_up = True
                 if line:
                     _say(line)

@@ -7,16 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ogrine_assets.settings import Settings
-
-
-def fixed_instant(value: str | None) -> dt.datetime | None:
-    """``OGRINE_NOW`` (checked by ``Settings``) as an aware instant, UTC when it names no
-    offset, as the pipeline's clock reads it; None when unset."""
-    if value is None:
-        return None
-    moment = dt.datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+from ogrine_assets.settings import Settings, instant
 
 
 @dataclass(frozen=True)
@@ -39,5 +30,5 @@ class ServiceConfig:
             forecast_path=settings.forecast_path,
             stale_after_days=settings.freshness_max_age_days,
             cors_origins=origins,
-            fixed_now=fixed_instant(settings.fixed_now),
+            fixed_now=instant(settings.fixed_now) if settings.fixed_now else None,
         )

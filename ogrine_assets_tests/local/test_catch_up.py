@@ -11,11 +11,11 @@ from ogrine_assets.defs.common.recovery import PROCESS_TAG, UNTAGGED_GRACE_SECON
 from ogrine_assets.local import catch_up
 from ogrine_assets.local.catch_up import (
     abandoned,
-    clock_now,
     dagster_catches_up,
     last_tick,
     published_at,
 )
+from ogrine_assets.settings import current_time
 
 TICK = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.UTC).timestamp()
 
@@ -28,8 +28,8 @@ def test_the_names_it_uses_are_the_definitions_and_recoverys() -> None:
 
 
 def test_now_is_the_runs_now_and_the_forecast_is_as_old_as_it_says(tmp_path: Path) -> None:
-    assert clock_now("2026-11-27T09:30:00") == dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)
-    assert clock_now("2026-11-27T09:30:00+01:00").hour == 9
+    assert current_time("2026-11-27T09:30:00") == dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)
+    assert current_time("2026-11-27T09:30:00+01:00").hour == 9
     document = tmp_path / "forecast.json"
     assert published_at(document) is None
     document.write_text('{"schema_version": 3, "generated_at": "2026-11-26T09:30:00Z"}')

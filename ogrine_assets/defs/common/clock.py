@@ -7,6 +7,8 @@ import datetime as dt
 import dagster as dg
 from pydantic import Field
 
+from ogrine_assets.settings import current_time
+
 
 class Clock(dg.ConfigurableResource):
     """The current time; ``fixed_now`` (``OGRINE_NOW``) pins it for tests and demos."""
@@ -17,10 +19,7 @@ class Clock(dg.ConfigurableResource):
     )
 
     def now(self) -> dt.datetime:
-        if self.fixed_now is None:
-            return dt.datetime.now(dt.UTC)
-        moment = dt.datetime.fromisoformat(self.fixed_now)
-        return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+        return current_time(self.fixed_now)
 
     def today(self) -> dt.date:
         return self.now().astimezone(dt.UTC).date()
