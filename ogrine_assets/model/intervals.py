@@ -45,18 +45,7 @@ def local_scale(
     bands made from them, blew up. A week with no observed change takes the mean of all
     the observed changes before it.
     """
-    if observed is None:
-        return mean_daily_change(values, origins, days)
-    seen = np.asarray(observed, dtype=bool)
-    both = np.concatenate([[False], seen[1:] & seen[:-1]])
-    changes = np.where(both, np.abs(np.diff(values, prepend=values[0])), 0.0)
-    total, count = np.cumsum(changes), np.cumsum(both)
-    origins = np.asarray(origins, dtype=int)
-    first = np.maximum(origins - days, 0)
-    week = (total[origins] - total[first]) / np.maximum(count[origins] - count[first], 1)
-    ever = total[origins] / np.maximum(count[origins], 1)
-    scale = np.where(count[origins] > count[first], week, ever)
-    return np.where(scale > 0, scale, 1.0)
+    return mean_daily_change(values, origins, days, observed)
 
 
 def residual_quantiles(residuals: np.ndarray, levels: Sequence[int] = INTERVAL_LEVELS) -> Bands:

@@ -16,15 +16,25 @@ def _errors(actual: Any, predicted: Any) -> np.ndarray:
 
 
 def mean_daily_change(
-    values: np.ndarray, origins: np.ndarray, days: int | None = None
+    values: np.ndarray,
+    origins: np.ndarray,
+    days: int | None = None,
+    observed: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per origin index, the mean absolute one-day change of ``values`` over the ``days``
     days up to it (every day before it when None); 1 where nothing moved, so that nothing
-    divides by zero. Carried days count as no change."""
-    cumulative = np.concatenate([[0.0], np.cumsum(np.abs(np.diff(values)))])
+    divides by zero. Without ``observed``, carried days count as no change; with it, only
+    changes between two observed days count, and a window with none takes the mean of all
+    the observed changes before it."""
+    seen = np.ones(len(values), dtype=bool) if observed is None else np.asarray(observed, bool)
+    both = np.concatenate([[False], seen[1:] & seen[:-1]])
+    changes = np.where(both, np.abs(np.diff(values, prepend=values[0])), 0.0)
+    total, count = np.cumsum(changes), np.cumsum(both)
     origins = np.asarray(origins, dtype=int)
     first = np.zeros_like(origins) if days is None else np.maximum(origins - days, 0)
-    scale = (cumulative[origins] - cumulative[first]) / np.maximum(origins - first, 1)
+    window = (total[origins] - total[first]) / np.maximum(count[origins] - count[first], 1)
+    ever = total[origins] / np.maximum(count[origins], 1)
+    scale = np.where(count[origins] > count[first], window, ever)
     return np.where(scale > 0, scale, 1.0)
 
 
