@@ -13,8 +13,10 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TypedDict, TypeVar
 from urllib.parse import urlsplit
+
+from ogrine_assets.language import DEFAULT_LANGUAGE, LANGUAGES, Language, language
 
 DEFAULT_HOME = Path.home() / ".ogrine"
 LOCK_WAIT_SECONDS = 1800.0  # how long a run launched by Dagster waits for the home's lock
@@ -93,6 +95,36 @@ def _http_url(raw: str) -> str:
     return raw
 
 
+class _Players(TypedDict):
+    language: Language
+    page_url: str
+    notify_url: str | None
+    notify_language: Language
+
+
+def _players(env: Mapping[str, str], page_port: int) -> _Players:
+    """The settings of what players read (``Settings.language`` and after)."""
+    languages = " or ".join(LANGUAGES)
+    page_url = _setting(
+        env,
+        "OGRINE_PAGE_URL",
+        f"http://127.0.0.1:{page_port}/",
+        _http_url,
+        "an http:// or https:// URL",
+    )
+    page_language = _setting(env, "OGRINE_LANGUAGE", DEFAULT_LANGUAGE, language, languages)
+    return {
+        "language": page_language,
+        "page_url": page_url,
+        "notify_url": _setting(
+            env, "OGRINE_NOTIFY_URL", None, _http_url, "an http:// or https:// URL"
+        ),
+        "notify_language": _setting(
+            env, "OGRINE_NOTIFY_LANGUAGE", page_language, language, languages
+        ),
+    }
+
+
 def environment_without_ours() -> dict[str, str]:
     """This process's environment without any ``OURS`` setting: the start of a child's
     environment that must point only where it is told (a scratch home, a test's)."""
@@ -122,6 +154,13 @@ class Settings:
     dagster_port: int = 3000
     mlflow_port: int = 5000
     service_port: int = 8080
+    # What players read: the page's language when neither ?lang nor Accept-Language says
+    # (OGRINE_LANGUAGE), the page's address their notifications link to (OGRINE_PAGE_URL),
+    # and one webhook without a subscribers.toml (OGRINE_NOTIFY_URL, OGRINE_NOTIFY_LANGUAGE).
+    language: Language = DEFAULT_LANGUAGE
+    page_url: str = "http://127.0.0.1:8080/"
+    notify_url: str | None = None
+    notify_language: Language = DEFAULT_LANGUAGE
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -136,6 +175,12 @@ class Settings:
         artifact_root = env.get("OGRINE_MLFLOW_ARTIFACT_ROOT") or (
             (mlflow_dir / "artifacts").as_uri() if tracking_uri.startswith("sqlite:") else None
         )
+        ports = {
+            part: _setting(
+                env, f"OGRINE_{part.upper()}_PORT", default, _port, "a TCP port, 1 to 65535"
+            )
+            for part, default in (("dagster", 3000), ("mlflow", 5000), ("service", 8080))
+        }
         return cls(
             home=home,
             dagster_home=Path(env.get("DAGSTER_HOME") or home / "dagster").expanduser(),
@@ -190,13 +235,16 @@ class Settings:
                 _positive_int,
                 "a whole number of bytes >= 1",
             ),
-            **{
-                f"{part}_port": _setting(
-                    env, f"OGRINE_{part.upper()}_PORT", default, _port, "a TCP port, 1 to 65535"
-                )
-                for part, default in (("dagster", 3000), ("mlflow", 5000), ("service", 8080))
-            },
+            dagster_port=ports["dagster"],
+            mlflow_port=ports["mlflow"],
+            service_port=ports["service"],
+            **_players(env, ports["service"]),
         )
+
+    @property
+    def subscribers_file(self) -> Path:
+        """Who is notified of each publication (docs/notifications.md)."""
+        return self.home / "subscribers.toml"
 
     @property
     def uses_local_mlflow_store(self) -> bool:
