@@ -1,10 +1,16 @@
-"""The `ogrine` command as a user runs it: a fresh OGRINE_HOME, real processes."""
+"""The `ogrine` command as a user runs it: a fresh OGRINE_HOME, real processes.
+
+The commands the README and docs/configuration.md show run once, in their order, on one home
+and for a user whose own home starts empty (``Session``); each test below reads what one of
+them said or left. One sequence serves them all because each command is a process that loads
+Dagster, MLflow and scikit-learn: several seconds of CPU on the machine CI shares.
+"""
 
 import json
-import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -14,14 +20,92 @@ from mlflow.tracking import MlflowClient
 from ogrine_assets.cli import main
 from ogrine_assets.names import REGISTERED_MODEL_NAME
 from ogrine_assets_tests.net import free_port
-from ogrine_assets_tests.support import ogrine
+from ogrine_assets_tests.support import OGRINE, ogrine_env
 
 pytestmark = pytest.mark.integration
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+Done = subprocess.CompletedProcess[str]
 
-def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    first = ogrine(home, "materialize")
+
+@dataclass(frozen=True)
+class Session:
+    home: Path
+    user: Path  # $HOME of every command: telemetry off means nothing lands there
+    dagster_home: str
+    checked: Done  # `dg check defs`
+    first: Done  # `ogrine materialize` on a fresh home
+    second: Done  # again: same data, same code
+    retrained: Done  # `--retrain`
+    refreshed: Done  # `ogrine refresh`
+    listed: Done  # `dagster run list`
+    published: bytes  # the forecast before the failed fetch
+    failed: Done  # `ogrine materialize` with nothing listening at OGRINE_API_URL
+    project_root_before: frozenset[Path]
+    project_root_after_check: frozenset[Path]
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory: pytest.TempPathFactory) -> Session:
+    folder = tmp_path_factory.mktemp("cli")
+    home, user = folder / "home", folder / "user"
+    user.mkdir()
+
+    # Nothing that would turn telemetry off for them, or write it elsewhere than $HOME.
+    untold = {"XDG_CONFIG_HOME", "DO_NOT_TRACK"}
+    user_env = {k: v for k, v in ogrine_env(home).items() if k not in untold} | {"HOME": str(user)}
+
+    def command(*args: str, **env: str) -> Done:
+        return subprocess.run(
+            args,
+            env={**user_env, **env},
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    def run(*args: str, **env: str) -> Done:
+        return command(OGRINE, *args, **env)
+
+    def tool(name: str, *args: str) -> Done:  # Dagster's own CLI, as configuration.md shows it
+        return command(str(BIN / name), *args, DAGSTER_HOME=dagster_home)
+
+    dagster_home = run("paths", "--dagster-home").stdout.strip()
+    before = frozenset(PROJECT_ROOT.iterdir())
+    checked = tool("dg", "check", "defs")
+    after_check = frozenset(PROJECT_ROOT.iterdir())
+    first, second, retrained = (
+        run("materialize"),
+        run("materialize"),
+        run("materialize", "--retrain"),
+    )
+    refreshed = run("refresh")
+    listed = tool("dagster", "run", "list")
+    forecast = home / "forecast" / "forecast.json"
+    published = forecast.read_bytes() if forecast.exists() else b""
+    port = free_port()  # nothing listens there
+    failed = run("materialize", OGRINE_API_URL=f"http://127.0.0.1:{port}/ogrineRates")
+    return Session(
+        home,
+        user,
+        dagster_home,
+        checked,
+        first,
+        second,
+        retrained,
+        refreshed,
+        listed,
+        published,
+        failed,
+        before,
+        after_check,
+    )
+
+
+def test_materialize_says_each_step_and_what_it_published(session: Session) -> None:
+    home, first = session.home, session.first
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
     # Progress from the first line, before the slow imports; then each step with its time.
@@ -39,59 +123,57 @@ def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -
         assert re.search(rf"^  \d\d:\d\d:\d\d  {step} +\d+\.\d\d s$", first.stdout, re.M), step
     # The summary: what was registered, decided and published, and where.
     forecast_path = home / "forecast" / "forecast.json"
-    document = json.loads(forecast_path.read_text())
-    assert len(document["forecast"]) == 7 and document["model"]["version"] == "1"
-    days = document["forecast"][0]["date"], document["forecast"][-1]["date"]
     assert re.search(
         r"^Model      v1 registered \(backtest MAE [\d.]+ kamas, naive [\d.]+\)$",
         first.stdout,
         re.M,
     )
     assert "Promotion  v1 promoted: no champion yet" in lines
-    assert f"Forecast   {days[0]} to {days[1]} by v1, published to {forecast_path}" in lines
+    published = re.search(
+        r"^Forecast   (\S+) to (\S+) by v1, published to (.+)$", first.stdout, re.M
+    )
+    assert published and published[3] == str(forecast_path)
+    assert (published[1], published[2]) == ("2026-11-26", "2026-12-02")  # FIXED_NOW's week
     assert re.match(r"Done in \d+\.\d s\.$", lines[-1])
 
-    # The same data and code again: nothing is trained, nothing new to judge.
-    second = ogrine(home, "materialize")
-    assert second.returncode == 0, second.stderr
+
+def test_unchanged_data_trains_nothing_until_asked(session: Session) -> None:
+    assert session.second.returncode == 0, session.second.stderr
+    said = session.second.stdout.splitlines()
     assert (
         "Model      unchanged since v1: same data, same training code (--retrain trains anyway)"
-        in second.stdout.splitlines()
+        in said
     )
-    assert "Promotion  nothing to judge: v1 was promoted before" in second.stdout.splitlines()
-    assert json.loads(forecast_path.read_text())["model"]["version"] == "1"
-    retrained = ogrine(home, "materialize", "--retrain")
-    assert retrained.returncode == 0, retrained.stderr
-    assert json.loads(forecast_path.read_text())["model"]["version"] == "2"
-    uri = f"sqlite:///{home}/mlflow/mlflow.db"
+    assert "Promotion  nothing to judge: v1 was promoted before" in said
+    assert session.retrained.returncode == 0, session.retrained.stderr
+    assert "Model      v2 registered" in session.retrained.stdout
+    uri = f"sqlite:///{session.home}/mlflow/mlflow.db"
     version = MlflowClient(tracking_uri=uri, registry_uri=uri).get_model_version(
         REGISTERED_MODEL_NAME, "2"
     )
     assert version.tags["promotion.decision"] == "promoted"  # same data and code: a tie promotes
+    assert session.refreshed.returncode == 0, session.refreshed.stderr
+    document = json.loads(session.published)
+    assert len(document["forecast"]) == 7 and document["model"]["version"] == "2"
 
-    # The runs live in the instance the UI reads.
-    with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
+
+def test_the_runs_are_in_the_instance_the_ui_and_dagsters_cli_read(session: Session) -> None:
+    # `ogrine paths --dagster-home` names it, so Dagster's own CLI finds the same runs.
+    assert session.dagster_home == str(session.home / "dagster")
+    with dg.DagsterInstance.from_config(session.dagster_home) as instance:
         runs = instance.get_runs()
-        # One run each: the whole loop in one job.
-        assert [run.job_name for run in runs] == ["train_and_publish_job"] * 3
-        assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
+    # One run each: the whole loop in one job (newest first).
+    assert [run.job_name for run in runs] == ["train_and_publish_job"] + [
+        "forecast_refresh_job"
+    ] + ["train_and_publish_job"] * 3
+    assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs[1:])
+    assert runs[0].status == dg.DagsterRunStatus.FAILURE  # the failed fetch
+    assert session.listed.returncode == 0, session.listed.stderr
+    assert all(run.run_id in session.listed.stdout for run in runs[1:])
 
-    # Dagster's own CLI sees the same runs once DAGSTER_HOME points where `ogrine` says.
-    dagster_home = ogrine(home, "paths", "--dagster-home").stdout.strip()
-    assert dagster_home == str(home / "dagster")
-    listed = subprocess.run(
-        [str(Path(sys.executable).parent / "dagster"), "run", "list"],
-        env={**os.environ, "DAGSTER_HOME": dagster_home},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert listed.returncode == 0, listed.stderr
-    assert all(run.run_id in listed.stdout for run in runs)
 
-    published = forecast_path.read_bytes()
-    port = free_port()  # nothing listens there
-    failed = ogrine(home, "materialize", OGRINE_API_URL=f"http://127.0.0.1:{port}/ogrineRates")
+def test_a_failed_fetch_ends_in_one_line_and_changes_nothing(session: Session) -> None:
+    failed = session.failed
     assert failed.returncode == 1
     # One line, the last, names the step and the cause; no traceback reaches the terminal.
     last = failed.stderr.strip().splitlines()[-1]
@@ -101,7 +183,30 @@ def test_materialize_twice_then_a_failed_fetch_changes_nothing(tmp_path: Path) -
     run_log = Path(last.rsplit("; details in ", 1)[1])
     assert "Traceback" in run_log.read_text() or "Stack Trace" in run_log.read_text()
     assert "Traceback" not in failed.stderr + failed.stdout
-    assert forecast_path.read_bytes() == published
+    forecast = session.home / "forecast" / "forecast.json"
+    assert session.published and forecast.read_bytes() == session.published
+
+
+def test_dg_check_defs_passes_and_makes_no_instance_in_the_project(session: Session) -> None:
+    """The same check a developer runs: `dg check defs` in the project root, on the
+    instance `ogrine paths --dagster-home` names (telemetry off there)."""
+    said = session.checked.stdout + session.checked.stderr
+    assert session.checked.returncode == 0, said
+    assert "All definitions loaded successfully" in said
+    assert "Warning" not in said  # beta warnings are silenced at source
+    # It made no temporary Dagster instance inside the project. Other workers' tests may
+    # meanwhile make what they keep there: the page test's screenshots, Hypothesis's database.
+    others = {PROJECT_ROOT / "test-artifacts", PROJECT_ROOT / ".hypothesis"}
+    assert session.project_root_after_check - others == session.project_root_before - others
+
+
+def test_the_documented_commands_leave_nothing_in_the_users_home(session: Session) -> None:
+    """Telemetry off: `ogrine paths`, `dg check defs`, `dagster run list`, `ogrine
+    materialize` and `ogrine refresh` (docs/configuration.md, then the README's run; `ogrine
+    up` is checked by the stack's tests) report nothing and leave nothing under the user's
+    home: not Dagster's ``~/.dagster``, not MLflow's ``~/.config/mlflow``."""
+    assert session.refreshed.returncode == 0, session.refreshed.stderr
+    assert sorted(str(p.relative_to(session.user)) for p in session.user.rglob("*")) == []
 
 
 def test_help_describes_every_command_and_option_with_its_default(
