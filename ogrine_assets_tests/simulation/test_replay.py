@@ -60,14 +60,14 @@ def test_replay_scores_the_policy_on_a_file_of_rates(tmp_path: Path) -> None:
         "--from",
         "2026-10-05",
         "--to",
-        "2026-10-07",
+        "2026-10-05",
         "--rates",
         str(rates),
         "--home",
         str(tmp_path / "replay"),
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "| runs | 4 (0 failed) |" in done.stdout  # Monday's training, three refreshes
-    assert re.search(r"^\| 7 \| 3 \| [\d.]+ \| [\d.]+ \|", done.stdout, re.M)
+    assert "| runs | 2 (0 failed) |" in done.stdout  # Monday's training, its refresh
+    assert re.search(r"^\| 7 \| 1 \| [\d.]+ \| [\d.]+ \|", done.stdout, re.M)
     assert f"Figure: {tmp_path / 'replay' / 'replay.svg'}" in done.stdout
     assert not (tmp_path / "unused-home").exists()  # the user's home is never touched
