@@ -35,11 +35,23 @@ def percent(fraction: float, lang: Language, digits: int = 1) -> str:
     return format_percent(fraction, format=f"{whole}0{decimals}{after}", locale=lang)
 
 
-def day(date: dt.date, lang: Language) -> str:
-    """The weekday and the date without the year: ``"Monday 7 December"``."""
-    return format_date(date, "EEEE d MMMM", locale=lang)
+def day(date: dt.date, lang: Language, year: bool = False) -> str:
+    """The weekday and the date: ``"Monday 7 December"``, ``"Monday 7 December 2026"`` with
+    ``year`` (for a date that may be far from today, as an old forecast's)."""
+    return format_date(date, "EEEE d MMMM y" if year else "EEEE d MMMM", locale=lang)
 
 
 def short_day(date: dt.date, lang: Language) -> str:
     """A table's or an axis' date: ``"Mon 7 Dec"``, ``"lun. 7 déc."``."""
     return format_date(date, "EEE d MMM", locale=lang)
+
+
+def day_month(date: dt.date, lang: Language, year: bool = False) -> str:
+    """A chart axis' day: ``"7 Dec"``, ``"7 déc."``; ``"7 Dec 2026"`` with ``year``."""
+    return format_date(date, "d MMM y" if year else "d MMM", locale=lang)
+
+
+def month(date: dt.date, lang: Language, year: bool = False) -> str:
+    """A chart axis' month: ``"Jan"``, ``"janv."``; ``"Jan 2027"``, ``"janv. 2027"`` with
+    ``year`` (CLDR's stand-alone form alone, its in-a-date form with the year)."""
+    return format_date(date, "MMM y" if year else "LLL", locale=lang)

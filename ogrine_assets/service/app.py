@@ -33,6 +33,8 @@ from ogrine_assets.forecast_document import (
     ModelInfo,
     Quality,
 )
+from ogrine_assets.language import Language
+from ogrine_assets.language.negotiation import choose
 from ogrine_assets.service import examples
 from ogrine_assets.service.config import ServiceConfig
 from ogrine_assets.service.freshness import Staleness, judge, warning
@@ -41,7 +43,8 @@ from ogrine_assets.service.responses import (
     LegacyForecastPoint,
     Responses,
     derive,
-    render_page,
+    unavailable_page,
+    view,
 )
 from ogrine_assets.service.source import NOT_PUBLISHED, ForecastSource, LoadedForecast
 
@@ -66,7 +69,11 @@ class ForecastResponse(msgspec.Struct, frozen=True):
 
 class HealthResponse(msgspec.Struct, frozen=True, omit_defaults=True):
     """``status``: ``ready`` (a fresh forecast), ``stale`` or ``clock_problem`` (a forecast
-    served, said not current in ``warning``), ``unavailable`` (none: ``reason``)."""
+    served, said not current in ``warning``), ``unavailable`` (none: ``reason``).
+
+    In English whatever the page's language, as the JSON API's keys: it is for operators
+    and their monitors, not for players (the page says the same to them in their language).
+    """
 
     status: str
     reason: str | None = None
@@ -103,7 +110,7 @@ UNAVAILABLE = _answer(
 
 
 def _routes(
-    source: ForecastSource[Responses], now: Clock, stale_after_days: int
+    source: ForecastSource[Responses], now: Clock, stale_after_days: int, language: Language
 ) -> list[HTTPRouteHandler]:
     """The handlers, closed over their forecast source.
 
@@ -219,13 +226,27 @@ def _routes(
         )
 
     @get("/", sync_to_thread=False, media_type=MediaType.HTML, include_in_schema=False)
-    def page() -> ASGIResponse:
+    def page(request: Request) -> ASGIResponse:
+        """The page in the reader's language (``?lang=``, ``Accept-Language``, then
+        ``OGRINE_LANGUAGE``), with ``?days=`` of history: each pre-rendered, written out."""
+        lang = choose(
+            request.query_params.get("lang"), request.headers.get("accept-language"), language
+        )
+        days = view(request.query_params.get("days"))
+        # Caches must keep one copy per language asked for by the header.
+        headers = {"content-language": lang, "vary": "Accept-Language"}
         current = source.current()
         if current is None:
-            html = render_page(document=None, unreadable=source.public_problem != NOT_PUBLISHED)
-            return ASGIResponse(body=html.encode(), media_type=MediaType.HTML, status_code=503)
-        page = current.derived.page(judge(current.document, now(), stale_after_days))
-        return ASGIResponse(body=page, media_type=MediaType.HTML)
+            unreadable = source.public_problem != NOT_PUBLISHED
+            return ASGIResponse(
+                body=unavailable_page(lang, days, unreadable),
+                media_type=MediaType.HTML,
+                status_code=503,
+                headers=headers,
+            )
+        staleness = judge(current.document, now(), stale_after_days)
+        body = current.derived.page(lang, days, staleness)
+        return ASGIResponse(body=body, media_type=MediaType.HTML, headers=headers)
 
     @get("/favicon.ico", sync_to_thread=False, include_in_schema=False)
     def favicon() -> ASGIResponse:
@@ -298,7 +319,7 @@ def create_app(config: ServiceConfig | None = None, now: Clock | None = None) ->
         lambda document: derive(document, judge(document, clock(), config.stale_after_days)),
     )
     return ForecastApp(
-        route_handlers=_routes(source, clock, config.stale_after_days),
+        route_handlers=_routes(source, clock, config.stale_after_days, config.language),
         cors_config=cors,
         exception_handlers={Exception: _unexpected},
         openapi_config=OpenAPIConfig(

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ogrine_assets.language import DEFAULT_LANGUAGE, Language
 from ogrine_assets.settings import Settings, instant
 
 
@@ -18,6 +19,8 @@ class ServiceConfig:
     # "Now" fixed by OGRINE_NOW, as for every other part (tests, demos, the soak): the
     # service judges staleness against it. None: the real clock.
     fixed_now: dt.datetime | None = None
+    # The page's language when neither ?lang= nor Accept-Language names one (OGRINE_LANGUAGE).
+    language: Language = DEFAULT_LANGUAGE
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> ServiceConfig:
@@ -31,4 +34,5 @@ class ServiceConfig:
             stale_after_days=settings.freshness_max_age_days,
             cors_origins=origins,
             fixed_now=instant(settings.fixed_now) if settings.fixed_now else None,
+            language=settings.language,
         )

@@ -209,7 +209,7 @@ def test_page_has_the_chart_and_provenance(client: TestClient, document_path: Pa
     html = response.text
     assert html.count('class="forecast-point"') == 7 * 2  # a chart for phones, one for wider
     assert 'class="history"' in html and 'class="forecast"' in html
-    assert "ogrine-rate-forecaster v3" in html and "2026-11-25" in html
+    assert "ogrine-rate-forecaster v3" in html and "Wednesday 25 November 2026" in html
     assert "http://" not in html.replace(
         'xmlns="http://www.w3.org/2000/svg"', ""
     )  # nothing from elsewhere
@@ -315,16 +315,17 @@ def test_the_favicon_is_served_and_inlined(client: TestClient, document_path: Pa
         assert '<link rel="icon" href="data:image/svg+xml,' in html, published
 
 
-def test_the_page_draws_every_history_day_for_phones_and_wider_screens(
+def test_the_page_draws_30_days_for_phones_and_wider_screens_and_90_on_asking(
     client: TestClient, document_path: Path
 ) -> None:
     publish(document_path, document_bytes(beats_naive=True))
-    html = client.get("/").text
-    assert html.count('<svg class="chart chart-narrow"') == 1
-    assert html.count('<svg class="chart chart-wide"') == 1
-    lines = re.findall(r'<polyline class="history" points="([^"]*)"', html)
-    assert [len(points.split()) for points in lines] == [90, 90]  # all the document holds
-    assert html.count("kamas per Ogrine") >= 2  # the unit on both axes
+    for query, days in (("", 30), ("?days=90", 90), ("?days=7", 30), ("?days=x", 30)):
+        html = client.get(f"/{query}").text
+        assert html.count('<svg class="chart chart-narrow"') == 1
+        assert html.count('<svg class="chart chart-wide"') == 1
+        lines = re.findall(r'<polyline class="history" points="([^"]*)"', html)
+        assert [len(points.split()) for points in lines] == [days, days], query
+        assert html.count("kamas per Ogrine") >= 2  # the unit on both axes
 
 
 def test_the_legend_and_the_table_show_both_ranges(client: TestClient, document_path: Path) -> None:
@@ -333,9 +334,9 @@ def test_the_legend_and_the_table_show_both_ranges(client: TestClient, document_
     legend = re.search(r'<p class="legend">(.*?)</p>', html, re.S)
     assert legend is not None
     assert 'class="swatch band-80"' in legend[1] and 'class="swatch band-95"' in legend[1]
-    assert "80 % range" in legend[1] and "95 % range" in legend[1]
-    assert '<th class="num">80 % range</th>' in html
-    assert '<th class="num">95 % range</th>' in html
+    assert "80% range" in legend[1] and "95% range" in legend[1]
+    assert '<th class="num">80% range</th>' in html
+    assert '<th class="num">95% range</th>' in html
     # The first day: 701.0, its 80 % band ±5, its 95 % band ±9.
     dash = "\N{EN DASH}"
     assert re.search(

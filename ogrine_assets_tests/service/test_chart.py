@@ -9,9 +9,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ogrine_assets.service.chart import (
+    FORECAST_SHARE,
     NARROW,
     SIZES,
-    UNIT,
     WIDE,
     Size,
     date_ticks,
@@ -73,7 +73,8 @@ def test_the_old_ticks_are_unchanged_for_the_backtest_figure() -> None:
 @pytest.mark.parametrize("seed", range(20))
 def test_the_value_labels_bracket_everything_drawn(size: Size, seed: int) -> None:
     history, forecast, bands = series(seed=seed, low=1300 + seed * 3.7, high=1340 + seed * 5.3)
-    labels = [float(label) for label in texts(render_chart(history, forecast, bands, size), "y")]
+    svg = render_chart(history, forecast, bands, size)
+    labels = [float(label.replace(",", "")) for label in texts(svg, "y")]
     drawn = [rate for _, rate in [*history, *forecast]]
     drawn += [value for band in bands.values() for _, low, high in band for value in (low, high)]
     assert len(labels) >= 3
@@ -109,8 +110,9 @@ def test_date_labels_fit_and_do_not_overlap(days: int, size: Size) -> None:
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: size.name)
 def test_the_unit_is_on_the_axis(size: Size) -> None:
     history, forecast, bands = series()
-    assert texts(render_chart(history, forecast, bands, size), "unit") == [UNIT]
-    assert UNIT == "kamas per Ogrine"
+    assert texts(render_chart(history, forecast, bands, size), "unit") == ["kamas per Ogrine"]
+    french = render_chart(history, forecast, bands, size, lang="fr")
+    assert texts(french, "unit") == ["kamas par Ogrine"]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda size: size.name)
@@ -141,3 +143,83 @@ def test_a_flat_history_still_has_a_range() -> None:
     forecast = [(LAST + dt.timedelta(days=step), 700.0) for step in range(1, 8)]
     labels = [float(label) for label in texts(render_chart(history, forecast, None, NARROW), "y")]
     assert min(labels) <= 700 <= max(labels) and len(labels) >= 2
+
+
+def boxes(svg: str) -> dict[str, tuple[float, float]]:
+    """The plot's and the forecast region's left and right x, in the SVG's units."""
+    root = ET.fromstring(svg)
+    found = {}
+    for rect in root.iter(f"{SVG}rect"):
+        left = float(rect.get("x", "0"))
+        found[rect.get("class", "")] = (left, left + float(rect.get("width", "0")))
+    return found
+
+
+@pytest.mark.parametrize("days", [1, 2, 30, 90])
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: size.name)
+def test_the_forecast_week_keeps_its_share_of_the_plot(size: Size, days: int) -> None:
+    """Whatever the history shown, the 7 days take FORECAST_SHARE (at least a third) of the
+    plot's width, the history the rest, the cutoff line between them."""
+    history, forecast, bands = series(days=days)
+    svg = render_chart(history, forecast, bands, size)
+    plot, region = boxes(svg)["plot"], boxes(svg)["forecast-region"]
+    share = (region[1] - region[0]) / (plot[1] - plot[0])
+    assert share == pytest.approx(FORECAST_SHARE, abs=0.002) and share >= 1 / 3
+    assert region[1] == plot[1]
+    root = ET.fromstring(svg)
+    points = {
+        e.get("class"): [float(p.split(",")[0]) for p in e.get("points", "").split()]
+        for e in root.iter(f"{SVG}polyline")
+    }
+    assert plot[0] - 0.1 <= min(points["history"]) and max(points["history"]) <= region[0] + 0.1
+    circles = [float(c.get("cx", "0")) for c in root.iter(f"{SVG}circle")]
+    assert len(circles) == 7 and all(region[0] < x <= region[1] + 0.1 for x in circles)
+    assert circles[-1] == pytest.approx(plot[1], abs=0.1)  # the 7th day at the plot's end
+    (cutoff,) = [e for e in root.iter(f"{SVG}line") if e.get("class") == "cutoff"]
+    assert float(cutoff.get("x1", "0")) == pytest.approx(region[0], abs=0.1)
+
+
+def label_boxes(svg: str, size: Size) -> list[tuple[float, float]]:
+    root = ET.fromstring(svg)
+    found = []
+    for element in root.iter(f"{SVG}text"):
+        if "x" in element.get("class", "").split():
+            half = len(element.text or "") * 0.6 * size.font / 2
+            found.append((float(element.get("x", "0")) - half, float(element.get("x", "0")) + half))
+    return found
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+@pytest.mark.parametrize("days", [1, 2, 12, 30, 90, 365])
+@pytest.mark.parametrize("size", SIZES, ids=lambda size: size.name)
+def test_the_two_scales_date_labels_fit_and_name_the_year(size: Size, days: int, lang: str) -> None:
+    history, forecast, bands = series(days=days)
+    svg = render_chart(history, forecast, bands, size, lang=lang)  # type: ignore[arg-type]
+    labels = texts(svg, "x")
+    assert len(labels) >= 2, labels
+    assert re.search(r"\b2026\b", labels[0]) or re.search(r"\b2025\b", labels[0]), labels
+    spans = label_boxes(svg, size)
+    assert all(left >= 0 and right <= size.width for left, right in spans), spans
+    assert all(a[1] + 1 <= b[0] for a, b in itertools.pairwise(spans)), (labels, spans)
+    forecast_days = {text for text in labels if re.search(r"(Dec|déc\.)", text)}
+    assert forecast_days, labels  # the week ahead (into December) has its own labels
+
+
+def test_the_chart_speaks_french() -> None:
+    history, forecast, bands = series(days=30)
+    svg = render_chart(history, forecast, bands, NARROW, lang="fr")
+    root = ET.fromstring(svg)
+    assert root.get("aria-label") == (
+        "Taux de l'Ogrine sur les 30 derniers jours et prévision à 7 jours"
+    )
+    assert root.get("aria-describedby") == "forecast-table" and root.get("role") == "img"
+    assert "déc." in " ".join(texts(svg, "x")) and texts(svg, "region") == ["prévision"]
+    assert all("\N{NARROW NO-BREAK SPACE}" in label for label in texts(svg, "y"))  # 1 320
+    titles = ["".join(t.itertext()) for t in root.iter(f"{SVG}title")]
+    assert "fourchette à 95\N{NO-BREAK SPACE}%" in titles
+    assert forecast[0] == (dt.date(2026, 11, 26), 1369.0)
+    nbsp, nnbsp = "\N{NO-BREAK SPACE}", "\N{NARROW NO-BREAK SPACE}"
+    assert f"jeudi 26 novembre{nbsp}: 1{nnbsp}369,0 kamas par Ogrine" in titles
+    english = render_chart(history, forecast, bands, NARROW)
+    assert "Dec" in " ".join(texts(english, "x")) and "95% range" in english
+    assert "Thursday 26 November: 1,369.0 kamas per Ogrine" in english

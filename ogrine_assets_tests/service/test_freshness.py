@@ -32,7 +32,10 @@ def test_a_fresh_forecast_says_when_it_was_made_and_from_which_data(document_pat
         text = visible_text(client.get("/").text)
         health = client.get("/health").json()
     assert "Ogrine rate: the next 7 days" in text
-    assert "Forecast made 2026-11-26 02:00 UTC from data up to 2026-11-25 (2 days old)" in text
+    assert (
+        "Forecast made Thursday 26 November 2026 at 02:00 UTC from data up to "
+        "Wednesday 25 November 2026 (2 days old)"
+    ) in text
     assert "out of date" not in text and "clock" not in text
     assert health["status"] == "ready" and health["data_age_days"] == 2
 
@@ -51,7 +54,7 @@ def test_a_stale_forecast_is_said_stale_on_the_page_in_the_json_and_in_health(
     assert response.status_code == 200
     assert "next 7 days" not in text
     assert "Ogrine rate: an out-of-date forecast" in text
-    assert "This forecast is out of date: its newest data is 326 days old" in text
+    assert "This forecast is out of date. Its newest data is 326 days old" in text
     assert 'id="stale-warning" class="warning"' in response.text  # drawn as a warning
     assert staleness == {
         "data_age_days": 326,
@@ -82,7 +85,7 @@ def test_data_newer_than_the_service_clock_is_a_clock_problem_never_fresh(
     assert "2026-11-25" in health["warning"] and "2025-12-12" in health["warning"]
     assert "next 7 days" not in text
     assert "This forecast is dated after this server's clock" in text
-    assert "this server's date is 2025-12-12" in text
+    assert "this server's date is Friday 12 December 2025" in text
 
 
 def test_a_forecast_made_after_the_service_now_is_a_clock_problem(document_path: Path) -> None:
