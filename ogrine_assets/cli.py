@@ -90,10 +90,24 @@ def show_paths(settings: Settings) -> int:
         "archive_dir",
         "log_dir",
         "forecast_path",
+        "subscribers_file",
+        "notification_records_file",
     ):
         print(f"{name}={getattr(settings, name)}")
     print(f"api_url={settings.api_url or '(unset: embedded synthetic source)'}")
     return 0
+
+
+def show_subscribers(settings: Settings) -> int:
+    """Each subscriber and its last delivery (redacted URLs); 1 when subscribers.toml is bad."""
+    from ogrine_assets.notifications.listing import subscriber_lines
+    from ogrine_assets.notifications.notifier import Notifier
+
+    lines, problem = subscriber_lines(Notifier.from_settings(settings))
+    print("\n".join(lines))
+    if problem:
+        print(f"ogrine subscribers: {problem}", file=sys.stderr)
+    return 1 if problem else 0
 
 
 def _version() -> str:
@@ -191,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="only the Dagster instance folder (export it as DAGSTER_HOME for Dagster's CLI)",
     )
+    subscribers_text = "list who is notified of each forecast, and each one's last delivery"
+    commands.add_parser("subscribers", help=subscribers_text, description=subscribers_text)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -226,6 +242,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_soak(args.days, args.seed, args.first_day, args.home)
     if args.command == "replay":
         return run_replay(settings, args.first_day, args.last_day, args.home, args.rates)
+    if args.command == "subscribers":
+        return show_subscribers(settings)
     if args.forecast:
         print(settings.forecast_path)
         return 0

@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict, TypeVar
 from urllib.parse import urlsplit
@@ -22,6 +22,7 @@ DEFAULT_HOME = Path.home() / ".ogrine"
 LOCK_WAIT_SECONDS = 1800.0  # how long a run launched by Dagster waits for the home's lock
 FETCH_DEADLINE_SECONDS = 300.0  # one whole fetch from the upstream, retries included
 FETCH_MAX_BYTES = 64 * 2**20  # received, and after decompression: far above a real answer
+NOTIFY_DEADLINE_SECONDS = 10.0  # every webhook of one publication, retries included
 OURS = ("OGRINE_", "DAGSTER_", "MLFLOW_")  # the prefixes of every setting this reads
 
 T = TypeVar("T")
@@ -33,10 +34,17 @@ class SettingsError(ValueError):
 
 
 def _setting(
-    env: Mapping[str, str], name: str, default: T, parse: Callable[[str], T], allowed: str
+    env: Mapping[str, str],
+    name: str,
+    default: T,
+    parse: Callable[[str], T],
+    allowed: str,
+    *,
+    secret: bool = False,
 ) -> T:
     """``env[name]`` parsed, or ``default`` when unset or empty; a value ``parse`` refuses
-    (by raising ``ValueError``) is a ``SettingsError`` that says what is allowed."""
+    (by raising ``ValueError``) is a ``SettingsError`` that says what is allowed, and the
+    value unless it is a ``secret`` (a webhook URL)."""
     raw = env.get(name) or ""
     if not raw:
         return default
@@ -44,7 +52,8 @@ def _setting(
         return parse(raw.strip())
     except ValueError:
         shown = raw if len(raw) <= 40 else raw[:37] + "..."
-        raise SettingsError(f"{name}={shown!r} is not allowed: {allowed}") from None
+        said = name if secret else f"{name}={shown!r}"
+        raise SettingsError(f"{said} is not allowed: {allowed}") from None
 
 
 def _positive_int(raw: str) -> int:
@@ -100,6 +109,7 @@ class _Players(TypedDict):
     page_url: str
     notify_url: str | None
     notify_language: Language
+    notify_deadline_seconds: float
 
 
 def _players(env: Mapping[str, str], page_port: int) -> _Players:
@@ -117,10 +127,17 @@ def _players(env: Mapping[str, str], page_port: int) -> _Players:
         "language": page_language,
         "page_url": page_url,
         "notify_url": _setting(
-            env, "OGRINE_NOTIFY_URL", None, _http_url, "an http:// or https:// URL"
+            env, "OGRINE_NOTIFY_URL", None, _http_url, "an http:// or https:// URL", secret=True
         ),
         "notify_language": _setting(
             env, "OGRINE_NOTIFY_LANGUAGE", page_language, language, languages
+        ),
+        "notify_deadline_seconds": _setting(
+            env,
+            "OGRINE_NOTIFY_DEADLINE_SECONDS",
+            NOTIFY_DEADLINE_SECONDS,
+            _seconds(zero_allowed=False),
+            "a finite number of seconds > 0",
         ),
     }
 
@@ -156,11 +173,13 @@ class Settings:
     service_port: int = 8080
     # What players read: the page's language when neither ?lang nor Accept-Language says
     # (OGRINE_LANGUAGE), the page's address their notifications link to (OGRINE_PAGE_URL),
-    # and one webhook without a subscribers.toml (OGRINE_NOTIFY_URL, OGRINE_NOTIFY_LANGUAGE).
+    # and one webhook without a subscribers.toml (OGRINE_NOTIFY_URL, OGRINE_NOTIFY_LANGUAGE);
+    # how long all the webhooks of one publication may take (OGRINE_NOTIFY_DEADLINE_SECONDS).
     language: Language = DEFAULT_LANGUAGE
     page_url: str = "http://127.0.0.1:8080/"
-    notify_url: str | None = None
+    notify_url: str | None = field(default=None, repr=False)  # a secret: never shown
     notify_language: Language = DEFAULT_LANGUAGE
+    notify_deadline_seconds: float = NOTIFY_DEADLINE_SECONDS
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -245,6 +264,11 @@ class Settings:
     def subscribers_file(self) -> Path:
         """Who is notified of each publication (docs/notifications.md)."""
         return self.home / "subscribers.toml"
+
+    @property
+    def notification_records_file(self) -> Path:
+        """Each subscriber's last delivery, as ``ogrine subscribers`` shows it."""
+        return self.home / "notifications.json"
 
     @property
     def uses_local_mlflow_store(self) -> bool:

@@ -42,4 +42,5 @@ def test_groups_kinds_and_descriptions_on_every_asset() -> None:
         "champion_model": "serving",
         "forecast_accuracy": "serving",
         "forecast": "serving",
+        "notification": "serving",
     }

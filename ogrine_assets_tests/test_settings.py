@@ -81,6 +81,19 @@ def test_a_value_a_setting_cannot_take_is_named_with_what_is_allowed(
     assert "\n" not in said
 
 
+def test_a_webhook_url_is_refused_without_being_shown(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env(
+            {"OGRINE_HOME": str(tmp_path), "OGRINE_NOTIFY_URL": "discord.com/api/s3cr3t"}
+        )
+    assert str(refused.value) == "OGRINE_NOTIFY_URL is not allowed: an http:// or https:// URL"
+    deadline = {"OGRINE_HOME": str(tmp_path), "OGRINE_NOTIFY_DEADLINE_SECONDS": "2.5"}
+    assert Settings.from_env(deadline).notify_deadline_seconds == 2.5
+    assert Settings.from_env({"OGRINE_HOME": str(tmp_path)}).notify_deadline_seconds == 10
+    with pytest.raises(SettingsError, match="a finite number of seconds > 0"):
+        Settings.from_env({**deadline, "OGRINE_NOTIFY_DEADLINE_SECONDS": "0"})
+
+
 @pytest.mark.parametrize("command", [["paths"], ["materialize"], ["up"]])
 def test_every_command_says_a_wrong_setting_in_one_line_before_anything_runs(
     tmp_path: Path,

@@ -199,6 +199,7 @@ def test_daily_schedule_refreshes_the_forecast_without_retraining(
         "champion_model",
         "forecast_accuracy",
         "forecast",
+        "notification",
     }
 
 

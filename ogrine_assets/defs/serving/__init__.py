@@ -1,4 +1,5 @@
-"""Serving: promotion to the champion alias, live accuracy and the published forecast.
+"""Serving: promotion to the champion alias, live accuracy, the published forecast and the
+subscribers told of it.
 
 Its assets form the Dagster group ``serving``; the jobs select them by it (``SELECTION``).
 """
