@@ -49,6 +49,7 @@ LONGEST_FIRST = (
     "defs/test_executor.py",  # 28 s
     "defs/test_gate.py",  # 21 s alone: four runs
     "local/test_stores.py",  # 24 s, waiting mostly
+    "defs/test_notification.py",  # 20 s: a materialize and a refresh, webhooks answering
     "deploy/test_runtime_install.py",  # 16 s, in CI
     "deploy/test_postgres.py",  # 12 s, in CI
     "defs/test_forecast_quality.py",  # 12 s
