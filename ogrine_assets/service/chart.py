@@ -267,11 +267,12 @@ def render_chart(
     def polyline(series: Sequence[tuple[dt.date, float]]) -> str:
         return " ".join(f"{axis.x(day):.1f},{frame.y(rate):.1f}" for day, rate in series)
 
+    days = (anchor_day - history[0][0]).days + 1  # calendar days, gaps included
     label = words.ngettext(
         "Ogrine rate over %(days)s day and the 7-day forecast",
         "Ogrine rate over the last %(days)s days and the 7-day forecast",
-        len(history),
-    ) % {"days": len(history)}
+        days,
+    ) % {"days": days}
     parts = [
         f'<svg class="chart chart-{size.name}" viewBox="0 0 {size.width} {size.height}" '
         f'font-size="{font}" role="img" aria-label="{escape(label)}" '

@@ -115,6 +115,8 @@ def templates(lang: Language) -> Environment:
 
 
 def render_page(lang: Language, days: int, **context: Any) -> str:
+    """The page in ``lang``; its language switch links to the same ``days`` of history,
+    each language named in its own words (Babel's: "English", "Français")."""
     languages = [
         (code, (Locale.parse(code).get_display_name() or code).capitalize(), link(code, days))
         for code in LANGUAGES
@@ -144,10 +146,11 @@ class Responses:
         ]
         self.seven_days = msgspec.json.encode(legacy)  # /seven-days-forecast, pre-encoded
         self._document = document
-        # The longer view only where the document holds more than the default shows.
+        # The longer view only where the document holds more than the default shows; each
+        # view named by the calendar days it covers.
         shown = {days: shown_history(document.history, days) for days in VIEWS}
         self._views = {
-            days: len(points)
+            days: (points[-1].date - points[0].date).days + 1
             for days, points in shown.items()
             if days == DEFAULT_VIEW or len(points) > len(shown[DEFAULT_VIEW])
         }

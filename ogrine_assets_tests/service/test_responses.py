@@ -224,3 +224,16 @@ def test_a_short_history_has_no_longer_view(document_path: Path) -> None:
     assert 'class="switch views"' not in html
     lines = re.findall(r'<polyline class="history" points="([^"]*)"', html)
     assert [len(points.split()) for points in lines] == [20, 20]
+
+
+def test_a_view_is_calendar_days_gaps_included(document_path: Path) -> None:
+    """Five days the upstream missed inside the last 30: 25 points drawn, still 30 days."""
+    document = json.loads(document_bytes())
+    del document["history"][-12:-7]
+    publish(document_path, json.dumps(document).encode())
+    with client_at(document_path) as client:
+        html = client.get("/").text
+    lines = re.findall(r'<polyline class="history" points="([^"]*)"', html)
+    assert [len(points.split()) for points in lines] == [25, 25]
+    assert html.count('aria-label="Ogrine rate over the last 30 days and the 7-day forecast"') == 2
+    assert '<a href="?lang=en" aria-current="true">30 days</a>' in html
