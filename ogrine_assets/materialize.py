@@ -35,6 +35,7 @@ from ogrine_assets.defs.automation.jobs import forecast_refresh_job, train_and_p
 from ogrine_assets.defs.common.recovery import process_tag
 from ogrine_assets.defs.common.run_entry import entered_home
 from ogrine_assets.defs.serving.forecast import forecast as forecast_asset
+from ogrine_assets.defs.serving.notification import notification
 from ogrine_assets.defs.serving.promotion import champion_model
 from ogrine_assets.defs.training.model import ogrine_model
 from ogrine_assets.failures import cause_of, cause_of_exception, failure_line, in_words
@@ -255,7 +256,8 @@ def _on_event(entry: EventLogEntry, log: RunLog, landed: Landed, steps: set[str]
 
 
 def summary(landed: Landed, forecast_path: Path) -> list[str]:
-    """What the run did, in a few lines: the model, the promotion decision, the forecast."""
+    """What the run did, in a few lines: the model, the promotion decision, the forecast, and
+    who was told of it."""
     lines = []
     model = landed.get(ogrine_model.key.to_user_string())
     if model is not None:
@@ -287,5 +289,12 @@ def summary(landed: Landed, forecast_path: Path) -> list[str]:
         lines.append(
             f"Forecast   {first} to {last} by v{forecast.get(MODEL_VERSION_METADATA)}, "
             f"published to {forecast.get(PATH_METADATA, forecast_path)}"
+        )
+    told = landed.get(notification.key.to_user_string())
+    if told is not None and told.get("subscribers"):
+        failed = told.get("not_delivered")
+        lines.append(
+            f"Notified   {told.get('delivered')} of {told.get('subscribers')} subscribers"
+            + (f"; {failed} not delivered (the warnings above say why)" if failed else "")
         )
     return lines

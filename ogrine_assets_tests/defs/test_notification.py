@@ -185,7 +185,12 @@ def test_every_webhook_behaviour_leaves_the_forecast_published_and_the_run_on_ti
         assert step_seconds(instance, second_run, "notification") < DEADLINE + STEP_OVERHEAD
         events = [str(entry) for run in (first_run, second_run) for entry in instance.all_logs(run)]
 
-    # One warning line each, naming the subscriber, the outcome and the kept forecast.
+    # The summary says it; one warning line each, naming the subscriber, the outcome and
+    # the kept forecast.
+    assert "Notified   4 of 5 subscribers" in first_said.splitlines()
+    assert "Notified   1 of 5 subscribers; 4 not delivered (the warnings above say why)" in (
+        second_said.splitlines()
+    )
     warnings = [line for line in second_said.splitlines() if "warning: Notification to" in line]
     assert len(warnings) == 4
     assert any("deleted (http://" in w and "gone: HTTP 404 Unknown Webhook" in w for w in warnings)
