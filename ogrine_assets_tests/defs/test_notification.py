@@ -17,9 +17,14 @@ import dagster as dg
 import msgspec
 import pytest
 
+from ogrine_assets.defs.common.clock import Clock
+from ogrine_assets.defs.serving.forecast_store import ForecastStore
+from ogrine_assets.defs.serving.notification import notification
 from ogrine_assets.forecast_document import ForecastDocument, decode, encode
 from ogrine_assets.notifications.message import Outlook
+from ogrine_assets.notifications.notifier import Notifier
 from ogrine_assets.notifications.secrecy import redacted
+from ogrine_assets.settings import Settings
 from ogrine_assets.simulation.calendar import Step
 from ogrine_assets.simulation.runner import run_here
 from ogrine_assets_tests.fake_discord import (
@@ -33,7 +38,13 @@ from ogrine_assets_tests.fake_discord import (
     server_error,
     unknown_webhook,
 )
-from ogrine_assets_tests.support import FIXED_NOW, home_instance, make_settings, ogrine_env
+from ogrine_assets_tests.support import (
+    FIXED_NOW,
+    document_bytes,
+    home_instance,
+    make_settings,
+    ogrine_env,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -214,3 +225,33 @@ def test_every_webhook_behaviour_leaves_the_forecast_published_and_the_run_on_ti
     for url in [*told.values(), *gone.values()]:
         token = url.rsplit("/", 1)[1]
         assert token not in everything and url not in everything
+
+
+def test_materialized_alone_it_tells_nothing_of_a_document_another_run_published(
+    tmp_path: Path,
+) -> None:
+    settings = Settings.from_env({"OGRINE_HOME": str(tmp_path)})
+    settings.forecast_path.parent.mkdir(parents=True)
+    settings.forecast_path.write_bytes(document_bytes())  # published by run "run-1"
+    with running_discord() as discord, dg.DagsterInstance.ephemeral() as instance:
+        url = discord.webhook(no_content())
+        subscribe(tmp_path, f'url = "{url}"')
+        result = dg.materialize(
+            [notification],
+            instance=instance,
+            resources={
+                "notifier": Notifier.from_settings(settings),
+                "forecast_store": ForecastStore(
+                    path=str(settings.forecast_path), archive_dir=str(tmp_path / "archive")
+                ),
+                "clock": Clock(fixed_now=FIXED_NOW.isoformat()),
+            },
+        )
+        assert result.success and discord.received(url) == []
+        logged = [entry.user_message for entry in instance.all_logs(result.run_id)]
+    (materialization,) = result.asset_materializations_for_node("notification")
+    assert materialization.metadata["subscribers"].value == 0
+    assert (
+        "No notification sent: this run published no forecast (the one published is run "
+        "run-1's, told when it was published)"
+    ) in logged
