@@ -47,11 +47,14 @@ def sweep_partial_files(settings: Settings) -> list[Path]:
     """Remove the temporaries that killed writes left; only safe under the home's lock.
 
     The storage and archive folders are the pipeline's own, swept whole; in the forecast's
-    folder, which may be shared (a web root), only the document's own temporaries.
+    folder, which may be shared (a web root), only the document's own temporaries; in the
+    home itself, only the notification records'.
     """
+    records = settings.notification_records_file
     candidates = [
         *(p for folder in (settings.storage_dir, settings.archive_dir) for p in _dotfiles(folder)),
         *settings.forecast_path.parent.glob(f".{settings.forecast_path.name}.*"),
+        *records.parent.glob(f".{records.name}.*"),
     ]
     removed = []
     for path in candidates:

@@ -14,9 +14,12 @@ def test_leftovers_of_killed_writes_are_swept_and_nothing_else(tmp_path: Path) -
         settings.archive_dir / "forecasts" / ".2026-11-25_run.json.x1y2z3w4.partial",
         settings.forecast_path.parent / ".forecast.json.k_q2ab9z",  # an older version's name
         settings.storage_dir / ".validated_rates.parquet.0af3.partial",
+        settings.home / ".notifications.json.p0q1r2s3.partial",
     ]
     kept = [
         settings.forecast_path,
+        settings.home / "subscribers.toml",
+        settings.home / ".subscribers.toml.swp",  # an editor's, not ours
         settings.archive_dir / "raw" / "run.json",
         settings.storage_dir / ".hidden-but-mine",
     ]
