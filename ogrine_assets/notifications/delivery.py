@@ -144,14 +144,13 @@ async def _deliver_all(
     posts: Mapping[str, tuple[str, Mapping[str, Any]]],
     deadline_seconds: float,
     policy: RetryPolicy,
-    transport: httpx.AsyncBaseTransport | None,
 ) -> dict[str, Delivery]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + deadline_seconds
     progress = {key: _Progress() for key in posts}
     headers = {"User-Agent": USER_AGENT}
     timeout = httpx.Timeout(deadline_seconds)
-    async with httpx.AsyncClient(headers=headers, timeout=timeout, transport=transport) as client:
+    async with httpx.AsyncClient(headers=headers, timeout=timeout) as client:
         tasks = {
             key: asyncio.create_task(
                 _deliver(client, url, payload, policy, progress[key], deadline)
@@ -187,11 +186,10 @@ def deliver_all(
     posts: Mapping[str, tuple[str, Mapping[str, Any]]],
     deadline_seconds: float,
     policy: RetryPolicy = RetryPolicy(),
-    transport: httpx.AsyncBaseTransport | None = None,
 ) -> dict[str, Delivery]:
     """Post each of ``posts`` (key: (URL, JSON body)) at once; how each went, by key, within
     ``deadline_seconds`` in all. Raises nothing about a webhook, and logs no URL."""
     if not posts:
         return {}
     with redacting_http_logs(url for url, _ in posts.values()):
-        return asyncio.run(_deliver_all(posts, deadline_seconds, policy, transport))
+        return asyncio.run(_deliver_all(posts, deadline_seconds, policy))

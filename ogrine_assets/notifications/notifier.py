@@ -25,8 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 from ogrine_assets.forecast_document import ForecastDocument
 from ogrine_assets.language import Language
 from ogrine_assets.notifications.delivery import Delivery, RetryPolicy, deliver_all
@@ -127,7 +125,6 @@ class Notifier:
     deadline_seconds: float
     notify_url: str | None = field(default=None, repr=False)  # a secret: never shown
     retry: RetryPolicy = field(default_factory=RetryPolicy)
-    transport: httpx.AsyncBaseTransport | None = field(default=None, repr=False)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Notifier:
@@ -172,7 +169,7 @@ class Notifier:
                 rows[subscriber.key] = _row(subscriber, "not sent: unchanged")
             else:
                 posts[subscriber.key] = (subscriber.url, payload)
-        deliveries = deliver_all(posts, self.deadline_seconds, self.retry, self.transport)
+        deliveries = deliver_all(posts, self.deadline_seconds, self.retry)
         at = now.astimezone(dt.UTC).isoformat(timespec="seconds")
         for subscriber in subscribed.subscribers:
             delivery = deliveries.get(subscriber.key)
