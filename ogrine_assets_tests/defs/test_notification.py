@@ -230,11 +230,13 @@ def test_every_webhook_behaviour_leaves_the_forecast_published_and_the_run_on_ti
 def test_materialized_alone_it_tells_nothing_of_a_document_another_run_published(
     tmp_path: Path,
 ) -> None:
-    settings = Settings.from_env({"OGRINE_HOME": str(tmp_path)})
-    settings.forecast_path.parent.mkdir(parents=True)
-    settings.forecast_path.write_bytes(document_bytes())  # published by run "run-1"
+    """And the notifier's OGRINE_NOTIFY_URL is nowhere in what Dagster keeps of the run: not
+    in the job's snapshot (where a ConfigurableResource's fields would be), not in its logs."""
     with running_discord() as discord, dg.DagsterInstance.ephemeral() as instance:
-        url = discord.webhook(no_content())
+        url, setting = discord.webhook(no_content()), discord.webhook(no_content())
+        settings = Settings.from_env({"OGRINE_HOME": str(tmp_path), "OGRINE_NOTIFY_URL": setting})
+        settings.forecast_path.parent.mkdir(parents=True)
+        settings.forecast_path.write_bytes(document_bytes())  # published by run "run-1"
         subscribe(tmp_path, f'url = "{url}"')
         result = dg.materialize(
             [notification],
@@ -247,8 +249,13 @@ def test_materialized_alone_it_tells_nothing_of_a_document_another_run_published
                 "clock": Clock(fixed_now=FIXED_NOW.isoformat()),
             },
         )
-        assert result.success and discord.received(url) == []
+        assert result.success and discord.received(url) == discord.received(setting) == []
         logged = [entry.user_message for entry in instance.all_logs(result.run_id)]
+        run = instance.get_run_by_id(result.run_id)
+        assert run is not None and run.job_snapshot_id is not None
+        kept = dg.serialize_value(instance.get_job_snapshot(run.job_snapshot_id))
+        kept += "".join(str(entry) for entry in instance.all_logs(result.run_id))
+    assert "notifier" in kept and setting.rsplit("/", 1)[1] not in kept
     (materialization,) = result.asset_materializations_for_node("notification")
     assert materialization.metadata["subscribers"].value == 0
     assert (
