@@ -12,13 +12,15 @@ are failed (one of them would keep the run queue's only slot), and once, the ref
 daily schedule missed while the stack was down is launched (``catch_up.py``).
 
 The terminal stays quiet: the "Ready" line, then one line per run the daemon starts or
-finishes or the stack fails, and warnings and errors (``console.py``); each part's whole
-output goes to its file in ``OGRINE_HOME/logs/up``.
+finishes or the stack fails, and warnings and errors (``console.py``), and once stopped, a
+last line saying that everything has ended; each part's whole output goes to its file in
+``OGRINE_HOME/logs/up``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import signal
 import socket
@@ -38,6 +40,7 @@ from ogrine_assets.local.keeper import (
     MARK_VARIABLE,
     STOP_SIGNALS,
     become_subreaper,
+    descendants,
     part_defaults,
     start_keeper,
     stop,
@@ -77,6 +80,8 @@ READY_SECONDS = 120.0
 # only when there are some does it start a process to fail them).
 HEAL_SECONDS = 5.0
 PORT_OPTIONS = {"Dagster UI": "--dagster-port", "MLflow UI": "--mlflow-port"}
+# The last line once every process of the stack has ended (the terminal's prompt follows).
+STOPPED = "Stopped: every part of the stack has ended; nothing is left running."
 
 
 def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: int) -> int:
@@ -105,7 +110,8 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
             )
         record_stack(settings.home, mark, ports)
         if not _prepare_home(settings, stopping):
-            return 0  # asked to stop while waiting for the home
+            _say(STOPPED)  # asked to stop while waiting for the home: nothing had started
+            return 0
     except (LockHeld, RuntimeError, OSError) as exc:  # StoreDamaged, StackRunning too
         cause = exc if isinstance(exc, LockHeld | RuntimeError) else cause_of_exception(exc)
         _say(f"ogrine up FAILED at startup: {cause}", sys.stderr)
@@ -207,6 +213,10 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
             reader.join(timeout=5)
         shutil.rmtree(scratch, ignore_errors=True)
         _release(keeper)
+        if left := descendants(os.getpid()):
+            _warn(f"ogrine up: WARNING: still running after the stop: PIDs {sorted(left)}")
+        else:
+            _say(STOPPED)
     return 1 if failed else 0
 
 

@@ -107,6 +107,7 @@ def _stopped_cleanly(process: subprocess.Popen[bytes], mark: str, log_path: Path
         assert process.wait(timeout=90) == 0, log_path.read_text()
         assert _marked(mark) == set(), "processes left running after the stack stopped"
         assert "Traceback" not in log_path.read_text()
+        assert log_path.read_text().splitlines()[-1] == stack.STOPPED
     finally:
         if process.poll() is None:
             process.kill()
@@ -220,7 +221,8 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
         f"ogrine up: starting Dagster, MLflow and the service; their logs go to "
         f"{tmp_path / 'home' / 'logs' / 'up'}"
     ]
-    after = [line.split(maxsplit=1)[1] for line in console[ready + 1 :] if line != "Stopping…"]
+    assert console[-1] == stack.STOPPED  # the last line, once everything has ended
+    after = [line.split(maxsplit=1)[1] for line in console[ready + 1 : -1] if line != "Stopping…"]
     assert [line for line in after if line in ran] == ran, console
     # The rest are warnings (this run's: its rates are synthetic) and the lines of the runs
     # the sensor starts when its next tick finds the new model (if it came before Ctrl-C),
