@@ -46,6 +46,7 @@ from ogrine_assets.local.keeper import (
     stop,
 )
 from ogrine_assets.local.lock import HomeLock, LockHeld
+from ogrine_assets.local.mlflow_ui import landing_url
 from ogrine_assets.local.parts import (
     code_server_command,
     dagster_commands,
@@ -68,6 +69,7 @@ from ogrine_assets.local.stack_home import (
     taken_ports,
 )
 from ogrine_assets.local.stores import StoreDamaged
+from ogrine_assets.names import EXPERIMENT_NAME
 from ogrine_assets.settings import Settings, current_time
 
 # The code server listens at once and loads the code behind it; a minute is ample on a busy
@@ -193,6 +195,8 @@ def up(settings: Settings, dagster_port: int, mlflow_port: int, service_port: in
             _warn(f"ogrine up FAILED at startup: {impostor}")
             return 1
         if ready:
+            if local_mlflow:  # the experiment's runs, once there is one (mlflow_ui.py)
+                urls["MLflow UI"] = landing_url(urls["MLflow UI"], EXPERIMENT_NAME)
             shown = " · ".join(f"{name} {url}" for name, url in urls.items())
             _say(f"Ready in {time.monotonic() - started:.1f} s: {shown} · Ctrl-C stops everything")
             tending = threading.Thread(

@@ -71,7 +71,8 @@ def test_registry_holds_the_champion_that_made_the_forecast(materialized: Deploy
     assert run.data.tags["dagster_run_id"] == champion.tags["dagster_run_id"]
     assert run.data.metrics["test_rmse"] > 0 and run.data.metrics["test_naive_rmse"] > 0
     assert run.info.artifact_uri.startswith(materialized.settings.mlflow_artifact_root)
-    # Runs are told apart by name; the experiment opens on its runs, not in GenAI mode.
+    # Runs are told apart by name; the experiment is tagged as MLflow's UI tags a machine-
+    # learning one (the view its UI opens it in: local/test_mlflow_ui.py).
     last_day = materialized.metadata("validated_rates")["last_date"]
     assert run.info.run_name == f"v{champion.version} · data to {last_day}"
     experiment = client.get_experiment(run.info.experiment_id)

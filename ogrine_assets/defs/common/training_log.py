@@ -22,6 +22,7 @@ import msgspec
 from pydantic import Field
 
 from ogrine_assets.defs.common.mlflow_store import MlflowStore, mlflow_module
+from ogrine_assets.local.mlflow_ui import run_url
 from ogrine_assets.names import INTERVALS_ARTIFACT
 
 if TYPE_CHECKING:
@@ -32,8 +33,9 @@ if TYPE_CHECKING:
     from ogrine_assets.model.training import TrainedModel
 
 RUN_NAME_TAG = "mlflow.runName"
-# The MLflow UI opens an experiment of this kind on its runs and models (without the tag,
-# MLflow 3 opens new experiments in its GenAI view: traces, an assistant panel).
+# The experiment's kind, as MLflow's UI records a machine-learning one. MLflow 3.17's UI
+# opens an experiment in the view the browser chose instead (GenAI unless told): the
+# addresses given carry that choice (local/mlflow_ui.py).
 EXPERIMENT_KIND_TAG, EXPERIMENT_KIND = "mlflow.experimentKind", "custom_model_development"
 
 
@@ -233,4 +235,4 @@ class TrainingLog(dg.ConfigurableResource):
         self.store.client.set_terminated(run_id, status)
 
     def run_url(self, run: TrainingRun) -> str:
-        return f"{self.store.ui_url}/#/experiments/{run.experiment_id}/runs/{run.run_id}"
+        return run_url(self.store.ui_url, run.experiment_id, run.run_id)
