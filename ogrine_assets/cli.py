@@ -37,14 +37,44 @@ def _exit_now(status: int) -> NoReturn:
     os._exit(status)
 
 
+# Where `ogrine soak` and `ogrine replay` work without --home, said in their help.
+SCRATCH_HELP = (
+    "a new folder {prefix}* in the system's temporary folder ($TMPDIR, else /tmp), kept "
+    "afterwards and named at the end: delete it with rm -r"
+)
+
+
+def _scratch(prefix: str, home: Path | None) -> tuple[Path, Path | None]:
+    """The home to work in: ``home``, else one in a new scratch folder (returned too, to be
+    named at the end with the way to delete it: it holds runs worth a look)."""
+    if home is not None:
+        return home, None
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    return folder / "home", folder
+
+
+def _kept(folder: Path | None) -> None:
+    if folder is not None:
+        print(f"The scratch home is kept in {folder}; delete it with: rm -r {folder}")
+
+
+def date_option(text: str) -> dt.date:
+    """A date option's value, YYYY-MM-DD; argparse says which option a bad one is for."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date as YYYY-MM-DD: {text!r}") from None
+
+
 def run_soak(days: int, seed: int, first_day: dt.date, home: Path | None) -> int:
     """The loop under faults, on a scratch home (never the user's); 1 on any violation."""
     from ogrine_assets.simulation.soak import soak
 
-    home = home or Path(tempfile.mkdtemp(prefix="ogrine-soak-")) / "home"
+    home, scratch = _scratch("ogrine-soak-", home)
     print(f"Soaking {days} days from {first_day} in {home}", flush=True)
     report = soak(home, days=days, seed=seed, first_day=first_day)
     print(report.table())
+    _kept(scratch)
     return 1 if report.violations else 0
 
 
@@ -55,11 +85,12 @@ def run_replay(
     from ogrine_assets.simulation.replay import replay
 
     rows = _history(settings, rates, last_day)
-    home = home or Path(tempfile.mkdtemp(prefix="ogrine-replay-")) / "home"
+    home, scratch = _scratch("ogrine-replay-", home)
     print(f"Replaying {first_day} to {last_day} in {home}", flush=True)
     report = replay(home, rows, first_day, last_day)
     print(report.table())
     print(f"Figure: {report.figure}")
+    _kept(scratch)
     return 1 if report.failed else 0
 
 
@@ -168,28 +199,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     service.add_argument("--host", default="127.0.0.1", help="the address to listen on")
     service.add_argument("--port", type=int, default=8080, help="the port to listen on")
     soak_text = "run the loop day after day on a scratch home, faults injected; a table"
-    soak = commands.add_parser(
-        "soak", help=soak_text, description=soak_text, formatter_class=defaults
+    soak = commands.add_parser("soak", help=soak_text, description=soak_text)
+    soak.add_argument(
+        "--days", type=int, default=14, help="days to simulate (default: %(default)s)"
     )
-    soak.add_argument("--days", type=int, default=14, help="days to simulate")
-    soak.add_argument("--seed", type=int, default=1, help="the fault plan's seed")
+    soak.add_argument(
+        "--seed", type=int, default=1, help="the fault plan's seed (default: %(default)s)"
+    )
     soak.add_argument(
         "--first-day",
-        type=dt.date.fromisoformat,
+        type=date_option,
         default=dt.date(2025, 1, 6),
-        help="the first simulated day",
+        metavar="YYYY-MM-DD",
+        help="the first simulated day (default: %(default)s)",
     )
-    soak.add_argument("--home", type=Path, help="where to soak (default: a new scratch folder)")
+    soak.add_argument(
+        "--home",
+        type=Path,
+        help=f"where to soak (default: {SCRATCH_HELP.format(prefix='ogrine-soak-')})",
+    )
     replay_text = (
         "run the schedules' policy as of each past day on a scratch home, then score what it "
         "published against what came after; a table and a figure"
     )
-    replaying = commands.add_parser(
-        "replay", help=replay_text, description=replay_text, formatter_class=defaults
+    replaying = commands.add_parser("replay", help=replay_text, description=replay_text)
+    for option, name, which in (("--from", "first_day", "first"), ("--to", "last_day", "last")):
+        replaying.add_argument(
+            option,
+            dest=name,
+            type=date_option,
+            required=True,
+            metavar="YYYY-MM-DD",
+            help=f"the {which} day replayed, as YYYY-MM-DD",
+        )
+    replaying.add_argument(
+        "--home",
+        type=Path,
+        help=f"where to replay (default: {SCRATCH_HELP.format(prefix='ogrine-replay-')})",
     )
-    replaying.add_argument("--from", dest="first_day", type=dt.date.fromisoformat, required=True)
-    replaying.add_argument("--to", dest="last_day", type=dt.date.fromisoformat, required=True)
-    replaying.add_argument("--home", type=Path, help="where to replay (default: a scratch folder)")
     replaying.add_argument(
         "--rates",
         type=Path,

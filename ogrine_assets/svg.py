@@ -1,14 +1,19 @@
 """Charts drawn as SVG text: no plotting library, no font, nothing fetched from elsewhere.
 
-The service's page (``service/chart.py``) and the backtest figure a training logs to MLflow
-(``model/plots.py``) both draw with these. Standard library only: the service imports it.
+The service's page (``service/chart.py``), the backtest figure a training logs to MLflow
+(``model/plots.py``) and the replay's figure (``simulation/replay.py``) draw with these.
+Standard library only: the service imports it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from html import escape
+
+CHAR_WIDTH = 0.6  # a generous average glyph width of a sans-serif font, in ems
 
 
 def nice_step(low: float, high: float, count: int = 5) -> float:
@@ -72,3 +77,133 @@ def padded_range(values: Sequence[float], share: float = 0.08) -> tuple[float, f
     low, high = min(known), max(known)
     pad = max((high - low) * share, 1.0)
     return low - pad, high + pad
+
+
+def text_width(text: str, font: float) -> float:
+    return len(text) * CHAR_WIDTH * font
+
+
+def tick_label(value: float, step: float) -> str:
+    """``value`` with as many decimals as the axis step needs (1350, 1352.5, 0.25)."""
+    decimals = 0
+    while decimals < 4 and abs(step * 10**decimals - round(step * 10**decimals)) > 1e-6:
+        decimals += 1
+    return f"{value:.{decimals}f}"
+
+
+# A date label: (the axis's spacing: "day", "month" or "year"; the day; whether it is the
+# first label of its year) -> its text.
+DateLabel = Callable[[str, dt.date, bool], str]
+
+
+def short_date(kind: str, day: dt.date, new_year: bool) -> str:
+    """ "6 Jan 2025", "13 Jan"; "Feb 2025", "Mar"; "2026": the year once, then at each new one."""
+    if kind == "year":
+        return str(day.year)
+    month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+    name = month[day.month - 1]
+    if kind == "month":
+        return f"{name} {day.year}" if new_year else name
+    return f"{day.day} {name}" + (f" {day.year}" if new_year else "")
+
+
+def _tick_days(first: dt.date, last: dt.date) -> list[tuple[str, list[dt.date]]]:
+    """Tick days for each spacing, finest first: days, weeks (Mondays), months, years."""
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    options: list[tuple[str, list[dt.date]]] = []
+    for n in (1, 2):
+        options.append(("day", [d for d in days if d.toordinal() % n == 0]))
+    for n in (1, 2):
+        options.append(
+            ("day", [d for d in days if d.weekday() == 0 and d.toordinal() // 7 % n == 0])
+        )
+    for n in (1, 2, 3, 6):
+        options.append(("month", [d for d in days if d.day == 1 and (d.month - 1) % n == 0]))
+    for n in (1, 2, 5, 10, 20, 50):
+        options.append(
+            ("year", [d for d in days if d.day == 1 and d.month == 1 and d.year % n == 0])
+        )
+    return options
+
+
+def date_axis(
+    first: dt.date,
+    last: dt.date,
+    x: Callable[[dt.date], float],
+    *,
+    width: float,
+    font: float,
+    max_labels: int,
+    label: DateLabel = short_date,
+    gap: float = 12,
+) -> list[tuple[dt.date, str, float]]:
+    """A date axis from ``first`` to ``last``: each tick's day, label and label centre.
+
+    The finest spacing (day, 2 days, week, 2 weeks, month, ... year) with 2 to
+    ``max_labels`` ticks whose labels, centred on ``x(day)`` and kept inside ``width``,
+    leave ``gap`` between each other; else the two ends, else the first day alone.
+    """
+
+    def centred(ticks: Sequence[dt.date], labels: Sequence[str]) -> list[float]:
+        centres = []
+        for text, day in zip(labels, ticks, strict=True):
+            half = text_width(text, font) / 2
+            centres.append(min(max(x(day), half + 1), width - half - 1))
+        return centres
+
+    def overlap(labels: Sequence[str], centres: Sequence[float]) -> bool:
+        return any(
+            centres[i] - centres[i - 1]
+            < (text_width(labels[i - 1], font) + text_width(labels[i], font)) / 2 + gap
+            for i in range(1, len(centres))
+        )
+
+    def labelled(kind: str, ticks: Sequence[dt.date]) -> list[str]:
+        return [
+            label(kind, day, i == 0 or day.year != ticks[i - 1].year) for i, day in enumerate(ticks)
+        ]
+
+    options = [(k, t) for k, t in _tick_days(first, last) if 2 <= len(t) <= max_labels]
+    if last != first:
+        options.append(("day", [first, last]))
+    for kind, ticks in options:
+        labels = labelled(kind, ticks)
+        centres = centred(ticks, labels)
+        if not overlap(labels, centres):
+            return list(zip(ticks, labels, centres, strict=True))
+    labels = labelled("day", [first])  # the first day alone: one label always fits
+    return [(first, labels[0], centred([first], labels)[0])]
+
+
+@dataclass(frozen=True)
+class Key:
+    """One entry of a legend: a short line (``stroke``, dashed by ``dash``) or, with
+    ``fill``, a filled box: drawn as the series it names is drawn."""
+
+    label: str
+    stroke: str | None = None
+    dash: str | None = None
+    fill: str | None = None
+    opacity: float = 1.0
+
+
+def legend(keys: Sequence[Key], x: float, y: float, font: float) -> str:
+    """The keys in a row from ``x``, their text's baseline at ``y``."""
+    parts = ['<g class="legend">']
+    for key in keys:
+        middle = y - font * 0.35
+        if key.fill is not None:
+            parts.append(
+                f'<rect x="{x:.1f}" y="{middle - font * 0.4:.1f}" width="{font * 1.5:.1f}" '
+                f'height="{font * 0.8:.1f}" fill="{key.fill}" opacity="{key.opacity:g}"/>'
+            )
+        else:
+            dash = f' stroke-dasharray="{key.dash}"' if key.dash else ""
+            parts.append(
+                f'<line x1="{x:.1f}" x2="{x + font * 1.5:.1f}" y1="{middle:.1f}" '
+                f'y2="{middle:.1f}" stroke="{key.stroke}" stroke-width="1.5"{dash}/>'
+            )
+        parts.append(f'<text x="{x + font * 1.9:.1f}" y="{y:.1f}">{escape(key.label)}</text>')
+        x += font * 1.9 + text_width(key.label, font) + font * 1.5
+    parts.append("</g>")
+    return "".join(parts)

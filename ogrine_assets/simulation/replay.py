@@ -8,7 +8,8 @@ fault and runs every step in this process (``runner.run_here``).
 Afterwards every document the loop published (the archive) is matched to the rates that
 came later (``model/live_accuracy.py``): MAE per horizon day against the naive forecast
 made on the same day, band coverage, and the versions promoted and rejected, as a table and
-a figure (``replay.svg``: the actual rate, the next-day forecasts and their 80 % band).
+a figure (``replay.svg``: the actual rate, the next-day forecasts and their 80 % band, on
+a date axis, with a legend).
 """
 
 from __future__ import annotations
@@ -31,7 +32,15 @@ from ogrine_assets.settings import Settings
 from ogrine_assets.simulation.calendar import Step, scheduled
 from ogrine_assets.simulation.runner import environment, run_here
 from ogrine_assets.simulation.upstream import SimulatedUpstream, rows_as_of
-from ogrine_assets.svg import Frame, nice_ticks, padded_range
+from ogrine_assets.svg import (
+    Frame,
+    Key,
+    covering_ticks,
+    date_axis,
+    legend,
+    text_width,
+    tick_label,
+)
 
 Rows = Sequence[dict[str, Any]]  # upstream rows: id, datetime, rateTenth, rate
 
@@ -170,35 +179,70 @@ def by_horizon(scored: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def figure(scored: pl.DataFrame, width: int = 720, height: int = 300) -> str:
-    """The actual rate, the next-day forecasts and their 80 % band, over the replay."""
+# The figure's series, drawn as its legend shows them.
+ACTUAL = Key("actual rate", stroke="#2166ac")
+NEXT_DAY = Key("next-day forecast", stroke="#b2182b", dash="3 2")
+BAND_80 = Key("its 80 % band", fill="#f4a582", opacity=0.5)
+
+
+def figure(scored: pl.DataFrame, width: int = 720, height: int = 320, font: int = 11) -> str:
+    """The actual rate, the next-day forecasts and their 80 % band, over the replay, drawn
+    as the service's chart is: a value axis from at or below the lowest value drawn to at
+    or above the highest, with grid lines; a date axis naming the year; and a legend."""
     next_day = scored.filter(pl.col("horizon_days") == 1).sort("date")
     if next_day.is_empty():
         return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"/>'
-    first = next_day["date"][0]
-    days = [(day - first).days for day in next_day["date"]]
+    dates = next_day["date"].to_list()
+    first, last = dates[0], dates[-1]
+    days = [(day - first).days for day in dates]
     columns = ("actual", "predicted", "lower_80", "upper_80")
     values = [v for c in columns for v in next_day[c].to_list() if v is not None]
-    low, high = padded_range(values)
-    frame = Frame(width, height, 56, 16, 16, 28, max(days[-1], 1), low, high)
+    ticks = covering_ticks(min(values), max(values), 6)
+    step = ticks[1] - ticks[0]
+    labels = [tick_label(tick, step) for tick in ticks]
+    left = round(max(text_width(label, font) for label in labels) + 10)
+    top, bottom, right = round(font * 2.6), round(font * 1.6 + 10), 16
+    frame = Frame(width, height, left, right, top, bottom, max(days[-1], 1), ticks[0], ticks[-1])
     upper = frame.points(days, next_day["upper_80"].fill_null(float("nan")).to_list())
     lower = frame.points(days[::-1], next_day["lower_80"].fill_null(float("nan")).to_list()[::-1])
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        'font-family="sans-serif" font-size="11">',
-        f'<polygon points="{upper} {lower}" fill="#f4a582" opacity="0.5"/>',
-        f'<polyline points="{frame.points(days, next_day["actual"].to_list())}" '
-        'fill="none" stroke="#2166ac" stroke-width="1.5"/>',
-        f'<polyline points="{frame.points(days, next_day["predicted"].to_list())}" '
-        'fill="none" stroke="#b2182b" stroke-width="1" stroke-dasharray="3 2"/>',
+        f'font-family="sans-serif" font-size="{font}" fill="#333">',
+        legend([ACTUAL, NEXT_DAY, BAND_80], left, font * 1.2, font),
     ]
-    for tick in nice_ticks(low, high):
+    for tick, label in zip(ticks, labels, strict=True):
+        at = f"{frame.y(tick):.1f}"
         parts.append(
-            f'<text x="{frame.left - 6}" y="{frame.y(tick) + 4:.1f}" text-anchor="end">'
-            f"{tick:g}</text>"
+            f'<line class="grid" x1="{left}" x2="{width - right}" y1="{at}" y2="{at}" '
+            'stroke="#ddd"/>'
+            f'<text class="axis y" x="{left - 6}" y="{frame.y(tick) + font * 0.35:.1f}" '
+            f'text-anchor="end">{label}</text>'
         )
-    parts.append(
-        f'<text x="{frame.left}" y="{height - 8}">{first} to {next_day["date"][-1]}: actual '
-        "(blue), next-day forecast (red, dashed), its 80 % band</text></svg>"
+    plot_bottom = height - bottom
+    axis = date_axis(
+        first,
+        last,
+        lambda day: frame.x((day - first).days),
+        width=width,
+        font=font,
+        max_labels=8,
     )
+    for day, label, centre in axis:
+        at = f"{frame.x((day - first).days):.1f}"
+        parts.append(
+            f'<line class="tick" x1="{at}" x2="{at}" y1="{plot_bottom}" y2="{plot_bottom + 4}" '
+            'stroke="#333"/>'
+            f'<text class="axis x" x="{centre:.1f}" y="{height - 6}" text-anchor="middle">'
+            f"{label}</text>"
+        )
+    parts += [
+        f'<polygon class="band" points="{upper} {lower}" fill="{BAND_80.fill}" '
+        f'opacity="{BAND_80.opacity:g}"/>',
+        f'<polyline class="actual" points="{frame.points(days, next_day["actual"].to_list())}" '
+        f'fill="none" stroke="{ACTUAL.stroke}" stroke-width="1.5"/>',
+        f'<polyline class="forecast" '
+        f'points="{frame.points(days, next_day["predicted"].to_list())}" fill="none" '
+        f'stroke="{NEXT_DAY.stroke}" stroke-width="1" stroke-dasharray="{NEXT_DAY.dash}"/>',
+        "</svg>",
+    ]
     return "".join(parts)
