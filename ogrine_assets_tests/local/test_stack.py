@@ -103,6 +103,7 @@ def _start_up(
 
 
 def _stopped_cleanly(process: subprocess.Popen[bytes], mark: str, log_path: Path) -> None:
+    """Ended with status 0, nothing of it left running, and its last line says so."""
     try:
         assert process.wait(timeout=90) == 0, log_path.read_text()
         assert _marked(mark) == set(), "processes left running after the stack stopped"
@@ -125,6 +126,16 @@ RUN_STATUS = "query($id: ID!) { runOrError(runId: $id) { ... on Run { status } }
 MATERIALIZATION_LINKS = """{ assetOrError(assetKey: {path: ["ogrine_model"]}) { ... on Asset {
   assetMaterializations(limit: 1) { metadataEntries { label ... on UrlMetadataEntry { url } } }
 } } }"""
+
+# What Dagster's Overview timeline asks for its finished runs (dagster-webserver 1.13's
+# useRunsForTimeline.tsx, COMPLETED_RUN_TIMELINE_QUERY, its fragments inlined); it then
+# draws only the runs with a repositoryOrigin.
+COMPLETED_RUN_TIMELINE = """query CompletedRunTimelineQuery(
+  $completedFilter: RunsFilter!, $limit: Int!, $cursor: String) {
+  completed: runsOrError(filter: $completedFilter, limit: $limit, cursor: $cursor) {
+    ... on Runs { results { id pipelineName externalJobSource tags { key value }
+      repositoryOrigin { id repositoryName repositoryLocationName }
+      status creationTime startTime endTime updateTime } } } }"""
 
 
 def _graphql(port: int, query: str, **variables: object) -> dict:
@@ -411,6 +422,23 @@ def test_a_stack_heals_its_queue_catches_up_stays_alone_and_dies_whole(tmp_path:
             said.index(f"run {run} forecast_refresh_job started"),
         ]
         assert order == sorted(order), console
+        # Its MLflow address opens the experiment the first run created on its training runs.
+        assert (
+            f"MLflow UI http://127.0.0.1:{ports[1]}/#/experiments/1?workflowType=" in said[order[0]]
+        )
+        # On the Overview timeline: the refresh launched through the code location, not the
+        # run executed in its own process, as `ogrine materialize` runs (docs/libraries.md).
+        done = {"statuses": ["SUCCESS", "FAILURE", "CANCELED"], "updatedAfter": 0.0}
+        timeline = _graphql(ports[0], COMPLETED_RUN_TIMELINE, completedFilter=done, limit=500)
+        origins = {
+            run["pipelineName"]: run["repositoryOrigin"] for run in timeline["completed"]["results"]
+        }
+        assert origins["train_and_publish_job"] is None
+        origin = origins["forecast_refresh_job"]
+        assert (origin["repositoryLocationName"], origin["repositoryName"]) == (
+            "ogrine_assets",
+            "__repository__",
+        )
         assert sum("catches up" in line for line in said) == 1  # one refresh, not one a tick
         assert _run_status(home, dead) == dg.DagsterRunStatus.FAILURE
         published = json.loads((home / "forecast" / "forecast.json").read_text())
