@@ -46,6 +46,7 @@ LONGEST_FIRST = (
     "test_materialize.py",  # 40 s
     "simulation/test_replay.py",  # 38 s, `ogrine replay` included
     "test_materialize_killed.py",  # 38 s
+    "local/test_mlflow_ui.py",  # 27 s: `mlflow server` and Chromium on MLflow's UI
     "defs/test_executor.py",  # 28 s
     "defs/test_gate.py",  # 21 s alone: four runs
     "local/test_stores.py",  # 24 s, waiting mostly
@@ -53,6 +54,7 @@ LONGEST_FIRST = (
     "deploy/test_runtime_install.py",  # 16 s, in CI
     "deploy/test_postgres.py",  # 12 s, in CI
     "defs/test_forecast_quality.py",  # 12 s
+    "service/test_page_browser.py",  # 10 s: both languages at both widths in Chromium
     "defs/test_clock.py",  # 12 s alone: two runs on disk
     "deploy/test_docker_files.py",  # 10 s
     "defs/test_recovery.py",  # 10 s

@@ -33,6 +33,12 @@ def run_url(ui_url: str, experiment_id: str, run_id: str) -> str:
     return f"{ui_url}/#/experiments/{experiment_id}/runs/{run_id}?{MACHINE_LEARNING_VIEW}"
 
 
+def model_version_url(ui_url: str, model_name: str, version: str) -> str:
+    """A registered version's page, its sidebar on the model registry."""
+    name = urllib.parse.quote(model_name, safe="")
+    return f"{ui_url}/#/models/{name}/versions/{version}?{MACHINE_LEARNING_VIEW}"
+
+
 def landing_url(ui_url: str, experiment_name: str, timeout: float = 5.0) -> str:
     """The experiment's page when the server at ``ui_url`` has it (MLflow's REST API,
     ``experiments/get-by-name``), else the UI's home: before the first training, or when

@@ -5,36 +5,19 @@ test opens pages in its own context (its own viewport, its own Accept-Language).
 """
 
 import json
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ogrine_assets_tests.browser import ARTIFACTS, CHROMIUM_ARGS, browser_home, chromium_or_skip
 from ogrine_assets_tests.support import Deployment, RunningService
 
 pytestmark = pytest.mark.integration
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# Screenshots and measurements, for people to look at: OGRINE_TEST_ARTIFACTS or test-artifacts/.
-ARTIFACTS = Path(
-    os.environ.get("OGRINE_TEST_ARTIFACTS")
-    or Path(__file__).resolve().parents[2] / "test-artifacts"
-)
 MIN_LABEL_PX = 11
-# Without these, Chromium calls Google's hosts at start; this machine's network refuses them.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE, DESKTOP = (390, 844), (1400, 900)
 NBSP, NNBSP, DASH = "\N{NO-BREAK SPACE}", "\N{NARROW NO-BREAK SPACE}", "\N{EN DASH}"
 # What each language's page says where the checks below look.
@@ -48,25 +31,9 @@ WORDS = {
 }
 
 
-def browser_home(folder: Path) -> dict[str, str]:
-    """Chromium's environment with a home of its own: it writes its crash-report settings and
-    dconf's cache under HOME, and ``make test`` must leave the user's home as it found it."""
-    return {
-        **os.environ,
-        "HOME": str(folder),
-        "XDG_CONFIG_HOME": str(folder / ".config"),
-        "XDG_CACHE_HOME": str(folder / ".cache"),
-    }
-
-
 @pytest.fixture(scope="module")
 def chromium_path() -> str:
-    if not Path(CHROMIUM).exists():
-        message = "Debian's chromium is not installed (.ci/run installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return CHROMIUM
+    return chromium_or_skip()
 
 
 @pytest.fixture(scope="module")

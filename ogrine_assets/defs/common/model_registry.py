@@ -21,6 +21,7 @@ from ogrine_assets.defs.common.mlflow_store import (
     mlflow_module,
     unavailable_as,
 )
+from ogrine_assets.local.mlflow_ui import model_version_url
 from ogrine_assets.names import BROKEN_TAG, CHAMPION_ALIAS, METHOD_TAG
 
 if TYPE_CHECKING:
@@ -173,4 +174,4 @@ class ModelRegistry(dg.ConfigurableResource):
         return predict
 
     def version_url(self, version: str) -> str:
-        return f"{self.store.ui_url}/#/models/{self.model_name}/versions/{version}"
+        return model_version_url(self.store.ui_url, self.model_name, version)
