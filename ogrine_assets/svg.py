@@ -2,7 +2,7 @@
 
 The service's page (``service/chart.py``), the backtest figure a training logs to MLflow
 (``model/plots.py``) and the replay's figure (``simulation/replay.py``) draw with these.
-Standard library only: the service imports it.
+Standard library and Babel's date formats only: the service imports it.
 """
 
 from __future__ import annotations
@@ -12,6 +12,9 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
+
+from ogrine_assets.language import Language
+from ogrine_assets.language.formats import day_month, month, number
 
 CHAR_WIDTH = 0.6  # a generous average glyph width of a sans-serif font, in ems
 
@@ -83,12 +86,13 @@ def text_width(text: str, font: float) -> float:
     return len(text) * CHAR_WIDTH * font
 
 
-def tick_label(value: float, step: float) -> str:
-    """``value`` with as many decimals as the axis step needs (1350, 1352.5, 0.25)."""
+def tick_label(value: float, step: float, lang: Language = "en") -> str:
+    """``value`` with as many decimals as the axis step needs (1350, 1352.5, 0.25), written
+    as ``lang`` writes numbers (``1,352.5``, ``1 352,5``)."""
     decimals = 0
     while decimals < 4 and abs(step * 10**decimals - round(step * 10**decimals)) > 1e-6:
         decimals += 1
-    return f"{value:.{decimals}f}"
+    return number(value, lang, decimals)
 
 
 # A date label: (the axis's spacing: "day", "month" or "year"; the day; whether it is the
@@ -96,18 +100,21 @@ def tick_label(value: float, step: float) -> str:
 DateLabel = Callable[[str, dt.date, bool], str]
 
 
-def short_date(kind: str, day: dt.date, new_year: bool) -> str:
-    """ "6 Jan 2025", "13 Jan"; "Feb 2025", "Mar"; "2026": the year once, then at each new one."""
-    if kind == "year":
-        return str(day.year)
-    month = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-    name = month[day.month - 1]
-    if kind == "month":
-        return f"{name} {day.year}" if new_year else name
-    return f"{day.day} {name}" + (f" {day.year}" if new_year else "")
+def date_label(lang: Language) -> DateLabel:
+    """Labels as ``lang`` writes them: "6 Jan 2025", "13 Jan"; "Feb 2025", "Mar"; "2026"
+    (the year once, then at each new one); "6 janv. 2025", "févr." in French."""
+
+    def label(kind: str, day: dt.date, new_year: bool) -> str:
+        if kind == "year":
+            return str(day.year)
+        if kind == "month":
+            return month(day, lang, year=new_year)
+        return day_month(day, lang, year=new_year)
+
+    return label
 
 
-def _tick_days(first: dt.date, last: dt.date) -> list[tuple[str, list[dt.date]]]:
+def tick_days(first: dt.date, last: dt.date) -> list[tuple[str, list[dt.date]]]:
     """Tick days for each spacing, finest first: days, weeks (Mondays), months, years."""
     days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
     options: list[tuple[str, list[dt.date]]] = []
@@ -134,7 +141,7 @@ def date_axis(
     width: float,
     font: float,
     max_labels: int,
-    label: DateLabel = short_date,
+    label: DateLabel | None = None,
     gap: float = 12,
 ) -> list[tuple[dt.date, str, float]]:
     """A date axis from ``first`` to ``last``: each tick's day, label and label centre.
@@ -160,10 +167,12 @@ def date_axis(
 
     def labelled(kind: str, ticks: Sequence[dt.date]) -> list[str]:
         return [
-            label(kind, day, i == 0 or day.year != ticks[i - 1].year) for i, day in enumerate(ticks)
+            written(kind, day, i == 0 or day.year != ticks[i - 1].year)
+            for i, day in enumerate(ticks)
         ]
 
-    options = [(k, t) for k, t in _tick_days(first, last) if 2 <= len(t) <= max_labels]
+    written = label or date_label("en")
+    options = [(k, t) for k, t in tick_days(first, last) if 2 <= len(t) <= max_labels]
     if last != first:
         options.append(("day", [first, last]))
     for kind, ticks in options:

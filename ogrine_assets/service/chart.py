@@ -37,10 +37,16 @@ from html import escape
 
 from ogrine_assets.language import Language
 from ogrine_assets.language.catalogue import translations
-from ogrine_assets.language.formats import day, day_month, month, number, percent
-from ogrine_assets.svg import Frame, covering_ticks
+from ogrine_assets.language.formats import day, number, percent
+from ogrine_assets.svg import (
+    Frame,
+    covering_ticks,
+    date_label,
+    text_width,
+    tick_days,
+    tick_label,
+)
 
-CHAR_WIDTH = 0.6  # a generous average glyph width of the system UI font, in ems
 LABEL_GAP = 12  # the least room between two date labels, in the SVG's units
 PAGE_PADDING_PX = 16  # the page's padding on each side (page.html.jinja)
 # The forecast's share of the plot's width (issue 28 asks for a third at least, at 390 px).
@@ -77,53 +83,16 @@ Band = Sequence[tuple[dt.date, float, float]]
 Place = Callable[[dt.date], float]  # a day's x in the SVG's units
 
 
-def text_width(text: str, font: float) -> float:
-    return len(text) * CHAR_WIDTH * font
-
-
-def value_label(value: float, step: float, lang: Language = "en") -> str:
-    """``value`` with as many decimals as the axis step needs (1350, 1352.5, 0.25), written
-    as ``lang`` writes numbers (``1,352.5``, ``1 352,5``)."""
-    decimals = 0
-    while decimals < 4 and abs(step * 10**decimals - round(step * 10**decimals)) > 1e-6:
-        decimals += 1
-    return number(value, lang, decimals)
-
-
-def _candidates(first: dt.date, last: dt.date) -> list[tuple[str, list[dt.date]]]:
-    """Tick days for each spacing, finest first: days, weeks (Mondays), months, years."""
-    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    options: list[tuple[str, list[dt.date]]] = []
-    for n in (1, 2):
-        options.append(("day", [d for d in days if d.toordinal() % n == 0]))
-    for n in (1, 2):
-        options.append(
-            ("day", [d for d in days if d.weekday() == 0 and d.toordinal() // 7 % n == 0])
-        )
-    for n in (1, 2, 3, 6):
-        options.append(("month", [d for d in days if d.day == 1 and (d.month - 1) % n == 0]))
-    for n in (1, 2, 5, 10, 20, 50):
-        options.append(
-            ("year", [d for d in days if d.day == 1 and d.month == 1 and d.year % n == 0])
-        )
-    return options
-
-
 def _labels(
     kind: str, ticks: Sequence[dt.date], lang: Language, previous: dt.date | None = None
 ) -> list[str]:
     """Short labels; the first names its year (unless ``previous``, the tick before them,
     was in the same year), and so does each first of a new year."""
+    label = date_label(lang)
     labels = []
     for i, tick in enumerate(ticks):
         before = ticks[i - 1] if i else previous
-        new_year = before is None or tick.year != before.year
-        if kind == "year":
-            labels.append(str(tick.year))
-        elif kind == "month":
-            labels.append(month(tick, lang, year=new_year))
-        else:
-            labels.append(day_month(tick, lang, year=new_year))
+        labels.append(label(kind, tick, before is None or tick.year != before.year))
     return labels
 
 
@@ -162,7 +131,7 @@ def date_ticks(
         return left + (tick - first).days / span * (size.width - left - right)
 
     x = place or linear
-    for kind, ticks in _candidates(first, last):
+    for kind, ticks in tick_days(first, last):
         if not 2 <= len(ticks) <= size.max_date_labels:
             continue
         labels = _labels(kind, ticks, lang, previous)
@@ -254,7 +223,7 @@ def render_chart(
         low, high = low - 1, high + 1
     ticks = covering_ticks(low, high, size.value_labels)
     step = ticks[1] - ticks[0]
-    value_labels = [value_label(tick, step, lang) for tick in ticks]
+    value_labels = [tick_label(tick, step, lang) for tick in ticks]
     font = size.font
     left = round(default_left(size, max(len(label) for label in value_labels)))
     right, top, bottom = 12, round(font * 2.2), round(font * 1.6 + 10)
@@ -292,12 +261,12 @@ def render_chart(
             f'<polygon class="band band-{level:d}" points="{polyline([*upper, *lower])}">'
             f"<title>{escape(band_name(level, lang))}</title></polygon>"
         )
-    for tick, tick_label in zip(ticks, value_labels, strict=True):
+    for tick, label in zip(ticks, value_labels, strict=True):
         at = f"{frame.y(tick):.1f}"
         parts.append(
             f'<line class="grid" x1="{left}" x2="{plot_right}" y1="{at}" y2="{at}"/>'
             f'<text class="axis y" x="{left - 6}" y="{frame.y(tick) + font * 0.35:.1f}" '
-            f'text-anchor="end">{escape(tick_label)}</text>'
+            f'text-anchor="end">{escape(label)}</text>'
         )
     dates = axis.ticks(size, lang)
     centres = _placed([name for _, name in dates], [axis.x(day) for day, _ in dates], size)

@@ -62,7 +62,7 @@ def test_the_figure_has_a_date_axis_naming_each_year_and_a_legend() -> None:
     assert len(ticks) == len(labels) and ticks == sorted(ticks)
     assert _texts(drawn, "legend") == ["actual rate", "next-day forecast", "its 80 % band"]
     # The value axis covers everything drawn, as the service's chart does.
-    values = [float(text) for text in _texts(drawn, "axis y")]
+    values = [float(text.replace(",", "")) for text in _texts(drawn, "axis y")]  # "1,225"
     assert values[0] <= min(a - 15 for a in actual) and values[-1] >= max(a + 25 for a in actual)
 
 
