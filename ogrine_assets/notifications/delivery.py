@@ -20,11 +20,12 @@ import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
-
-import httpx
+from typing import TYPE_CHECKING, Any, Literal
 
 from ogrine_assets.notifications.secrecy import redacting_http_logs, scrub
+
+if TYPE_CHECKING:  # httpx is imported by the step that posts: not by the code location
+    import httpx
 
 USER_AGENT = "ogrine_assets (Ogrine rate forecaster; notifications)"
 GONE_STATUSES = frozenset({401, 404})
@@ -102,6 +103,8 @@ async def _deliver(
     progress: _Progress,
     deadline: float,
 ) -> Delivery:
+    import httpx
+
     loop = asyncio.get_running_loop()
     for attempt in range(1, policy.attempts + 1):
         progress.attempts = attempt
@@ -145,6 +148,8 @@ async def _deliver_all(
     deadline_seconds: float,
     policy: RetryPolicy,
 ) -> dict[str, Delivery]:
+    import httpx
+
     loop = asyncio.get_running_loop()
     deadline = loop.time() + deadline_seconds
     progress = {key: _Progress() for key in posts}
