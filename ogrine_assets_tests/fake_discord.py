@@ -16,15 +16,13 @@ import contextlib
 import json
 import math
 import secrets
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from ogrine_assets_tests.fake_upstream import _QuietServer
-from ogrine_assets_tests.net import free_port
+from ogrine_assets_tests.net import LocalServer, free_port
 
 Answer = Callable[[BaseHTTPRequestHandler], None]
 
@@ -99,10 +97,9 @@ def server_error(status: int = 502) -> Answer:
 
 
 @dataclass
-class FakeDiscord:
+class FakeDiscord(LocalServer):
     answers: dict[str, list[Answer]] = field(default_factory=dict)
     posts: list[Post] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
         discord = self
@@ -131,15 +128,7 @@ class FakeDiscord:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server: ThreadingHTTPServer = _QuietServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.serve(Handler, poll_seconds=0.05)
 
     def webhook(self, *answers: Answer) -> str:
         """A new webhook's URL, answering ``answers`` in turn (204 when none is given)."""
@@ -159,15 +148,6 @@ class FakeDiscord:
         """The posts made to ``url``, in order."""
         path = url.removeprefix(self.base)
         return [post for post in self.posts if post.path == path]
-
-    def start(self) -> FakeDiscord:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def dead_url() -> str:

@@ -7,15 +7,14 @@ so no test waits on a clock to pass or fail.
 
 import datetime as dt
 import json
-import sys
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from ogrine_assets.rates.synthetic import synthetic_payload
 from ogrine_assets.simulation.upstream import STOP_POLL_SECONDS
+from ogrine_assets_tests.net import LocalServer
 
 Responder = Callable[[BaseHTTPRequestHandler], None]
 
@@ -28,19 +27,10 @@ def good_rows(today: dt.date = dt.date(2026, 11, 26)) -> list[dict[str, Any]]:
     return synthetic_payload(today)["rates"]
 
 
-class _QuietServer(ThreadingHTTPServer):
-    """A client that gives up mid-answer (what limits are for) is no error of the test's."""
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)  # type: ignore[arg-type]
-
-
-class FakeUpstream:
+class FakeUpstream(LocalServer):
     def __init__(self) -> None:
         self.answers: list[Responder] = [self.json(envelope(good_rows()))]
         self.requests: list[dict[str, Any]] = []
-        self.release = threading.Event()
         upstream = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -59,17 +49,11 @@ class FakeUpstream:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = _QuietServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever,
-            kwargs={"poll_interval": STOP_POLL_SECONDS},
-            daemon=True,
-        )
+        self.serve(Handler, STOP_POLL_SECONDS)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/ogrineRates"
+        return f"{self.base}/ogrineRates"
 
     def answer_with(self, *answers: Responder) -> None:
         self.answers = list(answers)
@@ -138,12 +122,3 @@ class FakeUpstream:
             self.release.wait(60)  # answers nothing until the test is over
 
         return respond
-
-    def start(self) -> "FakeUpstream":
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()

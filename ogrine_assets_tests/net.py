@@ -2,9 +2,12 @@
 
 import socket
 import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Self
 
 import httpx
 
@@ -44,3 +47,42 @@ def stop(process: subprocess.Popen[Any], grace: float = 15.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that gives up mid-answer (what limits are for) is no error of the test's."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
+class LocalServer:
+    """What the tests' fake servers share: a threaded HTTP server on 127.0.0.1 (a free
+    port), started and stopped by the test; ``release`` frees every answer held back."""
+
+    server: ThreadingHTTPServer
+    thread: threading.Thread
+    release: threading.Event
+
+    def serve(self, handler: type[BaseHTTPRequestHandler], poll_seconds: float) -> None:
+        self.release = threading.Event()
+        self.server = _QuietServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": poll_seconds}, daemon=True
+        )
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def start(self) -> Self:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
