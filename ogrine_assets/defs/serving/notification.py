@@ -72,10 +72,10 @@ def notification(
             f"run {document.dagster_run_id}'s, told when it was published)"
         )
         return dg.MaterializeResult(metadata=_metadata(notifier, Round(), None))
-    secrets = [s.url for s in notifier.subscription().subscribers]
     try:
         told = notifier.notify(document, clock.now())
     except Exception as exc:  # a notification never fails the run that published
+        secrets = [s.url for s in notifier.subscription().subscribers]  # to keep them unsaid
         context.log.debug(scrub(traceback.format_exc(), secrets))
         said = scrub(f"{type(exc).__name__}: {exc}", secrets)
         context.log.warning(f"No notification sent: {said}; {KEPT}")
