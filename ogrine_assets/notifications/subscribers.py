@@ -91,8 +91,12 @@ def _entry(table: Any, number: int, path: Path, default_language: Language) -> S
     url = table.get("url")
     if url is None:
         raise SubscribersError(f"{where} has no url")
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+        host = parts.hostname if parts else None
+    except ValueError:  # a broken address: "http://[::1/hook"
+        parts = host = None
+    if parts is None or parts.scheme not in {"http", "https"} or not host:
         raise SubscribersError(f"{where}'s url is not an http:// or https:// URL")
     name = table.get("name", "")
     if not isinstance(name, str):
@@ -114,15 +118,24 @@ def _entry(table: Any, number: int, path: Path, default_language: Language) -> S
     return Subscriber(url=url, language=lang, min_move_percent=float(move), name=name.strip())
 
 
+def _content(path: Path) -> bytes:
+    """The file's bytes; none when it does not exist."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+    except OSError as exc:
+        raise SubscribersError(f"{path} cannot be read ({exc.strerror})") from None
+
+
 def read_subscribers(path: Path, default_language: Language) -> tuple[list[Subscriber], bytes]:
     """The subscribers of the file at ``path`` (none when it does not exist) and its bytes;
     :class:`SubscribersError` when it cannot be used."""
-    try:
-        content = path.read_bytes()
-    except FileNotFoundError:
-        return [], b""
-    except OSError as exc:
-        raise SubscribersError(f"{path} cannot be read ({exc.strerror})") from None
+    content = _content(path)
+    return _parsed(content, path, default_language), content
+
+
+def _parsed(content: bytes, path: Path, default_language: Language) -> list[Subscriber]:
     try:
         document = tomllib.loads(content.decode("utf-8"))
     except UnicodeDecodeError:
@@ -149,7 +162,7 @@ def read_subscribers(path: Path, default_language: Language) -> tuple[list[Subsc
                 f"{path}: subscribers {seen[subscriber.url]} and {number} have the same url"
             )
         seen[subscriber.url] = number
-    return subscribers, content
+    return subscribers
 
 
 def subscription(
@@ -160,15 +173,12 @@ def subscription(
 ) -> Subscription:
     """The file's subscribers (none when it is bad: ``problem`` says why), then
     ``notify_url``'s unless the file lists that URL already."""
-    problem = None
+    problem, content, subscribers = None, b"", []
     try:
-        subscribers, content = read_subscribers(path, default_language)
+        content = _content(path)
+        subscribers = _parsed(content, path, default_language)
     except SubscribersError as exc:
-        subscribers, problem = [], str(exc)
-        try:
-            content = path.read_bytes()
-        except OSError:
-            content = b""
+        problem = str(exc)
     if notify_url and notify_url not in {s.url for s in subscribers}:
         subscribers.append(
             Subscriber(

@@ -69,6 +69,10 @@ def test_no_file_is_no_subscriber(tmp_path: Path) -> None:
             "subscriber 1's url is not an http:// or https:// URL",
         ),
         (
+            '[[subscriber]]\nurl = "http://[::1/api/webhooks/1/secret"\n',  # urlsplit raises
+            "subscriber 1's url is not an http:// or https:// URL",
+        ),
+        (
             f'[[subscriber]]\nurl = "{SECRET}"\nlanguage = "de"\n',
             "subscriber 1's language 'de' is not one of en, fr",
         ),
