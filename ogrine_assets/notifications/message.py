@@ -17,52 +17,20 @@ the estimator, as a model's name does).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ogrine_assets.forecast_document import ForecastDocument
 from ogrine_assets.language import Language
 from ogrine_assets.language import formats as say
 from ogrine_assets.language.catalogue import translations
+from ogrine_assets.notifications.outlook import Direction, Outlook
 
 CONTENT_LIMIT = 2000  # Discord refuses a longer content (HTTP 400)
 BAND_LEVEL = 80
 METHOD_LIMIT = 300  # characters of a method's description: the content stays far below
-Direction = Literal["up", "down", "steady"]
 # The embed's colour by direction: green, red, grey (Discord draws it as the card's edge).
 COLOURS: dict[Direction, int] = {"up": 0x2E7D32, "down": 0xC62828, "steady": 0x757575}
-
-
-@dataclass(frozen=True)
-class Outlook:
-    """The week a forecast foresees: from the last observed rate to the forecast's last day."""
-
-    document: ForecastDocument
-
-    @property
-    def last_rate(self) -> float:
-        return self.document.history[-1].rate
-
-    @property
-    def change(self) -> float:
-        """Day 7's forecast over the last observed rate, less one: 0.034 is 3.4 % up."""
-        return self.document.forecast[-1].prediction_rate / self.last_rate - 1
-
-    @property
-    def moved_percent(self) -> float:
-        """How far the week moves, either way, in percent: what ``min_move_percent`` is to."""
-        return abs(self.change) * 100
-
-    @property
-    def direction(self) -> Direction:
-        """Steady when the change shows as 0.0 %, so the words never contradict the number."""
-        if round(self.moved_percent, 1) == 0:
-            return "steady"
-        return "up" if self.change > 0 else "down"
-
-    def moves_at_least(self, min_move_percent: float) -> bool:
-        return self.moved_percent >= min_move_percent
 
 
 def page_link(page_url: str, lang: Language) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 from ogrine_assets.forecast_document import ForecastDocument
 from ogrine_assets.language import Language
 from ogrine_assets.notifications.delivery import Delivery, RetryPolicy, deliver_all
-from ogrine_assets.notifications.message import Outlook, compose, digest
+from ogrine_assets.notifications.outlook import Outlook
 from ogrine_assets.notifications.records import (
     Record,
     gone_mark,
@@ -146,9 +146,15 @@ class Notifier:
     def records(self) -> tuple[dict[str, Record], str | None]:
         return read_records(self.records_file)
 
-    def notify(self, document: ForecastDocument, now: dt.datetime) -> Round:
-        """Tell every subscriber of ``document`` (just published) as the rules say."""
-        subscribed = self.subscription()
+    def notify(
+        self, document: ForecastDocument, now: dt.datetime, subscribed: Subscription | None = None
+    ) -> Round:
+        """Tell every subscriber of ``document`` (just published) as the rules say;
+        ``subscribed``: the subscription already read (``subscription()``), else read here."""
+        from ogrine_assets.notifications.message import compose, digest  # Babel: for the step
+
+        if subscribed is None:
+            subscribed = self.subscription()
         warnings = [subscribed.problem] if subscribed.problem else []
         if not subscribed.subscribers:
             return Round(warnings=warnings)

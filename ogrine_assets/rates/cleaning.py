@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import polars as pl
 
 from ogrine_assets.rates.columns import MAX_RATE_TENTH, MIN_RATE_TENTH, VALIDATED_SCHEMA
-from ogrine_assets.rates.outliers import suspect_days
 
 RATE_TOLERANCE_TENTHS = 0.5  # `rate` is rateTenth / 10, printed; allow its rounding only
 CONFLICT = "conflicting rates for the same instant"
@@ -124,6 +123,8 @@ def clean_rates(raw: pl.DataFrame, today: dt.date | None = None) -> CleaningResu
     daily = days.filter(pl.col("date") != pl.col("date").shift(-1, fill_value=dt.date.max))
     newest_day = daily["date"].max() if daily.height else None
     daily_dates = daily["date"].to_list()
+    from ogrine_assets.rates.outliers import suspect_days  # NumPy: for the step
+
     suspect = suspect_days(daily_dates, daily["rateTenth"].to_list())
     if suspect:
         reasons = pl.Series("reason", [suspect.get(i) for i in range(daily.height)], pl.String)

@@ -21,8 +21,8 @@ from ogrine_assets.defs.serving import GROUP
 from ogrine_assets.defs.serving.forecast import forecast
 from ogrine_assets.defs.serving.forecast_store import ForecastStore
 from ogrine_assets.forecast_document import InvalidDocument, decode
-from ogrine_assets.notifications.message import Outlook
 from ogrine_assets.notifications.notifier import TROUBLE, Notifier, Round
+from ogrine_assets.notifications.outlook import Outlook
 from ogrine_assets.notifications.secrecy import scrub
 
 KEPT = "the forecast stays published"
@@ -72,10 +72,11 @@ def notification(
             f"run {document.dagster_run_id}'s, told when it was published)"
         )
         return dg.MaterializeResult(metadata=_metadata(notifier, Round(), None))
+    subscribed = notifier.subscription()  # never raises: a bad file is its ``problem``
+    secrets = [s.url for s in subscribed.subscribers]
     try:
-        told = notifier.notify(document, clock.now())
+        told = notifier.notify(document, clock.now(), subscribed)
     except Exception as exc:  # a notification never fails the run that published
-        secrets = [s.url for s in notifier.subscription().subscribers]  # to keep them unsaid
         context.log.debug(scrub(traceback.format_exc(), secrets))
         said = scrub(f"{type(exc).__name__}: {exc}", secrets)
         context.log.warning(f"No notification sent: {said}; {KEPT}")
