@@ -133,6 +133,22 @@ def tick_days(first: dt.date, last: dt.date) -> list[tuple[str, list[dt.date]]]:
     return options
 
 
+def label_centres(
+    labels: Sequence[str], xs: Sequence[float], *, width: float, font: float, gap: float = 12
+) -> list[float] | None:
+    """Each label's centre, on its ``x`` but kept inside ``width``; None when two would
+    leave less than ``gap`` between them."""
+    centres = []
+    for text, x in zip(labels, xs, strict=True):
+        half = text_width(text, font) / 2
+        centres.append(min(max(x, half + 1), width - half - 1))
+    for i in range(1, len(centres)):
+        room = (text_width(labels[i - 1], font) + text_width(labels[i], font)) / 2
+        if centres[i] - centres[i - 1] < room + gap:
+            return None
+    return centres
+
+
 def date_axis(
     first: dt.date,
     last: dt.date,
@@ -143,45 +159,35 @@ def date_axis(
     max_labels: int,
     label: DateLabel | None = None,
     gap: float = 12,
+    previous: dt.date | None = None,
 ) -> list[tuple[dt.date, str, float]]:
     """A date axis from ``first`` to ``last``: each tick's day, label and label centre.
 
     The finest spacing (day, 2 days, week, 2 weeks, month, ... year) with 2 to
-    ``max_labels`` ticks whose labels, centred on ``x(day)`` and kept inside ``width``,
-    leave ``gap`` between each other; else the two ends, else the first day alone.
+    ``max_labels`` ticks whose labels fit (``label_centres``); else the two ends, else the
+    first day alone. The first label of each year names it; ``previous``, the tick before
+    ``first`` on an axis drawn in parts, decides for the first label.
     """
-
-    def centred(ticks: Sequence[dt.date], labels: Sequence[str]) -> list[float]:
-        centres = []
-        for text, day in zip(labels, ticks, strict=True):
-            half = text_width(text, font) / 2
-            centres.append(min(max(x(day), half + 1), width - half - 1))
-        return centres
-
-    def overlap(labels: Sequence[str], centres: Sequence[float]) -> bool:
-        return any(
-            centres[i] - centres[i - 1]
-            < (text_width(labels[i - 1], font) + text_width(labels[i], font)) / 2 + gap
-            for i in range(1, len(centres))
-        )
+    written = label or date_label("en")
 
     def labelled(kind: str, ticks: Sequence[dt.date]) -> list[str]:
-        return [
-            written(kind, day, i == 0 or day.year != ticks[i - 1].year)
-            for i, day in enumerate(ticks)
-        ]
+        labels = []
+        for i, day in enumerate(ticks):
+            before = ticks[i - 1] if i else previous
+            labels.append(written(kind, day, before is None or day.year != before.year))
+        return labels
 
-    written = label or date_label("en")
     options = [(k, t) for k, t in tick_days(first, last) if 2 <= len(t) <= max_labels]
     if last != first:
         options.append(("day", [first, last]))
     for kind, ticks in options:
         labels = labelled(kind, ticks)
-        centres = centred(ticks, labels)
-        if not overlap(labels, centres):
+        centres = label_centres(labels, [x(day) for day in ticks], width=width, font=font, gap=gap)
+        if centres is not None:
             return list(zip(ticks, labels, centres, strict=True))
     labels = labelled("day", [first])  # the first day alone: one label always fits
-    return [(first, labels[0], centred([first], labels)[0])]
+    [centre] = label_centres(labels, [x(first)], width=width, font=font) or [x(first)]
+    return [(first, labels[0], centre)]
 
 
 @dataclass(frozen=True)

@@ -41,13 +41,13 @@ from ogrine_assets.language.formats import day, number, percent
 from ogrine_assets.svg import (
     Frame,
     covering_ticks,
+    date_axis,
     date_label,
+    label_centres,
     text_width,
-    tick_days,
     tick_label,
 )
 
-LABEL_GAP = 12  # the least room between two date labels, in the SVG's units
 PAGE_PADDING_PX = 16  # the page's padding on each side (page.html.jinja)
 # The forecast's share of the plot's width (issue 28 asks for a third at least, at 390 px).
 FORECAST_SHARE = 0.4
@@ -83,32 +83,6 @@ Band = Sequence[tuple[dt.date, float, float]]
 Place = Callable[[dt.date], float]  # a day's x in the SVG's units
 
 
-def _labels(
-    kind: str, ticks: Sequence[dt.date], lang: Language, previous: dt.date | None = None
-) -> list[str]:
-    """Short labels; the first names its year (unless ``previous``, the tick before them,
-    was in the same year), and so does each first of a new year."""
-    label = date_label(lang)
-    labels = []
-    for i, tick in enumerate(ticks):
-        before = ticks[i - 1] if i else previous
-        labels.append(label(kind, tick, before is None or tick.year != before.year))
-    return labels
-
-
-def _placed(labels: Sequence[str], xs: Sequence[float], size: Size) -> list[float] | None:
-    """Each label's centre, kept inside the chart; None when two would overlap."""
-    centres = []
-    for label, x in zip(labels, xs, strict=True):
-        half = text_width(label, size.font) / 2
-        centres.append(min(max(x, half + 1), size.width - half - 1))
-    for i in range(1, len(centres)):
-        room = (text_width(labels[i - 1], size.font) + text_width(labels[i], size.font)) / 2
-        if centres[i] - centres[i - 1] < room + LABEL_GAP:
-            return None
-    return centres
-
-
 def date_ticks(
     first: dt.date,
     last: dt.date,
@@ -130,18 +104,24 @@ def date_ticks(
     def linear(tick: dt.date) -> float:
         return left + (tick - first).days / span * (size.width - left - right)
 
-    x = place or linear
-    for kind, ticks in tick_days(first, last):
-        if not 2 <= len(ticks) <= size.max_date_labels:
-            continue
-        labels = _labels(kind, ticks, lang, previous)
-        if _placed(labels, [x(tick) for tick in ticks], size) is not None:
-            return list(zip(ticks, labels, strict=True))
-    ends = [first, last] if last != first else [first]
-    labels = _labels("day", ends, lang, previous)
-    if _placed(labels, [x(tick) for tick in ends], size) is None:
-        ends, labels = ends[:1], labels[:1]
-    return list(zip(ends, labels, strict=True))
+    ticks = date_axis(
+        first,
+        last,
+        place or linear,
+        width=size.width,
+        font=size.font,
+        max_labels=size.max_date_labels,
+        label=date_label(lang),
+        previous=previous,
+    )
+    return [(tick, label) for tick, label, _ in ticks]
+
+
+def _centres(ticks: Sequence[tuple[dt.date, str]], place: Place, size: Size) -> list[float] | None:
+    """Where the ticks' labels are centred, or None when two would overlap."""
+    labels = [label for _, label in ticks]
+    xs = [place(tick) for tick, _ in ticks]
+    return label_centres(labels, xs, width=size.width, font=size.font)
 
 
 def default_left(size: Size, longest_label: int = 6) -> float:
@@ -187,8 +167,7 @@ class TimeAxis:
         return ahead
 
     def _fit(self, ticks: Sequence[tuple[dt.date, str]], size: Size) -> bool:
-        labels = [label for _, label in ticks]
-        return _placed(labels, [self.x(tick) for tick, _ in ticks], size) is not None
+        return _centres(ticks, self.x, size) is not None
 
 
 def unit(lang: Language) -> str:
@@ -269,7 +248,7 @@ def render_chart(
             f'text-anchor="end">{escape(label)}</text>'
         )
     dates = axis.ticks(size, lang)
-    centres = _placed([name for _, name in dates], [axis.x(day) for day, _ in dates], size)
+    centres = _centres(dates, axis.x, size)
     for (day_, name), centre in zip(dates, centres or [axis.x(d) for d, _ in dates], strict=True):
         parts.append(
             f'<line class="tick" x1="{axis.x(day_):.1f}" x2="{axis.x(day_):.1f}" '
