@@ -228,7 +228,9 @@ def _check_dates(document: ForecastDocument) -> None:
     if days[-1] != last:
         raise InvalidDocument(f"the history ends {days[-1]}, not on last_observed_date {last}")
     if len(document.forecast) != FORECAST_DAYS:
-        raise InvalidDocument(f"the forecast has {len(document.forecast)} days, not 7")
+        raise InvalidDocument(
+            f"the forecast has {len(document.forecast)} days, not {FORECAST_DAYS}"
+        )
     first, final = days[0], document.forecast[-1].date
     if first < EARLIEST_DATE or final > LATEST_DATE:
         raise InvalidDocument(

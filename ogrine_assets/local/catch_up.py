@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ogrine_assets.local.parts import LOCATION_NAME
 from ogrine_assets.local.processes import process_alive
+from ogrine_assets.local.readiness import DIRECT
 from ogrine_assets.settings import instant
 
 REFRESH_SCHEDULE = "daily_forecast_schedule"  # defs/automation/schedules.py
@@ -34,8 +35,6 @@ UNTAGGED_GRACE_SECONDS = 15 * 60  # defs/common/recovery.py: a run that never re
 REPOSITORY = "__repository__"  # the name Dagster gives a code location's one Definitions
 WAITING = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED"]
 IN_PROGRESS = ["STARTING", "STARTED", "CANCELING"]
-
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class DagsterApiError(RuntimeError):
@@ -50,7 +49,7 @@ def graphql(port: int, query: str, **variables: object) -> dict:
         headers={"Content-Type": "application/json"},
     )
     try:
-        with _OPENER.open(request, timeout=30) as answer:
+        with DIRECT.open(request, timeout=30) as answer:
             body = json.loads(answer.read())
     except (OSError, ValueError) as exc:
         raise DagsterApiError(f"Dagster's GraphQL API did not answer: {exc}") from exc

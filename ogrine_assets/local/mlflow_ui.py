@@ -19,9 +19,9 @@ import json
 import urllib.parse
 import urllib.request
 
+from ogrine_assets.local.readiness import DIRECT
+
 MACHINE_LEARNING_VIEW = "workflowType=machine_learning"
-# Straight to the server, whatever proxy the environment names (as readiness.py asks it).
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def experiment_url(ui_url: str, experiment_id: str) -> str:
@@ -46,7 +46,7 @@ def landing_url(ui_url: str, experiment_name: str, timeout: float = 5.0) -> str:
     query = urllib.parse.urlencode({"experiment_name": experiment_name})
     address = f"{ui_url}/api/2.0/mlflow/experiments/get-by-name?{query}"
     try:
-        with _OPENER.open(address, timeout=timeout) as answer:
+        with DIRECT.open(address, timeout=timeout) as answer:
             experiment = json.load(answer)["experiment"]
     except (OSError, ValueError, KeyError):  # 404 for no such experiment is an OSError too
         return ui_url

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
-# Straight to 127.0.0.1, whatever proxy the environment names.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+# Straight to the stack's parts, whatever proxy the environment names (every probe of
+# local/ asks through it: readiness, catch-up, MLflow's experiment id).
+DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 # A probe's verdict on a base URL: None while nothing answers, "" when the part answered as
 # itself, else what answered instead, in words.
 Probe = Callable[[str], str | None]
@@ -44,7 +45,7 @@ class NotItself(RuntimeError):
 def heard(url: str, timeout: float = 2.0) -> tuple[int, bytes] | None:
     """The status and body of a GET, whatever the status; None when nothing answers."""
     try:
-        with _OPENER.open(url, timeout=timeout) as answer:
+        with DIRECT.open(url, timeout=timeout) as answer:
             return answer.status, answer.read(65536)
     except urllib.error.HTTPError as error:
         with error:

@@ -55,7 +55,7 @@ def _last_good(context: dg.AssetExecutionContext) -> tuple[dt.date | None, int |
 def suspect_days_now(instance: dg.DagsterInstance) -> list[str]:
     """The days the latest validated_rates quarantined as suspect (ISO dates): what training
     records it left out, and what promotion holds a version's training days against."""
-    event = instance.get_latest_materialization_event(dg.AssetKey("validated_rates"))
+    event = instance.get_latest_materialization_event(validated_rates.key)
     if event is None or event.asset_materialization is None:
         return []
     listed = event.asset_materialization.metadata.get(SUSPECT_DAYS_METADATA)
