@@ -57,3 +57,10 @@ CONTEST_TAG = "promotion.backtest"  # the comparison behind the decision, in one
 PROMOTED, REJECTED = "promoted", "rejected"
 # Set on a promoted version found unloadable (its files gone): why. It is champion no more.
 BROKEN_TAG = "promotion.broken"
+
+# The Dagster run tag naming the process that executes a run: "<run id>@<host/pid/start>"
+# (local/processes.py). Recovery reads it, and so does ``ogrine up``'s queue healing.
+PROCESS_TAG = "ogrine/process"
+
+# The daily refresh's schedule: what ``ogrine up`` catches up when the stack missed it.
+REFRESH_SCHEDULE = "daily_forecast_schedule"

@@ -24,14 +24,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ogrine_assets.local.parts import LOCATION_NAME
-from ogrine_assets.local.processes import process_alive
+from ogrine_assets.local.processes import abandonment, process_alive
 from ogrine_assets.local.readiness import DIRECT
+from ogrine_assets.names import PROCESS_TAG, REFRESH_SCHEDULE
 from ogrine_assets.settings import instant
 
-REFRESH_SCHEDULE = "daily_forecast_schedule"  # defs/automation/schedules.py
 CATCH_UP_TAG = "ogrine/catch-up"
-PROCESS_TAG = "ogrine/process"  # defs/common/recovery.py: "<run id>@<process identity>"
-UNTAGGED_GRACE_SECONDS = 15 * 60  # defs/common/recovery.py: a run that never recorded it
 REPOSITORY = "__repository__"  # the name Dagster gives a code location's one Definitions
 WAITING = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED"]
 IN_PROGRESS = ["STARTING", "STARTED", "CANCELING"]
@@ -162,8 +160,5 @@ def dead_runs(
 def abandoned(run: dict, alive: Callable[[str], bool | None], now: Callable[[], float]) -> bool:
     """Recovery's rule (``fail_abandoned_runs``), on a run as the API shows it."""
     tags = {tag["key"]: tag["value"] for tag in run["tags"]}
-    owner, _, identity = tags.get(PROCESS_TAG, "").partition("@")
-    if owner == run["runId"]:
-        return alive(identity) is False
-    updated = run.get("updateTime")
-    return updated is not None and now() - updated > UNTAGGED_GRACE_SECONDS
+    process = tags.get(PROCESS_TAG)
+    return abandonment(run["runId"], process, run.get("updateTime"), alive, now) is not None

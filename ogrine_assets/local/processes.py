@@ -18,7 +18,12 @@ from __future__ import annotations
 import gc
 import os
 import socket
+from collections.abc import Callable
 from pathlib import Path
+
+# A run in progress that never recorded its process is left alone this long: it may still
+# be starting. Dagster's run monitoring fails those that never start (dagster.yaml).
+UNTAGGED_GRACE_SECONDS = 15 * 60
 
 
 def process_identity(pid: int | None = None) -> str:
@@ -72,3 +77,23 @@ def freeze_what_is_loaded() -> None:
 def thaw() -> None:
     """Every frozen object back to the collector, for a process that goes on after its run."""
     gc.unfreeze()
+
+
+def abandonment(
+    run_id: str,
+    process_tag: str | None,
+    updated_at: float | None,
+    alive: Callable[[str], bool | None],
+    now: Callable[[], float],
+) -> str | None:
+    """Why a run shown in progress was abandoned, or None while it may still run: recovery's
+    rule, which ``ogrine up`` also applies through Dagster's API. ``process_tag``: the run's
+    ``PROCESS_TAG``; ``updated_at``: when the run last changed (seconds since the epoch)."""
+    owner, _, identity = (process_tag or "").partition("@")
+    if owner == run_id:  # a re-executed run inherits its parent's tag: not this run's
+        if alive(identity) is not False:  # running, or on another host: not ours to judge
+            return None
+        return f"its process ({identity.split('/')[1]}) is gone"
+    if updated_at is not None and now() - updated_at > UNTAGGED_GRACE_SECONDS:
+        return "it never reached its first step"
+    return None

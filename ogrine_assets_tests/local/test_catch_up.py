@@ -7,7 +7,6 @@ from pathlib import Path
 
 from ogrine_assets.defs.automation.jobs import forecast_refresh_job
 from ogrine_assets.defs.automation.schedules import daily_forecast_schedule
-from ogrine_assets.defs.common.recovery import PROCESS_TAG, UNTAGGED_GRACE_SECONDS
 from ogrine_assets.local import catch_up
 from ogrine_assets.local.catch_up import (
     abandoned,
@@ -15,6 +14,8 @@ from ogrine_assets.local.catch_up import (
     last_tick,
     published_at,
 )
+from ogrine_assets.local.processes import UNTAGGED_GRACE_SECONDS
+from ogrine_assets.names import PROCESS_TAG
 from ogrine_assets.settings import current_time
 
 TICK = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.UTC).timestamp()
@@ -23,8 +24,6 @@ TICK = dt.datetime(2026, 11, 27, 2, 0, tzinfo=dt.UTC).timestamp()
 def test_the_names_it_uses_are_the_definitions_and_recoverys() -> None:
     assert daily_forecast_schedule.name == catch_up.REFRESH_SCHEDULE
     assert daily_forecast_schedule.job_name == forecast_refresh_job.name
-    assert catch_up.PROCESS_TAG == PROCESS_TAG
-    assert catch_up.UNTAGGED_GRACE_SECONDS == UNTAGGED_GRACE_SECONDS
 
 
 def test_now_is_the_runs_now_and_the_forecast_is_as_old_as_it_says(tmp_path: Path) -> None:

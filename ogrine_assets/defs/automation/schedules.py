@@ -3,6 +3,7 @@
 import dagster as dg
 
 from ogrine_assets.defs.automation.jobs import forecast_refresh_job, training_job
+from ogrine_assets.names import REFRESH_SCHEDULE
 
 weekly_training_schedule = dg.ScheduleDefinition(
     name="weekly_training_schedule",
@@ -16,7 +17,7 @@ weekly_training_schedule = dg.ScheduleDefinition(
 # The horizon is 7 days: a forecast refreshed only at the weekly retraining would be half
 # in the past by Thursday. Every day, after the upstream's daily scrape, it moves on.
 daily_forecast_schedule = dg.ScheduleDefinition(
-    name="daily_forecast_schedule",
+    name=REFRESH_SCHEDULE,
     job=forecast_refresh_job,
     cron_schedule="0 2 * * *",
     execution_timezone="UTC",

@@ -19,22 +19,14 @@ from ogrine_assets.defs.common.model_registry import ModelRegistry
 from ogrine_assets.defs.common.training_log import TrainingLog
 from ogrine_assets.forecast_document import InvalidDocument, decode
 from ogrine_assets.local.files import sweep_partial_files
-from ogrine_assets.local.processes import process_alive, process_identity
-from ogrine_assets.names import BROKEN_TAG, DECISION_TAG, PROMOTED
+from ogrine_assets.local.processes import abandonment, process_alive, process_identity
+from ogrine_assets.names import BROKEN_TAG, DECISION_TAG, PROCESS_TAG, PROMOTED
 from ogrine_assets.settings import Settings
-
-# The run tag naming the process that executes a run: "<run id>@<local.processes.process_identity>".
-# The run id guards against a re-executed run, which inherits its parent's tags.
-PROCESS_TAG = "ogrine/process"
 
 
 def process_tag(run_id: str) -> dict[str, str]:
     return {PROCESS_TAG: f"{run_id}@{process_identity()}"}
 
-
-# A run in progress that never recorded its process is left alone this long: it may still
-# be starting. Dagster's run monitoring fails those that never start (dagster.yaml).
-UNTAGGED_GRACE_SECONDS = 15 * 60
 
 IN_PROGRESS = [
     dg.DagsterRunStatus.STARTING,
@@ -76,14 +68,9 @@ def fail_abandoned_runs(
         run = record.dagster_run
         if run.run_id == current_run_id:
             continue
-        owner, _, identity = run.tags.get(PROCESS_TAG, "").partition("@")
-        if owner == run.run_id:
-            if alive(identity) is not False:  # running, or on another host: not ours to judge
-                continue
-            reason = f"its process ({identity.split('/')[1]}) is gone"
-        elif now() - record.update_timestamp.timestamp() > UNTAGGED_GRACE_SECONDS:
-            reason = "it never reached its first step"
-        else:
+        updated = record.update_timestamp.timestamp()
+        reason = abandonment(run.run_id, run.tags.get(PROCESS_TAG), updated, alive, now)
+        if reason is None:
             continue
         message = f"run {run.run_id} ({run.job_name}) was left in progress: {reason}"
         instance.report_run_failed(run, f"{message}. Marked failed by the next run.")
