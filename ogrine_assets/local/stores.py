@@ -146,11 +146,10 @@ def ensure_mlflow_store(database: Path, artifact_root: str | None) -> None:
     if database.exists():
         problem = store_damage(database)
         if problem:
-            # The way out first, the path once: the failure line keeps 200 characters.
             raise StoreDamaged(
-                f"{database} is damaged: rename it {database.name}.damaged and run again "
-                f"(the MLflow store: {problem}; an earlier process stopped while creating or "
-                "upgrading it; a new store starts, without the runs and models it held)"
+                f"{way_out(database)} (the MLflow store: {problem}; an earlier process "
+                "stopped while creating or upgrading it; a new store starts, without the runs "
+                "and models it held)"
             )
         return
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -186,23 +185,36 @@ def check_dagster_storage(dagster_home: Path) -> None:
         problem = _unreadable(database)
         if problem:
             raise StoreDamaged(
-                f"{database} is damaged: rename it {database.name}.damaged and run again "
-                f"(Dagster's store: {problem}; a new one starts, without {held})"
+                f"{way_out(database)} (Dagster's store: {problem}; a new one starts, without "
+                f"{held})"
             )
+
+
+def way_out(database: Path) -> str:
+    """What a damaged store's failure line says first, the path once: the failure line keeps
+    200 characters (the soak takes this way out, as an operator would)."""
+    return f"{database} is damaged: rename it {database.name}.damaged and run again"
 
 
 def _unreadable(database: Path) -> str:
     """Why ``database`` is not a readable SQLite database, or "" (a busy one is readable:
     another process writes it)."""
+    found = _tables_or_damage(database, busy_is_readable=True)
+    return found if isinstance(found, str) else ""
+
+
+def _tables_or_damage(database: Path, *, busy_is_readable: bool) -> set[str] | str:
+    """The database's tables, or why it is not a readable SQLite database; any other
+    problem (a lock, unless ``busy_is_readable``; a permission) is raised as it is, since
+    moving the database aside would not mend it."""
     try:
-        _tables(database)
+        return _tables(database)
     except sqlite3.DatabaseError as exc:
         if "not a database" in str(exc) or "malformed" in str(exc):
             return f"not a readable SQLite database: {exc}"
-        if "locked" in str(exc) or "busy" in str(exc):
-            return ""
+        if busy_is_readable and ("locked" in str(exc) or "busy" in str(exc)):
+            return set()
         raise
-    return ""
 
 
 def _tables(database: Path) -> set[str]:
@@ -217,12 +229,9 @@ def store_damage(database: Path) -> str:
     Only a store whose content is wrong is "damaged"; a lock or a permission problem is
     raised as it is, since moving the store aside would not mend it.
     """
-    try:
-        tables = _tables(database)
-    except sqlite3.DatabaseError as exc:
-        if "not a database" in str(exc) or "malformed" in str(exc):
-            return f"not a readable SQLite database: {exc}"
-        raise
+    tables = _tables_or_damage(database, busy_is_readable=False)
+    if isinstance(tables, str):
+        return tables
     leftovers = sorted(name for name in tables if name.startswith("_alembic_tmp_"))
     if leftovers:
         return f"an interrupted migration left {', '.join(leftovers)}"

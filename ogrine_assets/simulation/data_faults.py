@@ -20,7 +20,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from ogrine_assets.local.stores import DAGSTER_DATABASES
+from ogrine_assets.local.stores import DAGSTER_DATABASES, way_out
 from ogrine_assets.simulation.upstream import Payload
 
 SPIKE_FACTOR = 7
@@ -96,8 +96,7 @@ def damage_dagster_storage(dagster_home: Path, rng: random.Random) -> Path | Non
 def took_the_way_out(damaged: Path, said: str) -> list[str]:
     """A damaged Dagster store must be named with the way out, which the soak then takes
     (as an operator would); what went wrong otherwise."""
-    way_out = f"{damaged} is damaged: rename it {damaged.name}.damaged and run again"
-    if way_out not in said:
+    if way_out(damaged) not in said:
         return [f"the damaged {damaged} was not named with the way out: {said[-300:]}"]
     damaged.rename(damaged.with_name(damaged.name + ".damaged"))
     return []
