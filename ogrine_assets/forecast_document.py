@@ -103,6 +103,16 @@ class ForecastDocument(msgspec.Struct, frozen=True):
     quality: Quality | None = None
     live_accuracy: list[LiveAccuracy] = []
 
+    def bands(self) -> dict[int, list[tuple[dt.date, float, float]]]:
+        """Each level's band (day, low, high), when every forecast day has one; the wider
+        level first (a chart draws it under)."""
+        found: dict[int, list[tuple[dt.date, float, float]]] = {}
+        for level in sorted(INTERVAL_LEVELS, reverse=True):
+            intervals = [(point.date, point.interval(level)) for point in self.forecast]
+            if all(interval for _, interval in intervals):
+                found[level] = [(day, *interval) for day, interval in intervals if interval]
+        return found
+
 
 class InvalidDocument(ValueError):
     """The document exists but cannot be trusted; the message says why."""

@@ -24,7 +24,7 @@ from babel import Locale
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from ogrine_assets.forecast_document import INTERVAL_LEVELS, ForecastDocument, HistoryPoint
+from ogrine_assets.forecast_document import ForecastDocument, HistoryPoint
 from ogrine_assets.language import LANGUAGES, Language
 from ogrine_assets.language import formats as written
 from ogrine_assets.language.catalogue import translations
@@ -154,7 +154,7 @@ class Responses:
             for days, points in shown.items()
             if days == DEFAULT_VIEW or len(points) > len(shown[DEFAULT_VIEW])
         }
-        bands = _bands(document)
+        bands = document.bands()
         forecast = [(p.date, p.prediction_rate) for p in document.forecast]
         self._charts = {
             (lang, days): Markup(
@@ -195,16 +195,6 @@ class Responses:
             staleness=staleness,
             today=last + dt.timedelta(days=staleness.data_age_days),
         ).encode()
-
-
-def _bands(document: ForecastDocument) -> dict[int, list[tuple[dt.date, float, float]]]:
-    """Each level's band, when every forecast day has one; the wider first (drawn under)."""
-    bands: dict[int, list[tuple[dt.date, float, float]]] = {}
-    for level in sorted(INTERVAL_LEVELS, reverse=True):
-        intervals = [(point.date, point.interval(level)) for point in document.forecast]
-        if all(interval for _, interval in intervals):
-            bands[level] = [(day, *interval) for day, interval in intervals if interval]
-    return bands
 
 
 def derive(document: ForecastDocument, staleness: Staleness) -> Responses:

@@ -19,7 +19,7 @@ import dagster as dg
 
 from ogrine_assets.defs.common.mlflow_resources import model_registry_for, training_log_for
 from ogrine_assets.defs.common.recovery import IN_PROGRESS
-from ogrine_assets.forecast_document import INTERVAL_LEVELS, InvalidDocument, decode
+from ogrine_assets.forecast_document import ForecastDocument, InvalidDocument, decode
 from ogrine_assets.local.lock import HomeLock, LockHeld
 from ogrine_assets.local.stores import store_damage
 from ogrine_assets.model.promotion import pending, standing_champion
@@ -34,10 +34,11 @@ def violations(settings: Settings, *, after_success: bool) -> list[str]:
         return [f"I5: the MLflow store is damaged: {damage}"]
     registry = model_registry_for(settings)
     decisions = registry.decisions()
-    published = None
+    document, published = None, None
     if settings.forecast_path.exists():
         try:
-            published = decode(settings.forecast_path.read_bytes()).model.version
+            document = decode(settings.forecast_path.read_bytes())
+            published = document.model.version
         except (OSError, InvalidDocument) as exc:
             found.append(f"I1: the published document is not valid: {exc}")
     if published is not None and decisions.get(published, {}).get(DECISION_TAG) != PROMOTED:
@@ -69,34 +70,27 @@ def violations(settings: Settings, *, after_success: bool) -> list[str]:
     standing = standing_champion(decisions)
     if published is not None and published != standing:
         found.append(f"I6: the document names v{published}, the standing champion is v{standing}")
-    return found + implausible_published(settings)
+    return found + (implausible_published(settings, document) if document else [])
 
 
-def implausible_published(settings: Settings) -> list[str]:
-    """I7: the gate's verdict on the published document, remade from its run's raw bytes."""
+def implausible_published(settings: Settings, document: ForecastDocument) -> list[str]:
+    """I7: the gate's verdict on the published ``document``, remade from its run's raw
+    bytes."""
     from ogrine_assets.model.features import series_from_frame
     from ogrine_assets.model.gate import implausible
     from ogrine_assets.rates.cleaning import clean_rates
     from ogrine_assets.rates.upstream import parse_rates
 
-    if not settings.forecast_path.exists():
-        return []
-    try:
-        document = decode(settings.forecast_path.read_bytes())
-    except (OSError, InvalidDocument):
-        return []  # I1 says it
     raw = settings.archive_dir / "raw" / f"{document.dagster_run_id}.json"
     cleaned = clean_rates(parse_rates(raw.read_bytes()), today=document.generated_at.date())
     series = series_from_frame(cleaned.clean)
     predictions = [(point.date, point.prediction_rate) for point in document.forecast]
-    bands = {
-        level: (
-            [band[0] - point.prediction_rate for point, band in known],
-            [band[1] - point.prediction_rate for point, band in known],
+    offsets = {}  # as training hands bands to the document: below and above each prediction
+    for level, band in document.bands().items():
+        pairs = list(zip(document.forecast, band, strict=True))
+        offsets[level] = (
+            [low - point.prediction_rate for point, (_, low, _) in pairs],
+            [high - point.prediction_rate for point, (_, _, high) in pairs],
         )
-        for level in INTERVAL_LEVELS
-        if len(known := [(p, b) for p in document.forecast if (b := p.interval(level))])
-        == len(document.forecast)
-    }
-    problems = implausible(series, predictions, bands)
+    problems = implausible(series, predictions, offsets)
     return [f"I7: the published forecast fails the gate: {problems[0]}"] if problems else []
