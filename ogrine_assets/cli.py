@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from ogrine_assets.settings import Settings, SettingsError
+from ogrine_assets.settings import DEFAULT_PORTS, Settings, SettingsError
 
 
 def serve(host: str, port: int) -> int:
@@ -181,11 +181,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=f"{up_text}; Ctrl-C stops them all.",
         formatter_class=defaults,
     )
-    for part, what, default in (
-        ("dagster", "the Dagster UI's port", 3000),
-        ("mlflow", "the MLflow UI's port", 5000),
-        ("service", "the forecast's port", 8080),
+    for part, what in (
+        ("dagster", "the Dagster UI's port"),
+        ("mlflow", "the MLflow UI's port"),
+        ("service", "the forecast's port"),
     ):
+        default = DEFAULT_PORTS[part]
         stack.add_argument(
             f"--{part}-port",
             type=int,
@@ -197,7 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve", help=serve_text, description=serve_text, formatter_class=defaults
     )
     service.add_argument("--host", default="127.0.0.1", help="the address to listen on")
-    service.add_argument("--port", type=int, default=8080, help="the port to listen on")
+    service.add_argument(
+        "--port", type=int, default=DEFAULT_PORTS["service"], help="the port to listen on"
+    )
     soak_text = "run the loop day after day on a scratch home, faults injected; a table"
     soak = commands.add_parser("soak", help=soak_text, description=soak_text)
     soak.add_argument(

@@ -23,7 +23,13 @@ LOCK_WAIT_SECONDS = 1800.0  # how long a run launched by Dagster waits for the h
 FETCH_DEADLINE_SECONDS = 300.0  # one whole fetch from the upstream, retries included
 FETCH_MAX_BYTES = 64 * 2**20  # received, and after decompression: far above a real answer
 NOTIFY_DEADLINE_SECONDS = 10.0  # every webhook of one publication, retries included
-OURS = ("OGRINE_", "DAGSTER_", "MLFLOW_")  # the prefixes of every setting this reads
+OURS = ("OGRINE_", "DAGSTER_", "MLFLOW_")
+# The ports ``ogrine up`` serves each part on (OGRINE_<PART>_PORT, its --<part>-port).
+DEFAULT_PORTS = {
+    "dagster": 3000,
+    "mlflow": 5000,
+    "service": 8080,
+}  # the prefixes of every setting this reads
 
 T = TypeVar("T")
 
@@ -168,15 +174,15 @@ class Settings:
     fetch_deadline_seconds: float = FETCH_DEADLINE_SECONDS
     fetch_max_bytes: int = FETCH_MAX_BYTES
     # ``ogrine up``'s ports (its --*-port options override them): OGRINE_DAGSTER_PORT, …
-    dagster_port: int = 3000
-    mlflow_port: int = 5000
-    service_port: int = 8080
+    dagster_port: int = DEFAULT_PORTS["dagster"]
+    mlflow_port: int = DEFAULT_PORTS["mlflow"]
+    service_port: int = DEFAULT_PORTS["service"]
     # What players read: the page's language when neither ?lang nor Accept-Language says
     # (OGRINE_LANGUAGE), the page's address their notifications link to (OGRINE_PAGE_URL),
     # and one webhook without a subscribers.toml (OGRINE_NOTIFY_URL, OGRINE_NOTIFY_LANGUAGE);
     # how long all the webhooks of one publication may take (OGRINE_NOTIFY_DEADLINE_SECONDS).
     language: Language = DEFAULT_LANGUAGE
-    page_url: str = "http://127.0.0.1:8080/"
+    page_url: str = f"http://127.0.0.1:{DEFAULT_PORTS['service']}/"
     notify_url: str | None = field(default=None, repr=False)  # a secret: never shown
     notify_language: Language = DEFAULT_LANGUAGE
     notify_deadline_seconds: float = NOTIFY_DEADLINE_SECONDS
@@ -198,7 +204,7 @@ class Settings:
             part: _setting(
                 env, f"OGRINE_{part.upper()}_PORT", default, _port, "a TCP port, 1 to 65535"
             )
-            for part, default in (("dagster", 3000), ("mlflow", 5000), ("service", 8080))
+            for part, default in DEFAULT_PORTS.items()
         }
         return cls(
             home=home,
@@ -208,7 +214,7 @@ class Settings:
             mlflow_ui_url=_setting(
                 env,
                 "OGRINE_MLFLOW_UI_URL",
-                "http://127.0.0.1:5000",
+                f"http://127.0.0.1:{DEFAULT_PORTS['mlflow']}",
                 _http_url,
                 "an http:// or https:// URL",
             ).rstrip("/"),
