@@ -302,22 +302,26 @@ def test_up_with_a_port_another_server_holds_says_which_and_is_never_ready(
 @pytest.mark.parametrize(
     ("signum", "when"),
     [
-        (signal.SIGTERM, "parts starting"),
-        (signal.SIGHUP, "parts starting"),
-        (signal.SIGINT, "parts starting"),
+        (signal.SIGTERM, "every part starting"),
+        (signal.SIGHUP, "first parts starting"),
+        (signal.SIGINT, "first parts starting"),
         (signal.SIGTERM, "at once"),
     ],
 )
 def test_up_stops_cleanly_on_any_stop_signal_to_its_group_at_any_moment(
     tmp_path: Path, signum: signal.Signals, when: str
 ) -> None:
+    """Three moments: "at once", as soon as the process handles the signal at all (its
+    first lines of Python), on a new home, while a child makes it; "first parts starting":
+    once it has launched the code server, MLflow and the service, which are then loading;
+    "every part starting": once it has launched the last, Dagster's daemon, after the code
+    server answered. Each stack killed costs the machine its parts' start-up so far, so
+    the later moment is taken once."""
     mark = uuid.uuid4().hex
-    # "at once": as soon as the process handles the signal at all (its first lines of
-    # Python), on a new home, while a child makes it; "parts starting": once it has
-    # launched them.
     process, _, log_path = _start_up(tmp_path, mark, home_made=when != "at once")
+    last = {"every part starting": DAEMON, "first parts starting": SERVICE}.get(when)
     deadline = time.monotonic() + 60
-    while not (_handles(process.pid, signum) if when == "at once" else _launched(process.pid)):
+    while not (_launched(process.pid, last) if last else _handles(process.pid, signum)):
         assert process.poll() is None and time.monotonic() < deadline, log_path.read_text()
         time.sleep(0.01)
     os.killpg(process.pid, signum)
@@ -331,17 +335,23 @@ def _handles(pid: int, signum: signal.Signals) -> bool:
     return False
 
 
-def _launched(pid: int) -> bool:
-    """Whether ``ogrine up`` (``pid``) has started its last part, Dagster's daemon. Only its
-    children are read: scanning every process's environment (``_marked``) a hundred times a
-    second kept a core busy while the stack started."""
+# How a part's command line ends or reads, for ``_launched``: Dagster's daemon is launched
+# last, the forecast service last of the first parts (local/stack.py).
+DAEMON = b"dagster-daemon\x00run"
+SERVICE = b"ogrine_assets.cli\x00serve"
+
+
+def _launched(pid: int, part: bytes = DAEMON) -> bool:
+    """Whether ``ogrine up`` (``pid``) has started ``part`` (a piece of its command line).
+    Only its children are read: scanning every process's environment (``_marked``) a
+    hundred times a second kept a core busy while the stack started."""
     children = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
         with contextlib.suppress(OSError):
             children += (task / "children").read_text().split()
     for child in children:
         with contextlib.suppress(OSError):
-            if b"dagster-daemon\x00run" in Path(f"/proc/{child}/cmdline").read_bytes():
+            if part in Path(f"/proc/{child}/cmdline").read_bytes():
                 return True
     return False
 
