@@ -74,9 +74,17 @@ class JobFailed(Exception):
 
 
 def run_job(
-    settings: Settings, job_name: str, command: str, *, verbose: bool, retrain: bool = False
+    settings: Settings,
+    job_name: str,
+    command: str,
+    *,
+    verbose: bool,
+    retrain: bool = False,
+    instance: dg.DagsterInstance | None = None,
 ) -> int:
-    """Run ``job_name`` inside the home (``run_entry.py``); 0 when it succeeds, else 1."""
+    """Run ``job_name`` inside the home (``run_entry.py``); 0 when it succeeds, else 1.
+
+    ``instance`` is the Dagster instance to run on; without one, the home's own."""
     started = time.monotonic()
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
@@ -89,7 +97,7 @@ def run_job(
     phase = "startup"
     try:
         defs = build_definitions(settings)
-        with entered_home(settings, command) as entered:
+        with entered_home(settings, command, instance=instance) as entered:
             for note in entered.recovered:
                 log.write(f"recovered: {note}")
                 print(f"  recovered: {note}", flush=True)

@@ -3,7 +3,10 @@
 It shares the soak's clock machinery: ``calendar.scheduled`` says what runs when (weekly
 training and promotion on Mondays, the daily refresh), and ``SimulatedUpstream`` answers,
 as of each simulated day, only what the upstream knew then. Unlike the soak it injects no
-fault and runs every step in this process (``runner.run_here``).
+fault and runs every step in this process (``runner.run_here``), on one Dagster instance
+held in memory for the replay: what the loop leaves (MLflow's runs and versions, the
+published forecasts) is in the scratch home, not Dagster's record of each run, whose
+writing to SQLite was much of every step's time (docs/model.md).
 
 Afterwards every document the loop published (the archive) is matched to the rates that
 came later (``model/live_accuracy.py``): MAE per horizon day against the naive forecast
@@ -21,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import polars as pl
 
 from ogrine_assets.defs.common.mlflow_resources import model_registry_for
@@ -114,14 +118,17 @@ def replay(
     began = time.monotonic()
     report = ReplayReport(first_day, last_day)
     days = (last_day - first_day).days + 1
-    with SimulatedUpstream(first_day, payload=rows_as_of(rows)) as upstream:
+    with (
+        SimulatedUpstream(first_day, payload=rows_as_of(rows)) as upstream,
+        dg.DagsterInstance.ephemeral() as instance,
+    ):
         environ = environment(home, upstream.url)
         steps = scheduled(first_day, days)
         if first_day.weekday() != 0:  # a champion from the first day, as a user would have
             steps.insert(0, Step(steps[0].at - dt.timedelta(hours=1), "materialize"))
         for number, step in enumerate(steps, start=1):
             upstream.today = step.at.date()
-            status, said = run_here(step, environ, by="replay")
+            status, said = run_here(step, environ, by="replay", instance=instance)
             report.runs += 1
             if status != 0:
                 last = said.strip().splitlines()[-1:] or ["(no output)"]

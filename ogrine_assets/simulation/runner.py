@@ -14,9 +14,13 @@ import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ogrine_assets.settings import Settings, environment_without_ours
 from ogrine_assets.simulation.calendar import Step
+
+if TYPE_CHECKING:
+    import dagster as dg
 
 OGRINE = str(Path(sys.executable).parent / "ogrine")
 
@@ -42,9 +46,15 @@ def command(step: Step) -> list[str]:
     return [OGRINE, step.command]
 
 
-def run_here(step: Step, environ: Mapping[str, str], by: str = "ogrine") -> tuple[int, str]:
+def run_here(
+    step: Step,
+    environ: Mapping[str, str],
+    by: str = "ogrine",
+    instance: dg.DagsterInstance | None = None,
+) -> tuple[int, str]:
     """Run the step in this process, as its command would; its exit status and everything
-    it printed. ``by`` names the caller in the home's lock (who holds it, if asked). This
+    it printed. ``by`` names the caller in the home's lock (who holds it, if asked);
+    ``instance``, the Dagster instance to run on (else the home's own). This
     process's environment is left as it was found (``run_job`` sets ``DAGSTER_HOME`` and
     MLflow's settings for the run), and what ``run_job`` froze is thawed: this process
     goes on (``local/processes.py``)."""
@@ -57,7 +67,8 @@ def run_here(step: Step, environ: Mapping[str, str], by: str = "ogrine") -> tupl
     before = dict(os.environ)
     try:
         with contextlib.redirect_stdout(said), contextlib.redirect_stderr(said):
-            status = run_job(settings, job, f"{by} {step.command}", verbose=False)
+            command = f"{by} {step.command}"
+            status = run_job(settings, job, command, verbose=False, instance=instance)
     finally:
         thaw()
         os.environ.clear()
