@@ -163,15 +163,19 @@ class Notifier:
         outlook = Outlook(document)
         rows: dict[str, Row] = {}
         posts: dict[str, tuple[str, dict[str, Any]]] = {}
+        digests: dict[str, str] = {}  # of the words composed for a subscriber, to record
         for subscriber in subscribed.subscribers:
             record = records.get(subscriber.key)
-            payload = compose(document, subscriber.language, self.page_url)
             if record and record.gone_under(gone_mark(subscribed.fingerprint, subscriber.url)):
                 rows[subscriber.key] = _row(subscriber, "not tried: gone")
-            elif not outlook.moves_at_least(subscriber.min_move_percent):
+                continue
+            if not outlook.moves_at_least(subscriber.min_move_percent):
                 moved = f"{outlook.moved_percent:.2f}% < {subscriber.min_move_percent:g}%"
                 rows[subscriber.key] = _row(subscriber, f"not sent: moved {moved}")
-            elif record and record.last_message == digest(payload):
+                continue
+            payload = compose(document, subscriber.language, self.page_url)
+            digests[subscriber.key] = digest(payload)
+            if record and record.last_message == digests[subscriber.key]:
                 rows[subscriber.key] = _row(subscriber, "not sent: unchanged")
             else:
                 posts[subscriber.key] = (subscriber.url, payload)
@@ -187,7 +191,7 @@ class Notifier:
                 subscriber,
                 delivery,
                 at,
-                digest(posts[subscriber.key][1]),
+                digests[subscriber.key],
                 gone_mark(subscribed.fingerprint, subscriber.url),
             )
             if delivery.outcome in TROUBLE:
