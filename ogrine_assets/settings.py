@@ -23,13 +23,9 @@ LOCK_WAIT_SECONDS = 1800.0  # how long a run launched by Dagster waits for the h
 FETCH_DEADLINE_SECONDS = 300.0  # one whole fetch from the upstream, retries included
 FETCH_MAX_BYTES = 64 * 2**20  # received, and after decompression: far above a real answer
 NOTIFY_DEADLINE_SECONDS = 10.0  # every webhook of one publication, retries included
-OURS = ("OGRINE_", "DAGSTER_", "MLFLOW_")
+OURS = ("OGRINE_", "DAGSTER_", "MLFLOW_")  # the prefixes of every setting this reads
 # The ports ``ogrine up`` serves each part on (OGRINE_<PART>_PORT, its --<part>-port).
-DEFAULT_PORTS = {
-    "dagster": 3000,
-    "mlflow": 5000,
-    "service": 8080,
-}  # the prefixes of every setting this reads
+DEFAULT_PORTS = {"dagster": 3000, "mlflow": 5000, "service": 8080}
 
 T = TypeVar("T")
 
