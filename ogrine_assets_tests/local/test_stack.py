@@ -105,7 +105,11 @@ def _start_up(
 def _stopped_cleanly(process: subprocess.Popen[bytes], mark: str, log_path: Path) -> None:
     """Ended with status 0, nothing of it left running, and its last line says so."""
     try:
-        assert process.wait(timeout=90) == 0, log_path.read_text()
+        try:
+            status = process.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"ogrine up still runs 90 s after the signal\n{_state(mark, log_path)}")
+        assert status == 0, _state(mark, log_path)
         assert _marked(mark) == set(), "processes left running after the stack stopped"
         assert "Traceback" not in log_path.read_text()
         assert log_path.read_text().splitlines()[-1] == stack.STOPPED
@@ -115,6 +119,22 @@ def _stopped_cleanly(process: subprocess.Popen[bytes], mark: str, log_path: Path
         for pid in _marked(mark):
             os.kill(pid, signal.SIGKILL)
         process.wait()
+
+
+def _state(mark: str, log_path: Path) -> str:
+    """What a stack that did not stop as it should has said and still runs: its output, the
+    end of each part's log, and every process left with the mark (a failure once passed
+    without any of it, and did not come back)."""
+    said = [f"== {log_path.name}", log_path.read_text()]
+    for part_log in sorted((log_path.parent / "home" / "logs" / "up").glob("*.log")):
+        said += [f"== {part_log.name}", *part_log.read_text(errors="replace").splitlines()[-15:]]
+    said.append("== still running")
+    for pid in sorted(_marked(mark)):
+        with contextlib.suppress(OSError):
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:2]
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+            said.append(f"{pid} {' '.join(state)} {command[:200]}")
+    return "\n".join(said)
 
 
 LOCATION_QUERY = """{ workspaceOrError { ... on Workspace { locationEntries {
