@@ -389,35 +389,30 @@ def _print_issue(ready: Prepared, wall: dict[str, float], cpu: dict[str, float])
     suite, n = ready.suite, ready.suite.issue
     busy = suite.busy_target is not None
 
-    def both(figures: dict[str, float], name: str, form: str = "{:.0f} s") -> str:
-        quiet = form.format(figures[f"{name} quiet"])
-        return f"{quiet} | {form.format(figures[f'{name} busy'])}" if busy else f"{quiet} | n/a"
+    def cells(figure: Callable[[str], str]) -> str:
+        """The quiet and busy cells of a row; an issue with no busy target was not run busy."""
+        return f"{figure('quiet')} | {figure('busy') if busy else 'n/a'}"
+
+    def seconds(which: str) -> str:
+        return cells(lambda mode: f"{wall[f'{n} {which} {mode}']:.0f} s")
+
+    def ratio(mode: str) -> str:
+        return f"{wall[f'{n} now {mode}'] / wall[f'{n} then {mode}']:.2f}"
+
+    def cpu_pair(mode: str) -> str:
+        return f"{cpu[f'{n} now {mode}']:.0f} s / {cpu[f'{n} then {mode}']:.0f} s"
 
     targets = f"≤ {suite.quiet_target:.0f} s" + (f" / ≤ {suite.busy_target:.0f} s" if busy else "")
-    ratio = {
-        mode: wall[f"{n} now {mode}"] / wall[f"{n} then {mode}"]
-        for mode in ("quiet", "busy")
-        if f"{n} now {mode}" in wall
-    }
     print(
         f"| **issue {n}'s suite**: wall, the tests of {suite.tests_at[:7]}, this code "
-        f"| {both(wall, f'{n} now')} | {targets} |"
+        f"| {seconds('now')} | {targets} |"
     )
     print(
         f"| wall, {suite.reference_at[:7]}'s suite, its code, as its `make test` ran it "
-        f"(reference; the issue said {suite.said}) | {both(wall, f'{n} then')} | |"
+        f"(reference; the issue said {suite.said}) | {seconds('then')} | |"
     )
-    print(
-        f"| this code ÷ reference, wall | {ratio['quiet']:.2f} | "
-        + (f"{ratio['busy']:.2f}" if busy else "n/a")
-        + f" | ≤ {suite.ratio_target:.2f} |"
-    )
-    print(
-        f"| CPU, issue {n}'s suite this code / reference | "
-        f"{cpu[f'{n} now quiet']:.0f} s / {cpu[f'{n} then quiet']:.0f} s | "
-        + (f"{cpu[f'{n} now busy']:.0f} s / {cpu[f'{n} then busy']:.0f} s" if busy else "n/a")
-        + " | |"
-    )
+    print(f"| this code ÷ reference, wall | {cells(ratio)} | ≤ {suite.ratio_target:.2f} |")
+    print(f"| CPU, issue {n}'s suite this code / reference | {cells(cpu_pair)} | |")
 
 
 if __name__ == "__main__":

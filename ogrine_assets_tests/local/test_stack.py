@@ -21,7 +21,7 @@ import pytest
 
 from ogrine_assets.defs.common.recovery import PROCESS_TAG
 from ogrine_assets.local import keeper, stack
-from ogrine_assets.local.processes import process_identity
+from ogrine_assets.local.processes import process_identity, stat_fields
 from ogrine_assets_tests.net import free_port, wait_until_ok
 from ogrine_assets_tests.support import (
     FIXED_NOW,
@@ -62,12 +62,13 @@ def _marked(mark: str) -> set[int]:
     started, however late, and wherever it was reparented."""
     found = set()
     for entry in Path("/proc").glob("[0-9]*"):
+        if not (fields := stat_fields(entry.name)):
+            continue
         try:
-            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
             marked = mark.encode() in (entry / "environ").read_bytes()
         except OSError:
             continue
-        if marked and state != "Z":
+        if marked and fields[0] != "Z":
             found.add(int(entry.name))
     return found
 
@@ -130,10 +131,10 @@ def _state(mark: str, log_path: Path) -> str:
         said += [f"== {part_log.name}", *part_log.read_text(errors="replace").splitlines()[-15:]]
     said.append("== still running")
     for pid in sorted(_marked(mark)):
+        state = " ".join(stat_fields(pid)[:2])  # its state and its parent
         with contextlib.suppress(OSError):
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[:2]
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-            said.append(f"{pid} {' '.join(state)} {command[:200]}")
+            said.append(f"{pid} {state} {command[:200]}")
     return "\n".join(said)
 
 
@@ -515,9 +516,4 @@ def test_a_stack_heals_its_queue_catches_up_stays_alone_and_dies_whole(tmp_path:
 
 
 def _still_running(pids: set[int]) -> set[int]:
-    running = set()
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
-                running.add(pid)
-    return running
+    return {pid for pid in pids if (fields := stat_fields(pid)) and fields[0] != "Z"}
