@@ -112,10 +112,11 @@ class TrainedModel:
         }
 
     def coefficients(self) -> dict[str, float]:
-        """The model's weights in its features' units, the intercept first."""
+        """The model's weights in its features' units, the intercept first (unrounded: the
+        table that shows them rounds each to meaningful digits)."""
         coefficients, intercept = linear_weights(self.model)
-        weights = (round(float(c), 4) for c in coefficients)
-        return {"intercept": round(intercept, 4), **dict(zip(self.features, weights, strict=True))}
+        weights = (float(c) for c in coefficients)
+        return {"intercept": intercept, **dict(zip(self.features, weights, strict=True))}
 
     def artifacts(self) -> dict[str, bytes]:
         """The backtest's files, by path in the run: tables, bands and a figure."""

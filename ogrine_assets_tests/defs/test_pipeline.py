@@ -130,7 +130,11 @@ def test_materializations_carry_metadata_and_links(materialized: Deployment) -> 
     assert model["mlflow_run"].startswith("http://127.0.0.1:5000/#/experiments/")
     assert model["test_rmse"] > 0
     assert metadata("champion_model")["decision"] == "promoted"
-    assert metadata("forecast")["path"] == str(materialized.settings.forecast_path)
+    forecast = metadata("forecast")
+    assert forecast["path"] == str(materialized.settings.forecast_path)
+    # The table shows each day's rate as the document publishes it, to the tenth.
+    shown = [record.data["prediction_rate"] for record in forecast["forecast"].records]
+    assert shown == [day["prediction_rate"] for day in materialized.document()["forecast"]]
 
 
 def test_validated_rates_reports_its_own_checks(materialized: Deployment) -> None:

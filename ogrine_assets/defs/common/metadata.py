@@ -1,18 +1,25 @@
 """Small helpers that turn frames, mappings and schemas into Dagster metadata values."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
 import polars as pl
 
+from ogrine_assets.names import LAST_DATE_METADATA
 from ogrine_assets.rates.columns import FRAME_RULES, VALIDATED_COLUMNS, Column
 
 
-def table(rows: Sequence[Mapping[str, Any]], limit: int = 20) -> dg.MetadataValue:
+def table(
+    rows: Sequence[Mapping[str, Any]], limit: int = 20, *, as_is: Collection[str] = ()
+) -> dg.MetadataValue:
     """Dagster's table of the first ``limit`` rows (plain mappings of one shape): dates and
-    other values as text, floats to meaningful digits."""
-    shown = [{key: _cell(value) for key, value in row.items()} for row in list(rows)[:limit]]
+    other values as text, floats to meaningful digits, except in the columns ``as_is``:
+    data kept at its own precision (a published rate's tenth), not a score."""
+    shown = [
+        {key: value if key in as_is else _cell(value) for key, value in row.items()}
+        for row in list(rows)[:limit]
+    ]
     columns = list(shown[0]) if shown else []
     return dg.MetadataValue.table(
         records=[dg.TableRecord(row) for row in shown],
@@ -25,9 +32,11 @@ def table(rows: Sequence[Mapping[str, Any]], limit: int = 20) -> dg.MetadataValu
     )
 
 
-def frame_table(frame: pl.DataFrame, limit: int = 20) -> dg.MetadataValue:
-    """Dagster's table of a frame's first ``limit`` rows."""
-    return table(frame.head(limit).to_dicts(), limit)
+def frame_table(
+    frame: pl.DataFrame, limit: int = 20, *, as_is: Collection[str] = ()
+) -> dg.MetadataValue:
+    """Dagster's table of a frame's first ``limit`` rows (``as_is``: as in :func:`table`)."""
+    return table(frame.head(limit).to_dicts(), limit, as_is=as_is)
 
 
 def pairs_table(
@@ -69,7 +78,7 @@ def date_range_metadata(frame: pl.DataFrame) -> dict[str, Any]:
     return {
         "dagster/row_count": frame.height,
         "first_date": str(frame["date"].min()),
-        "last_date": str(frame["date"].max()),
+        LAST_DATE_METADATA: str(frame["date"].max()),
     }
 
 

@@ -173,6 +173,6 @@ def forecast(
             "generated_at": document.generated_at.isoformat(),
             "synthetic": rates_source.is_synthetic,
             "beats_naive": quality.beats_naive if quality else "unknown",
-            "forecast": frame_table(points),
+            "forecast": frame_table(points, as_is={"prediction_rate"}),
         }
     )
