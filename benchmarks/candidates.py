@@ -79,7 +79,9 @@ def main() -> int:
         daily = make()
         base = candidates(daily)
         ridge = base[-1]
-        huber = HuberProcedure("huber: every feature", "huber", ridge.features)
+        # The ridge candidate with Huber's loss in place of squares: of its kind (the same
+        # standardised pipeline and penalty, which linear_weights reads), its own refits.
+        huber = HuberProcedure("huber: every feature", "ridge", ridge.features)
         for label, procedures in ((name, base), (f"{name} + huber", [*base, huber])):
             began = time.perf_counter()
             chosen = select(daily, procedures=procedures)

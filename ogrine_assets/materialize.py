@@ -45,13 +45,16 @@ from ogrine_assets.names import (
     BACKTEST_MAE_METADATA,
     CANDIDATE_METADATA,
     DECISION_METADATA,
+    DELIVERED_METADATA,
     FIRST_DAY_METADATA,
     LAST_DAY_METADATA,
     MODEL_VERSION_METADATA,
     NAIVE_MAE_METADATA,
+    NOT_DELIVERED_METADATA,
     PATH_METADATA,
     REASON_METADATA,
     RETRAINED_METADATA,
+    SUBSCRIBERS_METADATA,
 )
 from ogrine_assets.settings import Settings
 
@@ -299,10 +302,11 @@ def summary(landed: Landed, forecast_path: Path) -> list[str]:
             f"published to {forecast.get(PATH_METADATA, forecast_path)}"
         )
     told = landed.get(notification.key.to_user_string())
-    if told is not None and told.get("subscribers"):
-        failed = told.get("not_delivered")
+    if told is not None and told.get(SUBSCRIBERS_METADATA):
+        failed = told.get(NOT_DELIVERED_METADATA)
         lines.append(
-            f"Notified   {told.get('delivered')} of {told.get('subscribers')} subscribers"
+            f"Notified   {told.get(DELIVERED_METADATA)} of {told.get(SUBSCRIBERS_METADATA)} "
+            "subscribers"
             + (f"; {failed} not delivered (the warnings above say why)" if failed else "")
         )
     return lines

@@ -16,6 +16,10 @@ CHAMPION_ALIAS = "champion"
 BACKTEST_ARTIFACTS = "backtest"
 INTERVALS_ARTIFACT = f"{BACKTEST_ARTIFACTS}/intervals.json"
 
+# dagster-mlflow's tag on each MLflow run it starts, naming the Dagster run; each version
+# carries it too (ogrine_model), and recovery reads it on runs left open.
+DAGSTER_RUN_TAG = "dagster_run_id"
+
 # The Dagster run tag by which the promotion sensor names the version a run must judge.
 MODEL_VERSION_TAG = "ogrine/model_version"
 
@@ -41,6 +45,10 @@ LAST_DAY_METADATA = "last_forecast_date"  # forecast
 PATH_METADATA = "path"  # forecast: where the document was published
 # validated_rates: the days quarantined as suspect (rates/outliers.py), ISO dates, commas.
 SUSPECT_DAYS_METADATA = "suspect_days"
+LAST_DATE_METADATA = "last_date"  # validated_rates, as other frames: their newest day
+SUBSCRIBERS_METADATA = "subscribers"  # notification: how many were to be told
+DELIVERED_METADATA = "delivered"  # notification
+NOT_DELIVERED_METADATA = "not_delivered"  # notification
 
 # The version tags that say what data a version was trained on (ogrine_model), so that
 # promotion can refuse one trained on a day since found suspect.
@@ -61,6 +69,10 @@ BROKEN_TAG = "promotion.broken"
 # The Dagster run tag naming the process that executes a run: "<run id>@<host/pid/start>"
 # (local/processes.py). Recovery reads it, and so does ``ogrine up``'s queue healing.
 PROCESS_TAG = "ogrine/process"
+
+# The Dagster run statuses of a run in progress, its process at work (as Dagster spells
+# them): recovery fails such a run whose process is gone, as ``ogrine up``'s healing does.
+IN_PROGRESS_STATUSES = ("STARTING", "STARTED", "CANCELING")
 
 # The daily refresh's schedule: what ``ogrine up`` catches up when the stack missed it.
 REFRESH_SCHEDULE = "daily_forecast_schedule"

@@ -26,13 +26,12 @@ from pathlib import Path
 from ogrine_assets.local.parts import LOCATION_NAME
 from ogrine_assets.local.processes import abandonment, process_alive
 from ogrine_assets.local.readiness import DIRECT
-from ogrine_assets.names import PROCESS_TAG, REFRESH_SCHEDULE
+from ogrine_assets.names import IN_PROGRESS_STATUSES, PROCESS_TAG, REFRESH_SCHEDULE
 from ogrine_assets.settings import instant
 
 CATCH_UP_TAG = "ogrine/catch-up"
 REPOSITORY = "__repository__"  # the name Dagster gives a code location's one Definitions
 WAITING = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED"]
-IN_PROGRESS = ["STARTING", "STARTED", "CANCELING"]
 
 
 class DagsterApiError(RuntimeError):
@@ -153,7 +152,7 @@ def dead_runs(
 ) -> list[str]:
     """The runs Dagster shows in progress that recovery would fail (the ids): their recorded
     process is gone, or they never recorded one and have not changed for a long while."""
-    found = graphql(port, RUNS, filter={"statuses": IN_PROGRESS})["runsOrError"]
+    found = graphql(port, RUNS, filter={"statuses": list(IN_PROGRESS_STATUSES)})["runsOrError"]
     return [run["runId"] for run in found.get("results") or [] if abandoned(run, alive, now)]
 
 

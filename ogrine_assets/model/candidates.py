@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -34,7 +35,11 @@ from ogrine_assets.model.features import (
 )
 from ogrine_assets.model.refits import expanding_least_squares, expanding_ridge
 
-NAIVE_FITS = ("naive", "seasonal_naive", "drift")
+# How a procedure gets its weights: typed, so that mypy (strict equality) refuses a
+# comparison with a kind that does not exist.
+NaiveFit = Literal["naive", "seasonal_naive", "drift"]  # weights fixed, drift's intercept learnt
+Fit = Literal["ols", "ridge"] | NaiveFit
+NAIVE_FITS: tuple[NaiveFit, ...] = get_args(NaiveFit)
 RIDGE_PENALTY = 1e-3  # per training row, on standardised features: a mild shrinkage
 YEARLY_AFTER_DAYS = 730  # a yearly cycle is only learnt from two years or more
 
@@ -44,7 +49,7 @@ class Procedure:
     """A named way to fit a one-step linear model: its features and how they get weights."""
 
     name: str
-    fit: str  # "ols", "ridge", or one of NAIVE_FITS (weights fixed, drift's intercept fitted)
+    fit: Fit
     features: tuple[str, ...]
 
     def fixed_weights(self, design: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, float]:
@@ -75,6 +80,7 @@ class Procedure:
 
     @property
     def naive_family(self) -> bool:
+        """Its weights are its own (``fixed_weights``), not fitted."""
         return self.fit in NAIVE_FITS
 
     def describe(self) -> str:
@@ -122,5 +128,5 @@ def procedure_of(method: str | None, features: Sequence[str]) -> Procedure:
     for known in (NAIVE, SEASONAL_NAIVE, DRIFT):
         if method == known.name:
             return known
-    fit = "ridge" if method and method.startswith("ridge") else "ols"
+    fit: Fit = "ridge" if method and method.startswith("ridge") else "ols"
     return Procedure(method or "linear", fit, tuple(features))

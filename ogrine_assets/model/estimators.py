@@ -43,13 +43,13 @@ def fit_estimator(procedure: Procedure, examples: pd.DataFrame, target: np.ndarr
     """``procedure``'s estimator fitted on the training rows ``examples`` (a feature frame;
     only the procedure's columns are used) and their ``target``."""
     frame = examples[list(procedure.features)]
-    if procedure.fit == "ols":
-        return LinearRegression().fit(frame, target)
+    if procedure.naive_family:
+        coefficients, intercept = procedure.fixed_weights(frame.to_numpy(dtype=float), target)
+        return fixed_linear(procedure.features, coefficients, intercept)
     if procedure.fit == "ridge":
         ridge = Ridge(alpha=RIDGE_PENALTY * len(target))
         return Pipeline([("scale", StandardScaler()), ("ridge", ridge)]).fit(frame, target)
-    coefficients, intercept = procedure.fixed_weights(frame.to_numpy(dtype=float), target)
-    return fixed_linear(procedure.features, coefficients, intercept)
+    return LinearRegression().fit(frame, target)
 
 
 def fixed_linear(

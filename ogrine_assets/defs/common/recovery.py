@@ -20,7 +20,13 @@ from ogrine_assets.defs.common.training_log import TrainingLog
 from ogrine_assets.forecast_document import InvalidDocument, decode
 from ogrine_assets.local.files import sweep_partial_files
 from ogrine_assets.local.processes import abandonment, process_alive, process_identity
-from ogrine_assets.names import BROKEN_TAG, DECISION_TAG, PROCESS_TAG, PROMOTED
+from ogrine_assets.names import (
+    BROKEN_TAG,
+    DECISION_TAG,
+    IN_PROGRESS_STATUSES,
+    PROCESS_TAG,
+    PROMOTED,
+)
 from ogrine_assets.settings import Settings
 
 
@@ -28,11 +34,7 @@ def process_tag(run_id: str) -> dict[str, str]:
     return {PROCESS_TAG: f"{run_id}@{process_identity()}"}
 
 
-IN_PROGRESS = [
-    dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED,
-    dg.DagsterRunStatus.CANCELING,
-]
+IN_PROGRESS = [dg.DagsterRunStatus(status) for status in IN_PROGRESS_STATUSES]
 
 
 def recover(

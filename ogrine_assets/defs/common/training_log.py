@@ -23,7 +23,7 @@ from pydantic import Field
 
 from ogrine_assets.defs.common.mlflow_store import MlflowStore, mlflow_module
 from ogrine_assets.local.mlflow_ui import run_url
-from ogrine_assets.names import INTERVALS_ARTIFACT
+from ogrine_assets.names import DAGSTER_RUN_TAG, INTERVALS_ARTIFACT
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -229,7 +229,7 @@ class TrainingLog(dg.ConfigurableResource):
         running = client.search_runs(
             [experiment.experiment_id], filter_string="attributes.status = 'RUNNING'"
         )
-        return {run.info.run_id: run.data.tags.get("dagster_run_id", "") for run in running}
+        return {run.info.run_id: run.data.tags.get(DAGSTER_RUN_TAG, "") for run in running}
 
     def close_run(self, run_id: str, status: str) -> None:
         self.store.client.set_terminated(run_id, status)

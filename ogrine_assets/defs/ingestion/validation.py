@@ -24,11 +24,12 @@ from ogrine_assets.defs.common.versions import frame_version, versioned_output
 from ogrine_assets.defs.ingestion import GROUP
 from ogrine_assets.defs.ingestion.run_archive import RunArchive
 from ogrine_assets.model.spans import MIN_HISTORY_DAYS, TEST_DAYS
-from ogrine_assets.names import SUSPECT_DAYS_METADATA
+from ogrine_assets.names import LAST_DATE_METADATA, SUSPECT_DAYS_METADATA
 from ogrine_assets.rates.cleaning import clean_rates, date_bounds, gap_summary
 
 MAX_REJECTED_SHARE = 0.05
 MAX_HISTORY_SHRINK = 0.05  # losing more than this share of the last good days fails the run
+MAX_DAYS_SEEN = "max_days_seen"  # metadata: the most days any good validated_rates held
 
 SCHEMA_CHECK = "validated_rates_schema"
 HISTORY_CHECK = "validated_rates_history_length"
@@ -44,8 +45,8 @@ def _last_good(context: dg.AssetExecutionContext) -> tuple[dt.date | None, int |
     if event is None or event.asset_materialization is None:
         return None, None
     metadata = event.asset_materialization.metadata
-    last = metadata.get("last_date")
-    rows = metadata.get("max_days_seen") or metadata.get("dagster/row_count")
+    last = metadata.get(LAST_DATE_METADATA)
+    rows = metadata.get(MAX_DAYS_SEEN) or metadata.get("dagster/row_count")
     return (
         dt.date.fromisoformat(str(last.value)) if last else None,
         int(str(rows.value)) if rows else None,
@@ -176,7 +177,7 @@ def validated_rates(
             **date_range_metadata(validated),
             **report,
             "new_days": new_days,
-            "max_days_seen": max(validated.height, last_rows or 0),
+            MAX_DAYS_SEEN: max(validated.height, last_rows or 0),
             "missing_days": missing_days,
             "longest_gap_days": longest_gap,
         },

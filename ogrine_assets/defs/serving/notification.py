@@ -21,6 +21,7 @@ from ogrine_assets.defs.serving import GROUP
 from ogrine_assets.defs.serving.forecast import forecast
 from ogrine_assets.defs.serving.forecast_store import ForecastStore
 from ogrine_assets.forecast_document import InvalidDocument, decode
+from ogrine_assets.names import DELIVERED_METADATA, NOT_DELIVERED_METADATA, SUBSCRIBERS_METADATA
 from ogrine_assets.notifications.notifier import TROUBLE, Notifier, Round
 from ogrine_assets.notifications.outlook import Outlook
 from ogrine_assets.notifications.secrecy import scrub
@@ -30,9 +31,9 @@ KEPT = "the forecast stays published"
 
 def _metadata(notifier: Notifier, told: Round, outlook: Outlook | None) -> dict[str, Any]:
     metadata: dict[str, Any] = {
-        "subscribers": len(told.rows),
-        "delivered": told.count("delivered"),
-        "not_delivered": sum(told.count(outcome) for outcome in TROUBLE),
+        SUBSCRIBERS_METADATA: len(told.rows),
+        DELIVERED_METADATA: told.count("delivered"),
+        NOT_DELIVERED_METADATA: sum(told.count(outcome) for outcome in TROUBLE),
         "deadline_seconds": notifier.deadline_seconds,
         "subscribers_file": dg.MetadataValue.path(str(notifier.subscribers_file)),
         "records": dg.MetadataValue.path(str(notifier.records_file)),

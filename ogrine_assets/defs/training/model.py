@@ -25,6 +25,7 @@ from ogrine_assets.defs.ingestion.validation import suspect_days_now
 from ogrine_assets.defs.training import GROUP
 from ogrine_assets.names import (
     BACKTEST_MAE_METADATA,
+    DAGSTER_RUN_TAG,
     DATA_FIRST_DATE_TAG,
     DATA_LAST_DATE_TAG,
     DATA_SUSPECT_DAYS_TAG,
@@ -102,7 +103,7 @@ def ogrine_model(
     version_tags = {
         **summary.as_tags(),
         METHOD_TAG: trained.procedure.name,
-        "dagster_run_id": context.run.run_id,
+        DAGSTER_RUN_TAG: context.run.run_id,
         DATA_FIRST_DATE_TAG: str(trained.series.start),
         DATA_LAST_DATE_TAG: str(trained.series.last_date),
         DATA_SUSPECT_DAYS_TAG: ",".join(suspect_days_now(context.instance)),
