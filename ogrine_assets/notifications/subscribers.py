@@ -128,13 +128,6 @@ def _content(path: Path) -> bytes:
         raise SubscribersError(f"{path} cannot be read ({exc.strerror})") from None
 
 
-def read_subscribers(path: Path, default_language: Language) -> tuple[list[Subscriber], bytes]:
-    """The subscribers of the file at ``path`` (none when it does not exist) and its bytes;
-    :class:`SubscribersError` when it cannot be used."""
-    content = _content(path)
-    return _parsed(content, path, default_language), content
-
-
 def _parsed(content: bytes, path: Path, default_language: Language) -> list[Subscriber]:
     try:
         document = tomllib.loads(content.decode("utf-8"))

@@ -12,7 +12,7 @@ screen, and CSS cannot change a viewBox, so the page carries the chart twice, dr
 widths, and a media query shows one: ``NARROW`` (360 units wide, for phones) and ``WIDE``
 (728 units, the page's full column). Each is shown only at widths where it is drawn at
 close to one unit per CSS pixel, never below ``min_drawn_width``, so its labels are
-``font`` x (drawn width / width) >= 11 px wherever it is shown (``label_px``). One chart
+``font`` x (drawn width / width) >= 11 px wherever it is shown. One chart
 with huge labels would shout on a desktop; one drawn at 1:1 with a fixed pixel width would
 not fit a phone. The page's breakpoint comes from ``WIDE.min_drawn_width``
 (``BREAKPOINT_PX``), and the browser test measures the rendered labels at 390 and 1400 px.
@@ -65,10 +65,6 @@ class Size:
     max_drawn_width: int  # the widest
     value_labels: int  # about how many labels on the value axis
     max_date_labels: int
-
-    def label_px(self, drawn_width: float) -> float:
-        """The labels' rendered size in CSS px when the chart is drawn ``drawn_width`` wide."""
-        return self.font * drawn_width / self.width
 
 
 # Phones: the page's column is 288 px at a 320 px screen (the narrowest common phone) and

@@ -1,13 +1,13 @@
 """subscribers.toml read whole, refused in one line that names the file and never a URL."""
 
+import hashlib
 from pathlib import Path
 
 import pytest
 
 from ogrine_assets.notifications.subscribers import (
     FROM_SETTING,
-    SubscribersError,
-    read_subscribers,
+    Subscription,
     subscription,
 )
 
@@ -35,9 +35,10 @@ min_move_percent = 2.5
 url = "{OTHER}"
 """,
     )
-    subscribers, content = read_subscribers(path, "en")
-    assert content == path.read_bytes()
-    first, second = subscribers
+    read = subscription(path, "en")
+    assert read.problem is None
+    assert read.fingerprint == hashlib.sha256(path.read_bytes()).hexdigest()
+    first, second = read.subscribers
     assert (first.name, first.language, first.min_move_percent) == ("guild-fr", "fr", 2.5)
     # Defaults: the page's language, every publication, named by its redacted URL.
     assert (second.language, second.min_move_percent, second.label) == (
@@ -50,7 +51,9 @@ url = "{OTHER}"
 
 
 def test_no_file_is_no_subscriber(tmp_path: Path) -> None:
-    assert read_subscribers(tmp_path / "subscribers.toml", "en") == ([], b"")
+    assert subscription(tmp_path / "subscribers.toml", "en") == Subscription(
+        [], hashlib.sha256(b"").hexdigest()
+    )
 
 
 @pytest.mark.parametrize(
@@ -98,9 +101,9 @@ def test_a_bad_file_is_one_line_naming_it_and_the_problem_not_the_url(
     tmp_path: Path, text: str, problem: str
 ) -> None:
     path = write(tmp_path, text)
-    with pytest.raises(SubscribersError) as refused:
-        read_subscribers(path, "en")
-    said = str(refused.value)
+    refused = subscription(path, "en")
+    said = refused.problem
+    assert refused.subscribers == [] and said is not None
     assert said.startswith(str(path)) and problem in said and "\n" not in said
     assert "s3cr3t" not in said
 
