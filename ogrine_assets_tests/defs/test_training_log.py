@@ -1,0 +1,47 @@
+"""Every candidate a training can choose, logged and registered as a training does it,
+loads back through MLflow (its scikit-learn flavour, its generic interface, the registry's
+predictor) as the very estimator that was fitted, and is judged by the same procedure."""
+
+import datetime as dt
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pytest
+
+from ogrine_assets.model.candidates import candidates
+from ogrine_assets.model.estimators import fit_estimator
+from ogrine_assets.model.features import daily_series, training_examples
+from ogrine_assets.names import METHOD_TAG
+from ogrine_assets.rates.synthetic import synthetic_rate_tenths
+from ogrine_assets_tests.support import deployment
+
+pytestmark = pytest.mark.integration
+
+
+def test_every_candidate_loads_back_as_the_estimator_that_was_fitted(tmp_path: Path) -> None:
+    rows = synthetic_rate_tenths(dt.date(2026, 11, 25))
+    series = daily_series([day for day, _ in rows], [tenth / 10 for _, tenth in rows])
+    examples, target = training_examples(series)
+    kinds = candidates(series)
+    every_fit = {"naive", "seasonal_naive", "drift", "ols", "ridge"}
+    assert {procedure.fit for procedure in kinds} == every_fit
+    with deployment(tmp_path / "home") as world:
+        training_log, registry = world.training_log(), world.registry()
+        for procedure in kinds:
+            estimator = fit_estimator(procedure, examples, target)
+            features = examples[list(procedure.features)]
+            with mlflow.start_run(experiment_id=training_log.experiment_id()):
+                logged = training_log.log_model(estimator, features.tail(5))
+            version = registry.register(logged, {METHOD_TAG: procedure.name})
+            expected = estimator.predict(features)
+
+            loaded = mlflow.sklearn.load_model(registry.uri(version))
+            assert type(loaded) is type(estimator), procedure.name
+            np.testing.assert_array_equal(loaded.predict(features), expected)
+            generic = mlflow.pyfunc.load_model(registry.uri(version))
+            np.testing.assert_array_equal(generic.predict(features), expected)
+            # The registry's own path, as promotion and the forecast use it: all columns in,
+            # the version picks its own.
+            np.testing.assert_array_equal(registry.load_predictor(version)(examples), expected)
+            assert registry.procedure(version) == procedure
