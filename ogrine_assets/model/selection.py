@@ -86,9 +86,9 @@ def margin(alternatives: int, blocks: int | None = None) -> float:
 
     With ``blocks``, the standard error is estimated from that many block means, and the
     ratio of a mean to it follows Student's t with ``blocks - 1`` degrees of freedom, not
-    the normal: with the 13 weekly blocks of a 91-origin half and 7 alternatives, 3.24
-    standard errors rather than the normal's 2.69. Taking the normal's there would let a
-    no-better method through about 2.7 times as often as ``FALSE_CHOICE_RATE`` says.
+    the normal: wider with as few blocks as a half of the backtest holds. Taking the
+    normal's there would let a no-better method through more often than
+    ``FALSE_CHOICE_RATE`` says (docs/model.md gives the figures).
     """
     tail = FALSE_CHOICE_RATE / (2 * max(alternatives, 1))
     if blocks is None:
