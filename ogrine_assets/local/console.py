@@ -66,7 +66,7 @@ def console_line(part: str, line: str, now: float | None = None) -> str | None:
     return None
 
 
-# What recovery says of a run it failed (defs/common/recovery.py's fail_abandoned_runs).
+# What recovery says of a run it failed (defs/common/recovery.py's left_in_progress).
 _MARKED_FAILED = re.compile(
     r"^marked failed: run (?P<run>[0-9a-f]{8})[0-9a-f-]* \((?P<job>[^)]*)\) was left in "
     r"progress: (?P<reason>.*)$"

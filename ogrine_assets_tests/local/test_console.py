@@ -2,6 +2,7 @@
 
 import pytest
 
+from ogrine_assets.defs.common.recovery import MARKED_FAILED, left_in_progress
 from ogrine_assets.local.console import console_line, healed_line
 
 RUN = "6a9c64bd-1f7e-4c1e-9a54-8f2d5b0c9e11"
@@ -59,10 +60,8 @@ def test_warnings_and_errors_reach_the_terminal_naming_their_run_or_part() -> No
 
 
 def test_a_run_failed_because_its_process_is_gone_reads_as_a_failed_run() -> None:
-    note = (
-        f"marked failed: run {RUN} (forecast_refresh_job) was left in progress: "
-        "its process (4242) is gone"
-    )
+    gone = left_in_progress(RUN, "forecast_refresh_job", "its process (4242) is gone")
+    note = MARKED_FAILED + gone  # as recovery notes it
     assert healed_line(note, now=0).split("  ", 1)[1] == (
         "run 6a9c64bd forecast_refresh_job FAILED: its process (4242) is gone"
     )

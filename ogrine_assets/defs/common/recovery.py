@@ -58,6 +58,17 @@ def recover(
     return notes
 
 
+MARKED_FAILED = "marked failed: "  # how recovery's note of such a run begins
+
+
+def left_in_progress(run_id: str, job: str, reason: str) -> str:
+    """What is said of a run marked failed because its process is gone: in the run's own
+    failure, and after ``MARKED_FAILED`` in recovery's note, which ``ogrine up`` shows as
+    that run's failure line (``local/console.py`` reads it back; its test takes both from
+    here)."""
+    return f"run {run_id} ({job}) was left in progress: {reason}"
+
+
 def fail_abandoned_runs(
     instance: dg.DagsterInstance,
     current_run_id: str | None,
@@ -74,9 +85,9 @@ def fail_abandoned_runs(
         reason = abandonment(run.run_id, run.tags.get(PROCESS_TAG), updated, alive, now)
         if reason is None:
             continue
-        message = f"run {run.run_id} ({run.job_name}) was left in progress: {reason}"
+        message = left_in_progress(run.run_id, run.job_name, reason)
         instance.report_run_failed(run, f"{message}. Marked failed by the next run.")
-        notes.append(f"marked failed: {message}")
+        notes.append(MARKED_FAILED + message)
     return notes
 
 
