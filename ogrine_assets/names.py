@@ -29,6 +29,8 @@ MODEL_METHOD = "model"
 # The version tag naming the method training chose for it (model/candidates.py): what
 # promotion refits to judge it, and what the forecast document says the model is.
 METHOD_TAG = "method"
+# And how its weights were got (model/candidates.py's Fit): what promotion refits it by.
+FIT_TAG = "fit"
 
 # Dagster metadata entries that other parts read (the promotion sensor, champion_model, the
 # CLI's summary), by the asset that writes them.

@@ -122,11 +122,17 @@ def candidates(series: DailySeries) -> list[Procedure]:
     return found
 
 
-def procedure_of(method: str | None, features: Sequence[str]) -> Procedure:
-    """The procedure a registered version was made by, from its ``method`` tag and its
-    signature's features; versions trained before the choice existed were least squares."""
+def procedure_of(method: str | None, features: Sequence[str], fit: str | None = None) -> Procedure:
+    """The procedure a registered version was made by, from its ``method`` and ``fit`` tags
+    and its signature's features. A version without a fit this code knows (registered
+    before the fit was recorded, or by a newer release) says it by its method's name, as
+    before; those trained before the choice existed were least squares."""
     for known in (NAIVE, SEASONAL_NAIVE, DRIFT):
-        if method == known.name:
+        if fit == known.fit or method == known.name:
             return known
-    fit: Fit = "ridge" if method and method.startswith("ridge") else "ols"
-    return Procedure(method or "linear", fit, tuple(features))
+    kind: Fit = "ridge" if method and method.startswith("ridge") else "ols"
+    if fit == "ridge":
+        kind = "ridge"
+    elif fit == "ols":
+        kind = "ols"
+    return Procedure(method or "linear", kind, tuple(features))

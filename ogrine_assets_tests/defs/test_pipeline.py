@@ -64,6 +64,7 @@ def test_registry_holds_the_champion_that_made_the_forecast(materialized: Deploy
         "dow_tue, dow_wed, dow_thu, dow_fri, dow_sat, dow_sun)",
     }
     assert champion.tags["method"] == "linear: recent path, weekday, trend"
+    assert champion.tags["fit"] == "ols"
     assert champion.tags["promotion.decision"] == "promoted"
     assert champion.tags["promotion.reason"] == "no champion yet"
     run = client.get_run(champion.run_id)

@@ -12,7 +12,7 @@ import pytest
 from ogrine_assets.model.candidates import candidates
 from ogrine_assets.model.estimators import fit_estimator
 from ogrine_assets.model.features import daily_series, training_examples
-from ogrine_assets.names import METHOD_TAG
+from ogrine_assets.names import FIT_TAG, METHOD_TAG
 from ogrine_assets.rates.synthetic import synthetic_rate_tenths
 from ogrine_assets_tests.support import deployment
 
@@ -33,7 +33,8 @@ def test_every_candidate_loads_back_as_the_estimator_that_was_fitted(tmp_path: P
             features = examples[list(procedure.features)]
             with mlflow.start_run(experiment_id=training_log.experiment_id()):
                 logged = training_log.log_model(estimator, features.tail(5))
-            version = registry.register(logged, {METHOD_TAG: procedure.name})
+            tags = {METHOD_TAG: procedure.name, FIT_TAG: procedure.fit}  # as training tags it
+            version = registry.register(logged, tags)
             expected = estimator.predict(features)
 
             loaded = mlflow.sklearn.load_model(registry.uri(version))

@@ -97,6 +97,11 @@ def test_a_versions_procedure_comes_from_its_method_tag_and_features() -> None:
     assert procedure_of("ridge: every feature", ["lag_1", "trend"]).fit == "ridge"
     older = procedure_of(None, ["lag_1", "mean_7"])  # trained before the method was chosen
     assert (older.fit, older.features) == ("ols", ("lag_1", "mean_7"))
+    # The fit tag, once recorded, decides over the name; one this code does not know does not.
+    assert procedure_of("shrunk: every feature", ["lag_1"], "ridge").fit == "ridge"
+    assert procedure_of("ridge-like", ["lag_1"], "ols").fit == "ols"
+    assert procedure_of("renamed", ["lag_7"], "seasonal_naive") == SEASONAL_NAIVE_PROCEDURE
+    assert procedure_of("ridge: every feature", ["lag_1"], "quantile").fit == "ridge"
 
 
 def test_the_margin_is_students_t_when_the_error_comes_from_a_few_blocks() -> None:

@@ -22,7 +22,7 @@ from ogrine_assets.defs.common.mlflow_store import (
     unavailable_as,
 )
 from ogrine_assets.local.mlflow_ui import model_version_url
-from ogrine_assets.names import BROKEN_TAG, CHAMPION_ALIAS, METHOD_TAG
+from ogrine_assets.names import BROKEN_TAG, CHAMPION_ALIAS, FIT_TAG, METHOD_TAG
 
 if TYPE_CHECKING:
     import numpy as np
@@ -143,8 +143,8 @@ class ModelRegistry(dg.ConfigurableResource):
         promotion refits at every backtest origin to judge it."""
         from ogrine_assets.model.candidates import procedure_of
 
-        method = self.version(version).tags.get(METHOD_TAG)
-        return procedure_of(method, self.feature_names(version))
+        tags = self.version(version).tags
+        return procedure_of(tags.get(METHOD_TAG), self.feature_names(version), tags.get(FIT_TAG))
 
     def load_predictor(self, version: str) -> Predictor:
         """A function from a feature frame to predictions, using the version's own columns.

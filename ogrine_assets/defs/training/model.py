@@ -29,6 +29,7 @@ from ogrine_assets.names import (
     DATA_FIRST_DATE_TAG,
     DATA_LAST_DATE_TAG,
     DATA_SUSPECT_DAYS_TAG,
+    FIT_TAG,
     METHOD_TAG,
     MODEL_METHOD,
     MODEL_VERSION_METADATA,
@@ -103,6 +104,7 @@ def ogrine_model(
     version_tags = {
         **summary.as_tags(),
         METHOD_TAG: trained.procedure.name,
+        FIT_TAG: trained.procedure.fit,
         DAGSTER_RUN_TAG: context.run.run_id,
         DATA_FIRST_DATE_TAG: str(trained.series.start),
         DATA_LAST_DATE_TAG: str(trained.series.last_date),
