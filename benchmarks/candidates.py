@@ -79,9 +79,9 @@ def main() -> int:
         daily = make()
         base = candidates(daily)
         ridge = base[-1]
-        # The ridge candidate with Huber's loss in place of squares: of its kind (the same
-        # standardised pipeline and penalty, which linear_weights reads), its own refits.
-        huber = HuberProcedure("huber: every feature", "ridge", ridge.features)
+        # A kind of fit the product does not have (so not one of its Fit types), and one the
+        # backtest must not take for the ridge's: it shares refits by (fit, features).
+        huber = HuberProcedure("huber: every feature", "huber", ridge.features)  # type: ignore[arg-type]
         for label, procedures in ((name, base), (f"{name} + huber", [*base, huber])):
             began = time.perf_counter()
             chosen = select(daily, procedures=procedures)

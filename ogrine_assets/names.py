@@ -26,10 +26,10 @@ MODEL_VERSION_TAG = "ogrine/model_version"
 # The name of the trained model's rows in backtest tables (beside "naive", ...).
 MODEL_METHOD = "model"
 
-# The version tag naming the method training chose for it (model/candidates.py): what
-# promotion refits to judge it, and what the forecast document says the model is.
+# The version tags naming the method training chose for it (model/candidates.py), what the
+# forecast document says the model is, and how its weights were got (its Fit): with its
+# signature's features, what promotion refits to judge it.
 METHOD_TAG = "method"
-# And how its weights were got (model/candidates.py's Fit): what promotion refits it by.
 FIT_TAG = "fit"
 
 # Dagster metadata entries that other parts read (the promotion sensor, champion_model, the

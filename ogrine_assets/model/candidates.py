@@ -127,12 +127,14 @@ def procedure_of(method: str | None, features: Sequence[str], fit: str | None = 
     and its signature's features. A version without a fit this code knows (registered
     before the fit was recorded, or by a newer release) says it by its method's name, as
     before; those trained before the choice existed were least squares."""
-    for known in (NAIVE, SEASONAL_NAIVE, DRIFT):
-        if fit == known.fit or method == known.name:
-            return known
-    kind: Fit = "ridge" if method and method.startswith("ridge") else "ols"
-    if fit == "ridge":
-        kind = "ridge"
-    elif fit == "ols":
-        kind = "ols"
+    kind: Fit
+    if fit == "ridge" or fit == "ols":
+        kind = "ridge" if fit == "ridge" else "ols"
+        return Procedure(method or "linear", kind, tuple(features))
+    naive_family = (NAIVE, SEASONAL_NAIVE, DRIFT)
+    by_fit = [known for known in naive_family if known.fit == fit]
+    by_name = [known for known in naive_family if known.name == method]
+    if by_fit or by_name:
+        return (by_fit or by_name)[0]
+    kind = "ridge" if method and method.startswith("ridge") else "ols"
     return Procedure(method or "linear", kind, tuple(features))

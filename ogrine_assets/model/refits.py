@@ -6,8 +6,8 @@ the prefixes differ by a row or two. What is registered, promoted and served is 
 scikit-learn estimator of ``model/estimators.py``; these solvers stand for it in the
 backtest only, and ``ogrine_assets_tests/model/test_refits.py`` holds their weights and
 forecasts equal to the estimator's: for every candidate of every series the tests have, at
-the backtest's first and last origins and five between; on every prefix of the cases that
-break an incremental solution.
+the backtest's first and last origins and five between; and on chosen prefixes of the cases
+that break an incremental solution.
 """
 
 from __future__ import annotations

@@ -102,6 +102,9 @@ def test_a_versions_procedure_comes_from_its_method_tag_and_features() -> None:
     assert procedure_of("ridge-like", ["lag_1"], "ols").fit == "ols"
     assert procedure_of("renamed", ["lag_7"], "seasonal_naive") == SEASONAL_NAIVE_PROCEDURE
     assert procedure_of("ridge: every feature", ["lag_1"], "quantile").fit == "ridge"
+    assert procedure_of("naive", ["lag_1", "trend"], "ols").features == ("lag_1", "trend")
+    assert procedure_of("drift", ["lag_1"], "ridge").fit == "ridge"
+    assert procedure_of("naive", ["lag_7"], "seasonal_naive") == SEASONAL_NAIVE_PROCEDURE
 
 
 def test_the_margin_is_students_t_when_the_error_comes_from_a_few_blocks() -> None:

@@ -139,8 +139,8 @@ class ModelRegistry(dg.ConfigurableResource):
         return list(info.signature.inputs.input_names())
 
     def procedure(self, version: str) -> Procedure:
-        """How a version was made (its method tag and its signature's features): what
-        promotion refits at every backtest origin to judge it."""
+        """How a version was made (its method and fit tags and its signature's features):
+        what promotion refits at every backtest origin to judge it."""
         from ogrine_assets.model.candidates import procedure_of
 
         tags = self.version(version).tags
