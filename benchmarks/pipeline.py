@@ -35,7 +35,6 @@ which is what a user's ``make run`` installs.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import shutil
@@ -302,11 +301,10 @@ def median_seconds(work: Callable[[], object], times: int = 3) -> float:
 
 def backtest_seconds() -> float:
     from ogrine_assets.model.backtest import run_backtest
-    from ogrine_assets.model.features import MODEL_FEATURES, daily_series
-    from ogrine_assets.rates.synthetic import synthetic_rate_tenths
+    from ogrine_assets.model.features import MODEL_FEATURES
+    from ogrine_assets_tests.synthetic_series import synthetic_series
 
-    rows = synthetic_rate_tenths(dt.date(2026, 11, 25))
-    series = daily_series([day for day, _ in rows], [tenth / 10 for _, tenth in rows])
+    series = synthetic_series()
     return median_seconds(lambda: run_backtest(series, {"model": MODEL_FEATURES}))
 
 

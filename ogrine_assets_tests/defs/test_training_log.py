@@ -2,7 +2,6 @@
 loads back through MLflow (its scikit-learn flavour, its generic interface, the registry's
 predictor) as the very estimator that was fitted, and is judged by the same procedure."""
 
-import datetime as dt
 from pathlib import Path
 
 import mlflow
@@ -11,17 +10,16 @@ import pytest
 
 from ogrine_assets.model.candidates import candidates
 from ogrine_assets.model.estimators import fit_estimator
-from ogrine_assets.model.features import daily_series, training_examples
+from ogrine_assets.model.features import training_examples
 from ogrine_assets.names import FIT_TAG, METHOD_TAG
-from ogrine_assets.rates.synthetic import synthetic_rate_tenths
 from ogrine_assets_tests.support import deployment
+from ogrine_assets_tests.synthetic_series import synthetic_series
 
 pytestmark = pytest.mark.integration
 
 
 def test_every_candidate_loads_back_as_the_estimator_that_was_fitted(tmp_path: Path) -> None:
-    rows = synthetic_rate_tenths(dt.date(2026, 11, 25))
-    series = daily_series([day for day, _ in rows], [tenth / 10 for _, tenth in rows])
+    series = synthetic_series()
     examples, target = training_examples(series)
     kinds = candidates(series)
     every_fit = {"naive", "seasonal_naive", "drift", "ols", "ridge"}

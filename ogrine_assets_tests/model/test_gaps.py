@@ -9,16 +9,16 @@ import polars as pl
 import pytest
 
 from ogrine_assets.model import splitting
-from ogrine_assets.model.features import daily_series
 from ogrine_assets.model.spans import TEST_DAYS
 from ogrine_assets.model.training import train
 from ogrine_assets.rates.synthetic import synthetic_rate_tenths
+from ogrine_assets_tests.synthetic_series import UNTIL, series_of
 
 
 def test_a_sixty_day_gap_keeps_the_bands_in_proportion_and_says_nothing_raw() -> None:
-    rows = synthetic_rate_tenths(dt.date(2026, 11, 25))
+    rows = synthetic_rate_tenths(UNTIL)
     rows = rows[:-70] + rows[-10:]  # 60 days missing, ending ten days ago
-    series = daily_series([day for day, _ in rows], [tenth / 10 for _, tenth in rows])
+    series = series_of(rows)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # "Mean of empty slice" reached the terminal
         trained = train(series, series.last_date - dt.timedelta(days=TEST_DAYS - 1))
@@ -33,9 +33,9 @@ def test_a_sixty_day_gap_keeps_the_bands_in_proportion_and_says_nothing_raw() ->
 
 
 def test_a_gap_over_the_start_of_the_test_window_still_leaves_it_to_score_on() -> None:
-    rows = synthetic_rate_tenths(dt.date(2026, 11, 25))
+    rows = synthetic_rate_tenths(UNTIL)
     rows = rows[:-30] + rows[-4:]  # 26 days missing: the window's first observed day is late
-    series = daily_series([day for day, _ in rows], [tenth / 10 for _, tenth in rows])
+    series = series_of(rows)
     frame = pl.DataFrame({"date": [day for day, _ in rows]})
     _, test_set = splitting.split_by_time(frame)
     start = splitting.test_window_start(test_set["date"].max())

@@ -9,9 +9,10 @@ from ogrine_assets.model.gate import envelope, implausible
 from ogrine_assets.model.spans import TEST_DAYS
 from ogrine_assets.model.training import train
 from ogrine_assets.rates.synthetic import synthetic_rate_tenths
+from ogrine_assets_tests.synthetic_series import UNTIL, series_of
 
-ROWS = synthetic_rate_tenths(dt.date(2026, 11, 25))
-SERIES = daily_series([day for day, _ in ROWS], [tenth / 10 for _, tenth in ROWS])
+ROWS = synthetic_rate_tenths(UNTIL)
+SERIES = series_of(ROWS)
 LAST = float(SERIES.values[-1])
 DAYS = [SERIES.last_date + dt.timedelta(days=step) for step in range(1, 8)]
 
