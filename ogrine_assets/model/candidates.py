@@ -37,8 +37,10 @@ from ogrine_assets.model.refits import expanding_least_squares, expanding_ridge
 
 # How a procedure gets its weights: typed, so that mypy (strict equality) refuses a
 # comparison with a kind that does not exist.
+FittedFit = Literal["ols", "ridge"]
 NaiveFit = Literal["naive", "seasonal_naive", "drift"]  # weights fixed, drift's intercept learnt
-Fit = Literal["ols", "ridge"] | NaiveFit
+Fit = FittedFit | NaiveFit
+FITTED_FITS: tuple[FittedFit, ...] = get_args(FittedFit)
 NAIVE_FITS: tuple[NaiveFit, ...] = get_args(NaiveFit)
 RIDGE_PENALTY = 1e-3  # per training row, on standardised features: a mild shrinkage
 YEARLY_AFTER_DAYS = 730  # a yearly cycle is only learnt from two years or more
@@ -127,14 +129,16 @@ def procedure_of(method: str | None, features: Sequence[str], fit: str | None = 
     and its signature's features. A version without a fit this code knows (registered
     before the fit was recorded, or by a newer release) says it by its method's name, as
     before; those trained before the choice existed were least squares."""
-    kind: Fit
-    if fit == "ridge" or fit == "ols":
-        kind = "ridge" if fit == "ridge" else "ols"
-        return Procedure(method or "linear", kind, tuple(features))
     naive_family = (NAIVE, SEASONAL_NAIVE, DRIFT)
-    by_fit = [known for known in naive_family if known.fit == fit]
-    by_name = [known for known in naive_family if known.name == method]
-    if by_fit or by_name:
-        return (by_fit or by_name)[0]
-    kind = "ridge" if method and method.startswith("ridge") else "ols"
-    return Procedure(method or "linear", kind, tuple(features))
+    for kind in FITTED_FITS:
+        if fit == kind:
+            return Procedure(method or "linear", kind, tuple(features))
+    for known in naive_family:
+        if fit == known.fit:
+            return known
+    # No fit this code knows: by the method's name, as before the fit was recorded.
+    for known in naive_family:
+        if method == known.name:
+            return known
+    inferred: FittedFit = "ridge" if method and method.startswith("ridge") else "ols"
+    return Procedure(method or "linear", inferred, tuple(features))
