@@ -19,6 +19,7 @@ from mlflow.tracking import MlflowClient
 
 from ogrine_assets.cli import main
 from ogrine_assets.names import REGISTERED_MODEL_NAME
+from ogrine_assets_tests.dagster_ui import STALE_STATUSES, graphql, webserver
 from ogrine_assets_tests.net import free_port
 from ogrine_assets_tests.support import OGRINE, ogrine_env
 
@@ -170,6 +171,21 @@ def test_the_runs_are_in_the_instance_the_ui_and_dagsters_cli_read(session: Sess
     assert runs[0].status == dg.DagsterRunStatus.FAILURE  # the failed fetch
     assert session.listed.returncode == 0, session.listed.stderr
     assert all(run.run_id in session.listed.stdout for run in runs[1:])
+
+
+def test_the_ui_shows_the_graph_up_to_date_after_runs_on_unchanged_data(
+    session: Session,
+) -> None:
+    """The refresh re-fetched and re-validated the same rates after the last training: their
+    data versions are their content's, so Dagster's UI marks nothing as changed (the model
+    of the run before, the sets it was trained on, the forecast)."""
+    environment = ogrine_env(session.home, DAGSTER_HOME=session.dagster_home)
+    with webserver(environment) as port:
+        nodes = graphql(port, STALE_STATUSES)["assetNodes"]
+    statuses = {node["assetKey"]["path"][0]: node["staleStatus"] for node in nodes}
+    causes = [cause for node in nodes for cause in node["staleCauses"]]
+    assert len(statuses) == 9
+    assert (set(statuses.values()), causes) == ({"FRESH"}, []), (statuses, causes)
 
 
 def test_a_failed_fetch_ends_in_one_line_and_changes_nothing(session: Session) -> None:

@@ -7,8 +7,6 @@ import dagster as dg
 import numpy as np
 import polars as pl
 import pytest
-from dagster._core.definitions.data_version import StaleStatus
-from dagster._utils.test.data_versions import get_stale_status_resolver
 from sklearn.base import is_regressor
 from sklearn.utils.validation import check_is_fitted
 
@@ -271,10 +269,7 @@ def test_an_unchanged_model_is_not_trained_again_until_asked_or_its_code_changes
         experiment = world.client().get_experiment_by_name(world.training_log().experiment_name)
         runs = world.client().search_runs([experiment.experiment_id])
         assert [r.info.status for r in runs] == ["FINISHED"]
-        # Dagster sees the model as up to date: its code and its inputs' data versions are
-        # those of its newest materialization.
-        resolver = get_stale_status_resolver(world.instance, list(world.defs.assets or []))
-        assert resolver.get_status(dg.AssetKey("ogrine_model")) == StaleStatus.FRESH
+        # (That Dagster's UI then shows the graph up to date: test_cli.py, on a real home.)
 
         # A forced retrain registers a new version all the same.
         assert world.run("training_job", retrain=True).success

@@ -8,11 +8,9 @@ import time
 import zipfile
 from pathlib import Path
 
+import dagster as dg
 import httpx
-import pytest
 import yaml
-from dagster._core.instance.config import dagster_instance_config
-from dagster._core.workspace.config_schema import ensure_workspace_config
 
 from ogrine_assets.local.stores import DAGSTER_YAML
 from ogrine_assets.settings import environment_without_ours
@@ -95,18 +93,10 @@ def test_shared_forecast_volume_is_read_only_for_the_service() -> None:
     assert SERVICES["service"]["read_only"] is True
 
 
-def test_dagster_yaml_validates_against_dagsters_schema(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    for variable in (
-        "DAGSTER_POSTGRES_USER",
-        "DAGSTER_POSTGRES_PASSWORD",
-        "DAGSTER_POSTGRES_HOST",
-        "DAGSTER_POSTGRES_DB",
-    ):
-        monkeypatch.setenv(variable, "x")
-    shutil.copy(DOCKER / "dagster.yaml", tmp_path / "dagster.yaml")
-    config, _ = dagster_instance_config(str(tmp_path))
+def test_dagster_yaml_keeps_every_store_on_postgres_and_one_run_at_a_time() -> None:
+    # Dagster loads this very file against a live Postgres in test_postgres.py (which its
+    # schema validates); here, what it says.
+    config = yaml.safe_load((DOCKER / "dagster.yaml").read_text())
     assert config["storage"]["postgres"]["postgres_db"]["scheme"] == "postgresql+psycopg2"
     assert config["run_launcher"]["class"] == "DefaultRunLauncher"
     # One run at a time, and runs that never start or hang are failed, not left in progress.
@@ -124,24 +114,14 @@ def test_dagster_yaml_validates_against_dagsters_schema(
     } <= set(environment)
 
 
-def test_the_local_dagster_yaml_validates_against_dagsters_schema(tmp_path: Path) -> None:
+def test_the_local_dagster_yaml_loads_and_keeps_one_run_at_a_time(tmp_path: Path) -> None:
     (tmp_path / "dagster.yaml").write_text(DAGSTER_YAML)
-    config, _ = dagster_instance_config(str(tmp_path))
+    dg.DagsterInstance.from_config(str(tmp_path)).dispose()  # Dagster validates it as it loads
+    config = yaml.safe_load(DAGSTER_YAML)
     assert "storage" not in config  # Dagster's own SQLite storage, in DAGSTER_HOME
     assert config["run_queue"]["max_concurrent_runs"] == 1
     assert config["run_monitoring"]["enabled"] is True
     assert config["telemetry"]["enabled"] is False
-
-
-@pytest.mark.parametrize("path", [DOCKER / "workspace.yaml", ROOT / "workspace.yaml"])
-def test_workspace_files_load(path: Path) -> None:
-    config = ensure_workspace_config(yaml.safe_load(path.read_text()), str(path))
-    (target,) = config["load_from"]
-    if "grpc_server" in target:
-        assert target["grpc_server"]["host"] == "dagster-code"
-        assert str(target["grpc_server"]["port"]) in SERVICES["dagster-code"]["command"]
-    else:
-        assert target["python_module"]["module_name"] == "ogrine_assets.definitions"
 
 
 def test_dockerfile_installs_from_the_lock_as_a_non_root_user() -> None:
@@ -304,5 +284,27 @@ def test_the_code_server_command_serves_the_code_location(tmp_path: Path) -> Non
         probe = [str(VENV_BIN / program), *arguments]
         checked = subprocess.run(probe, capture_output=True, text=True, timeout=60)
         assert checked.returncode == 0, checked.stdout + checked.stderr
+        # The webserver's and the daemon's workspace, on this server's address: Dagster's
+        # own check loads the code location through it.
+        workspace = yaml.safe_load((DOCKER / "workspace.yaml").read_text())
+        [target] = workspace["load_from"]
+        served = SERVICES["dagster-code"]["command"]
+        assert target["grpc_server"] == {
+            "host": "dagster-code",
+            "port": int(served[served.index("--port") + 1]),
+            "location_name": "ogrine_assets",
+        }
+        target["grpc_server"].update(host="127.0.0.1", port=port)
+        (tmp_path / "workspace.yaml").write_text(yaml.safe_dump(workspace))
+        validate = [str(VENV_BIN / "dagster"), "definitions", "validate", "-w"]
+        validated = subprocess.run(
+            [*validate, str(tmp_path / "workspace.yaml")],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert validated.returncode == 0, validated.stdout + validated.stderr
+        assert "All code locations passed validation." in validated.stdout + validated.stderr
     finally:
         stop(process)

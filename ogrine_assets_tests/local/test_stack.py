@@ -22,6 +22,7 @@ import pytest
 from ogrine_assets.defs.common.recovery import PROCESS_TAG
 from ogrine_assets.local import keeper, stack
 from ogrine_assets.local.processes import process_identity, stat_fields
+from ogrine_assets_tests.dagster_ui import graphql
 from ogrine_assets_tests.net import free_port, wait_until_ok
 from ogrine_assets_tests.support import (
     FIXED_NOW,
@@ -159,16 +160,6 @@ COMPLETED_RUN_TIMELINE = """query CompletedRunTimelineQuery(
       status creationTime startTime endTime updateTime } } } }"""
 
 
-def _graphql(port: int, query: str, **variables: object) -> dict:
-    answer = httpx.post(
-        f"http://127.0.0.1:{port}/graphql",
-        json={"query": query, "variables": variables},
-        timeout=30,
-    )
-    answer.raise_for_status()
-    return answer.json()["data"]
-
-
 @pytest.mark.integration
 def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     mark = uuid.uuid4().hex
@@ -196,7 +187,7 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
 
         # The UI sees the code location, with its sensor on and both schedules, under the
         # name its schedules' and sensors' state is kept by...
-        [location] = _graphql(dagster_port, LOCATION_QUERY)["workspaceOrError"]["locationEntries"]
+        [location] = graphql(dagster_port, LOCATION_QUERY)["workspaceOrError"]["locationEntries"]
         assert (location["name"], location["loadStatus"]) == ("ogrine_assets", "LOADED")
         [repository] = location["locationOrLoadError"]["repositories"]
         assert repository["sensors"] == [
@@ -213,7 +204,7 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
             "repositoryName": "__repository__",
             "jobName": "training_job",
         }
-        launched = _graphql(dagster_port, LAUNCH, params={"selector": selector})["launchRun"]
+        launched = graphql(dagster_port, LAUNCH, params={"selector": selector})["launchRun"]
         assert launched["__typename"] == "LaunchRunSuccess", launched
         run_id = launched["run"]["runId"]
         deadline = time.monotonic() + 240
@@ -221,7 +212,7 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
         while status not in ("SUCCESS", "FAILURE", "CANCELED") and time.monotonic() < deadline:
             assert alive(), log_path.read_text()
             time.sleep(0.5)
-            status = _graphql(dagster_port, RUN_STATUS, id=run_id)["runOrError"]["status"]
+            status = graphql(dagster_port, RUN_STATUS, id=run_id)["runOrError"]["status"]
         assert status == "SUCCESS", log_path.read_text()[-4000:]
         # The terminal hears of the daemon's run, started and finished, in one line each.
         ran = [f"run {run_id[:8]} training_job started", f"run {run_id[:8]} training_job succeeded"]
@@ -230,7 +221,7 @@ def test_up_serves_dagster_mlflow_and_the_service_and_stops_on_ctrl_c(tmp_path: 
             assert time.monotonic() < deadline, log_path.read_text()[-4000:]
             time.sleep(0.2)
         # Dagster's links into MLflow follow --mlflow-port.
-        links = _graphql(dagster_port, MATERIALIZATION_LINKS)["assetOrError"]
+        links = graphql(dagster_port, MATERIALIZATION_LINKS)["assetOrError"]
         [materialization] = links["assetMaterializations"]
         urls = [entry["url"] for entry in materialization["metadataEntries"] if "url" in entry]
         assert urls and all(u.startswith(f"http://127.0.0.1:{mlflow_port}/#/") for u in urls)
@@ -460,7 +451,7 @@ def test_a_stack_heals_its_queue_catches_up_stays_alone_and_dies_whole(tmp_path:
         # On the Overview timeline: the refresh launched through the code location, not the
         # run executed in its own process, as `ogrine materialize` runs (docs/libraries.md).
         done = {"statuses": ["SUCCESS", "FAILURE", "CANCELED"], "updatedAfter": 0.0}
-        timeline = _graphql(ports[0], COMPLETED_RUN_TIMELINE, completedFilter=done, limit=500)
+        timeline = graphql(ports[0], COMPLETED_RUN_TIMELINE, completedFilter=done, limit=500)
         origins = {
             run["pipelineName"]: run["repositoryOrigin"] for run in timeline["completed"]["results"]
         }
