@@ -154,21 +154,22 @@ def champion_model(
     training_log: TrainingLog,
     clock: Clock,
 ) -> dg.MaterializeResult:
-    waiting = pending(model_registry.decisions())
+    decisions = model_registry.decisions()
+    waiting = pending(decisions)
     named = named_version(context)
     if not waiting:
         # Idempotent: every version has its one decision; a re-run reports the recorded one.
-        recorded = model_registry.decisions().get(named or "", {})
+        recorded = decisions.get(named or "", {})
         context.log.info(f"Nothing to judge: version {named} is {recorded.get(DECISION_TAG)}.")
         return dg.MaterializeResult(
             metadata={
                 CANDIDATE_METADATA: named or "",
                 DECISION_METADATA: recorded.get(DECISION_TAG, ""),
                 REASON_METADATA: recorded.get(REASON_TAG, ""),
-                "champion_version": standing_champion(model_registry.decisions()) or "",
+                "champion_version": standing_champion(decisions) or "",
                 ALREADY_DECIDED_METADATA: True,
             },
-            check_results=[beats_naive(model_registry)],
+            check_results=[beats_naive(decisions)],
         )
     from ogrine_assets.model.features import series_from_frame
 
@@ -194,9 +195,10 @@ def champion_model(
         context.log.info(f"Version {candidate} {verdict.decision.label}: {verdict.decision.reason}")
         verdicts.append(verdict)
     shown = next((v for v in verdicts if v.candidate == named), verdicts[-1])
+    decided = model_registry.decisions()  # with this run's
     return dg.MaterializeResult(
-        metadata=_metadata(shown, verdicts, model_registry),
-        check_results=[beats_naive(model_registry)],
+        metadata=_metadata(shown, verdicts, model_registry, decided),
+        check_results=[beats_naive(decided)],
     )
 
 
@@ -209,7 +211,12 @@ def _lasting(exc: Exception) -> bool:
     return isinstance(exc, KeyError | ValueError)
 
 
-def _metadata(shown: Verdict, verdicts: list[Verdict], registry: ModelRegistry) -> dict[str, Any]:
+def _metadata(
+    shown: Verdict,
+    verdicts: list[Verdict],
+    registry: ModelRegistry,
+    decisions: dict[str, dict[str, str]],
+) -> dict[str, Any]:
     from ogrine_assets.model.backtest import SEASONAL_NAIVE
 
     contest, backtest = shown.contest, shown.backtest
@@ -217,7 +224,7 @@ def _metadata(shown: Verdict, verdicts: list[Verdict], registry: ModelRegistry) 
         CANDIDATE_METADATA: shown.candidate,
         DECISION_METADATA: shown.decision.label,
         REASON_METADATA: shown.decision.reason,
-        "champion_version": standing_champion(registry.decisions()) or "",
+        "champion_version": standing_champion(decisions) or "",
         "judged_versions": pairs_table(
             {f"v{v.candidate}": f"{v.decision.label}: {v.decision.reason}" for v in verdicts},
             ("version", "decision"),
@@ -239,21 +246,21 @@ def _metadata(shown: Verdict, verdicts: list[Verdict], registry: ModelRegistry) 
     return metadata
 
 
-def beats_naive(model_registry: ModelRegistry) -> dg.AssetCheckResult:
-    """The standing champion against the naive forecast, from its recorded backtest scores."""
-    standing = standing_champion(model_registry.decisions())
+def beats_naive(decisions: dict[str, dict[str, str]]) -> dg.AssetCheckResult:
+    """The standing champion against the naive forecast, from the backtest scores recorded
+    on its version (``decisions``: every version's tags, as the registry gives them)."""
+    standing = standing_champion(decisions)
     if standing is None:
         return dg.AssetCheckResult(
             check_name=BEATS_NAIVE_CHECK, passed=False, description="no champion yet"
         )
-    champion = model_registry.version(standing)
-    summary = BacktestSummary.from_tags(champion.tags)
+    summary = BacktestSummary.from_tags(decisions[standing])
     if summary is None:
         return dg.AssetCheckResult(
             check_name=BEATS_NAIVE_CHECK,
             passed=True,
             severity=dg.AssetCheckSeverity.WARN,
-            description=f"champion v{champion.version} predates the backtest; nothing to compare",
+            description=f"champion v{standing} predates the backtest; nothing to compare",
         )
     return dg.AssetCheckResult(
         check_name=BEATS_NAIVE_CHECK,
@@ -263,7 +270,7 @@ def beats_naive(model_registry: ModelRegistry) -> dg.AssetCheckResult:
         if summary.beats_naive
         else "THE CHAMPION DOES NOT BEAT THE NAIVE FORECAST",
         metadata={
-            "champion_version": champion.version,
+            "champion_version": standing,
             "champion_backtest_mae": meaningful(summary.model_mae),
             "naive_backtest_mae": meaningful(summary.naive_mae),
         },
