@@ -84,10 +84,12 @@ def judge(
     registry: ModelRegistry,
     training_log: TrainingLog,
     series: "DailySeries",
+    decisions: dict[str, dict[str, str]],
     suspect_now: Sequence[str] = (),
 ) -> Verdict:
     """Gather what the rule needs about ``candidate`` and the standing champion, and apply
-    it; ``suspect_now`` are the days the data now quarantines as suspect."""
+    it; ``decisions`` are every version's tags as they stand, ``suspect_now`` the days the
+    data now quarantines as suspect."""
     from ogrine_assets.model.contest import compare
     from ogrine_assets.model.forecasting import next_days, unusable_rates
     from ogrine_assets.model.gate import implausible
@@ -100,7 +102,6 @@ def judge(
         candidate_procedure = registry.procedure(candidate)
     except ModelUnavailable as exc:
         return Verdict(candidate, unloadable(str(exc)))
-    decisions = registry.decisions()
     champion = standing_champion(decisions)
     champion_procedure: Procedure | tuple[()] = ()
     broken = ""
@@ -178,7 +179,7 @@ def champion_model(
     verdicts = []
     for candidate in waiting:
         try:
-            verdict = judge(candidate, model_registry, training_log, series, suspect)
+            verdict = judge(candidate, model_registry, training_log, series, decisions, suspect)
         except Exception as exc:
             if not _lasting(exc):
                 raise  # a passing fault: the version stays waiting, judged at the next run
@@ -192,13 +193,13 @@ def champion_model(
             dagster_run_id=context.run.run_id,
         )
         model_registry.tag_version(candidate, tags)
+        decisions = model_registry.decisions()  # with this one, and a champion found broken
         context.log.info(f"Version {candidate} {verdict.decision.label}: {verdict.decision.reason}")
         verdicts.append(verdict)
     shown = next((v for v in verdicts if v.candidate == named), verdicts[-1])
-    decided = model_registry.decisions()  # with this run's
     return dg.MaterializeResult(
-        metadata=_metadata(shown, verdicts, model_registry, decided),
-        check_results=[beats_naive(decided)],
+        metadata=_metadata(shown, verdicts, model_registry, decisions),
+        check_results=[beats_naive(decisions)],
     )
 
 
