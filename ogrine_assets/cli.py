@@ -265,9 +265,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.command in runs:
         print(f"ogrine {args.command}: home {settings.home}; loading Dagster…", flush=True)
-        from ogrine_assets.local.processes import collect_rarely
+        from ogrine_assets.local.processes import load_without_collecting
 
-        collect_rarely()  # before the heavy imports: a process for one run (processes.py)
+        load_without_collecting()  # before the heavy imports: a process for one run
         from ogrine_assets.model.estimators import import_the_model_format
 
         import_the_model_format()  # first: it costs several times as much after Dagster

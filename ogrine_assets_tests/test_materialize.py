@@ -3,6 +3,8 @@ that says why, and a home the next run carries on from (a killed run and a full 
 ``test_materialize_killed.py``)."""
 
 import datetime as dt
+import gc
+import signal
 import subprocess
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from ogrine_assets.names import CHAMPION_ALIAS, DECISION_TAG, EXPERIMENT_NAME, R
 from ogrine_assets.simulation.calendar import Step
 from ogrine_assets.simulation.runner import run_here
 from ogrine_assets_tests.fake_upstream import FakeUpstream
+from ogrine_assets_tests.local.test_lock import hold_lock
 from ogrine_assets_tests.support import (
     FIXED_NOW,
     OGRINE,
@@ -76,6 +79,21 @@ def test_two_runs_at_once_one_waits_for_none_and_says_who_holds_the_home(
     assert last.startswith("ogrine materialize FAILED at startup: another run holds")
     assert "ogrine materialize, since" in last and "wait for it, or stop it" in last
     assert_consistent(home)
+
+
+def test_a_run_refused_at_the_door_leaves_its_process_collecting(tmp_path: Path) -> None:
+    """A run stops the collector while it loads (local/processes.py); refused by the lock
+    before it could start it again, it still does: this process goes on."""
+    home = tmp_path / "home"
+    home.mkdir()
+    holder = hold_lock(home)
+    try:
+        status, said = run_here(Step(FIXED_NOW, "materialize"), ogrine_env(home))
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    assert status == 1 and "another run holds" in said
+    assert gc.isenabled()
 
 
 def test_a_failed_validation_ends_in_one_plain_line_and_keeps_the_forecast(

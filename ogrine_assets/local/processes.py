@@ -4,13 +4,14 @@ process that exists for one run treats its garbage collector.
 
 A run process (``ogrine materialize`` and ``refresh``, and the worker Dagster starts for each
 launched run) imports Dagster, MLflow, scikit-learn, pandas and polars: hundreds of
-thousands of objects that live as long as it does. Under Python's default thresholds the
-collector walks them again and again while they are imported and while the run allocates,
-and once more at exit. Such a process collects rarely from its start (``ogrine``'s commands
-do so before their first heavy import, docs/libraries.md), and freezes what is loaded once
-its steps begin (``defs/common/run_entry.py``). A process that goes on after a run (the
-soak and the replay run hundreds in one process) thaws them again: a frozen object is never
-collected.
+thousands of objects that live as long as it does. Walking them finds nothing to free, and
+under Python's default thresholds the collector would walk them again and again while they
+are imported and while the run allocates, and once more at exit. So such a process does not
+collect while it loads (``ogrine``'s commands stop collection before their first heavy
+import, docs/libraries.md), then freezes what is loaded once its steps begin and collects
+rarely from then on, what the run itself allocates (``defs/common/run_entry.py``). A
+process that goes on after a run (the soak and the replay run hundreds in one process)
+thaws them again: a frozen object is never collected.
 """
 
 from __future__ import annotations
@@ -65,13 +66,21 @@ def stat_fields(pid: int | str) -> list[str]:
 RARELY = (20_000, 20, 20)  # a young collection every 20,000 net allocations; default 700
 
 
+def load_without_collecting() -> None:
+    """No automatic collection until :func:`collect_rarely`: what is imported now stays."""
+    gc.disable()
+
+
 def collect_rarely() -> None:
     gc.set_threshold(*RARELY)
+    gc.enable()
 
 
 def freeze_what_is_loaded() -> None:
-    """Every object alive now out of the collector's reach, for good."""
+    """Every object alive now out of the collector's reach, for good; what is allocated from
+    now on is collected, rarely."""
     gc.freeze()
+    collect_rarely()
 
 
 def thaw() -> None:

@@ -8,8 +8,9 @@ worker process through the project's executor (``executor.py``). Each enters thr
 ready (``local/stores.py``), the Dagster instance opened on it if the caller has none, and
 what a killed run left repaired (``recovery.py``), before the first step.
 
-Both kinds of process exist for one run and end with it: each collects rarely, and what is
-loaded when the steps begin is frozen out of the collector's reach (``local/processes.py``).
+Both kinds of process exist for one run and end with it: neither collects while it loads,
+and what is loaded when the steps begin is frozen out of the collector's reach, which then
+runs rarely (``local/processes.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,11 @@ from ogrine_assets.defs.common.mlflow_resources import (
 )
 from ogrine_assets.defs.common.recovery import recover
 from ogrine_assets.local.lock import HomeLock
-from ogrine_assets.local.processes import collect_rarely, freeze_what_is_loaded
+from ogrine_assets.local.processes import (
+    collect_rarely,
+    freeze_what_is_loaded,
+    load_without_collecting,
+)
 from ogrine_assets.local.stores import prepare
 from ogrine_assets.settings import Settings
 
@@ -56,27 +61,26 @@ def entered_home(
     ``wait_seconds``. ``instance`` is the run's own (a launched run's); without one, the
     home's instance is opened once the home is ready, and closed after the block.
     """
-    collect_rarely()
-    # Before MLflow: a launched run's worker has loaded Dagster already, not MLflow yet.
-    from ogrine_assets.model.estimators import import_the_model_format
+    load_without_collecting()
+    with contextlib.ExitStack() as opened:  # undone in reverse order, however the block ends
+        opened.callback(collect_rarely)  # even if entering fails before the freeze below
+        # Before MLflow: a launched run's worker has loaded Dagster already, not MLflow yet.
+        from ogrine_assets.model.estimators import import_the_model_format
 
-    import_the_model_format()
-    lock = HomeLock(settings.home)
-    waited = lock.acquire(holder, wait_seconds=wait_seconds)
-    try:
+        import_the_model_format()
+        lock = HomeLock(settings.home)
+        waited = lock.acquire(holder, wait_seconds=wait_seconds)
+        opened.callback(lock.release)
         prepare(settings)
-        with contextlib.ExitStack() as opened:
-            if instance is None:
-                instance = opened.enter_context(dg.DagsterInstance.get())
-            store = mlflow_store_for(settings)
-            notes = recover(
-                settings,
-                instance,
-                training_log_for(settings, store),
-                model_registry_for(settings, store),
-                current_run_id=current_run_id,
-            )
-            freeze_what_is_loaded()
-            yield Entered(instance, waited, notes)
-    finally:
-        lock.release()
+        if instance is None:
+            instance = opened.enter_context(dg.DagsterInstance.get())
+        store = mlflow_store_for(settings)
+        notes = recover(
+            settings,
+            instance,
+            training_log_for(settings, store),
+            model_registry_for(settings, store),
+            current_run_id=current_run_id,
+        )
+        freeze_what_is_loaded()
+        yield Entered(instance, waited, notes)
