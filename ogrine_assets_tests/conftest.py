@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 # Each test process imports Dagster, MLflow, pandas and polars (~400k objects that
 # live as long as it does), and the collector would walk them again and again. It runs
 # rarely here, and what collection loaded is frozen out of its reach (pytest_collection_finish),
-# as every run process does for its own run (ogrine_assets/local/processes.py).
+# as every run process freezes what it loaded (ogrine_assets/local/processes.py). It is not
+# stopped while loading, as in a run process: pytest-xdist's controller collects no tests,
+# so nothing would start it again there.
 collect_rarely()
 
 RAM_DISK = Path("/dev/shm")

@@ -8,9 +8,10 @@ worker process through the project's executor (``executor.py``). Each enters thr
 ready (``local/stores.py``), the Dagster instance opened on it if the caller has none, and
 what a killed run left repaired (``recovery.py``), before the first step.
 
-Both kinds of process exist for one run and end with it: neither collects while it loads,
-and what is loaded when the steps begin is frozen out of the collector's reach, which then
-runs rarely (``local/processes.py``).
+Both kinds of process exist for one run and end with it: the collector is off while they
+load (from ``ogrine``'s first heavy import, or from a launched worker's entry here, after
+Dagster has loaded the code location), then what is loaded when the steps begin is frozen
+out of its reach and it runs rarely (``local/processes.py``).
 """
 
 from __future__ import annotations
