@@ -24,6 +24,7 @@ from ogrine_assets.failures import cause_of_exception
 from ogrine_assets.model.promotion import (
     Contest,
     Decision,
+    Decisions,
     decide,
     decision_tags,
     fallen_champion,
@@ -84,7 +85,7 @@ def judge(
     registry: ModelRegistry,
     training_log: TrainingLog,
     series: "DailySeries",
-    decisions: dict[str, dict[str, str]],
+    decisions: Decisions,
     suspect_now: Sequence[str] = (),
 ) -> Verdict:
     """Gather what the rule needs about ``candidate`` and the standing champion, and apply
@@ -216,7 +217,7 @@ def _metadata(
     shown: Verdict,
     verdicts: list[Verdict],
     registry: ModelRegistry,
-    decisions: dict[str, dict[str, str]],
+    decisions: Decisions,
 ) -> dict[str, Any]:
     from ogrine_assets.model.backtest import SEASONAL_NAIVE
 
@@ -247,7 +248,7 @@ def _metadata(
     return metadata
 
 
-def beats_naive(decisions: dict[str, dict[str, str]]) -> dg.AssetCheckResult:
+def beats_naive(decisions: Decisions) -> dg.AssetCheckResult:
     """The standing champion against the naive forecast, from the backtest scores recorded
     on its version (``decisions``: every version's tags, as the registry gives them)."""
     standing = standing_champion(decisions)
